@@ -1,33 +1,134 @@
 package dev.aloft.server;
 
+import dev.aloft.server.edge.EdgeServer;
+import dev.aloft.server.functions.CodeStore;
+import dev.aloft.server.functions.FunctionRegistry;
+import dev.aloft.server.instances.InstanceScheduler;
+import dev.aloft.server.instances.RuntimeCommands;
+import dev.aloft.server.invocations.Invoker;
+import dev.aloft.server.runtimeapi.RuntimeApiServer;
+import dev.aloft.server.sandbox.Sandbox;
+import dev.aloft.server.sandbox.Sandboxes;
+import dev.aloft.server.store.Database;
+import dev.aloft.server.store.LogStore;
+import dev.aloft.server.store.LogWriter;
+
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 
-/** A running Aloft node: edge, runtime API, scheduler and store. Placeholder until wired. */
+/** A running Aloft node: edge, runtime API, scheduler and store, wired together. */
 public final class AloftServer implements AutoCloseable {
 
-    private AloftServer() {}
+    private final Database database;
+    private final LogWriter logWriter;
+    private final RuntimeApiServer runtimeApi;
+    private final InstanceScheduler scheduler;
+    private final EdgeServer edge;
+    private final String adminToken;
+    private final List<String> startupReport;
+
+    private AloftServer(Database database, LogWriter logWriter, RuntimeApiServer runtimeApi, InstanceScheduler scheduler,
+                        EdgeServer edge, String adminToken, List<String> startupReport) {
+        this.database = database;
+        this.logWriter = logWriter;
+        this.runtimeApi = runtimeApi;
+        this.scheduler = scheduler;
+        this.edge = edge;
+        this.adminToken = adminToken;
+        this.startupReport = List.copyOf(startupReport);
+    }
 
     /** Starts a node; returns once it accepts requests. */
     public static AloftServer start(ServerSettings settings) {
-        throw new UnsupportedOperationException("not wired yet");
+        InstantSource clock = InstantSource.system();
+        Path data = settings.dataDir();
+        createPrivateDirectory(data);
+        String adminToken = adminToken(data.resolve("admin-token"));
+        Database database = Database.open(data.resolve("aloft.db"));
+        CodeStore codeStore = new CodeStore(data.resolve("code"));
+        FunctionRegistry registry = new FunctionRegistry(database, codeStore, clock);
+        LogStore logStore = new LogStore(database);
+        LogWriter logWriter = new LogWriter(logStore);
+        Sandbox sandbox = Sandboxes.detect(data.resolve("sandbox"), List.of(data));
+        RuntimeApiServer runtimeApi = RuntimeApiServer.start();
+        InstanceScheduler scheduler = new InstanceScheduler(sandbox, runtimeApi, new RuntimeCommands(aloftHome()), codeStore,
+                logWriter, clock, new InstanceScheduler.Limits(settings.keepAlive(), settings.queueWait(),
+                settings.initTimeout(), settings.tmpSizeMb()));
+        registry.onChange(scheduler::retire);
+        Invoker invoker = new Invoker(registry, scheduler);
+        EdgeServer edge = EdgeServer.start(settings.host(), settings.port(),
+                new EdgeServer.Parts(registry, invoker, logStore, logWriter, adminToken, clock));
+        List<String> report = new ArrayList<>();
+        report.add("data directory: " + data);
+        sandbox.protections().forEach(line -> report.add("sandbox: " + line));
+        return new AloftServer(database, logWriter, runtimeApi, scheduler, edge, adminToken, report);
+    }
+
+    /** Where Aloft's own files are (runtimes, the Java runtime's jars, examples). */
+    public static Path aloftHome() {
+        return Path.of(System.getProperty("aloft.home", ".")).toAbsolutePath().normalize();
     }
 
     /** e.g. http://127.0.0.1:8080 */
     public URI baseUrl() {
-        throw new UnsupportedOperationException();
+        return edge.baseUrl();
     }
 
     /** The admin bearer token (also in {@code <data>/admin-token}, mode 0600). */
     public String adminToken() {
-        throw new UnsupportedOperationException();
+        return adminToken;
     }
 
     /** Lines telling which limits and protections this host enforces. */
     public List<String> startupReport() {
-        throw new UnsupportedOperationException();
+        return startupReport;
+    }
+
+    /** How many instances a function has right now (starting, busy or idle). */
+    public int liveInstances(String functionName) {
+        return scheduler.liveInstances(functionName);
     }
 
     @Override
-    public void close() {}
+    public void close() {
+        edge.close();
+        scheduler.close();
+        runtimeApi.close();
+        logWriter.close();
+        database.close();
+    }
+
+    private static void createPrivateDirectory(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        } catch (IOException e) {
+            throw new AloftException(500, "ServiceException", "cannot create the data directory " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Reads the admin token, generating it (mode 0600) on first start. */
+    private static String adminToken(Path file) {
+        try {
+            if (Files.exists(file)) {
+                return Files.readString(file).trim();
+            }
+            byte[] bytes = new byte[32];
+            new SecureRandom().nextBytes(bytes);
+            String token = "aloft_" + HexFormat.of().formatHex(bytes);
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(file, token + "\n");
+            return token;
+        } catch (IOException e) {
+            throw new AloftException(500, "ServiceException", "cannot read or create the admin token " + file + ": " + e.getMessage(), e);
+        }
+    }
 }

@@ -1,0 +1,76 @@
+package dev.aloft.server.edge;
+
+import dev.aloft.server.AloftException;
+import dev.aloft.server.functions.FunctionRegistry;
+import dev.aloft.server.invocations.Invoker;
+import dev.aloft.server.store.LogStore;
+import dev.aloft.server.store.LogWriter;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+
+import java.net.URI;
+import java.time.InstantSource;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/** The public HTTP server: control API under {@code /api/v1}, function URLs under {@code /fn}. */
+public final class EdgeServer implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(EdgeServer.class.getName());
+
+    private final WebServer server;
+    private final URI baseUrl;
+
+    private EdgeServer(WebServer server, URI baseUrl) {
+        this.server = server;
+        this.baseUrl = baseUrl;
+    }
+
+    /** Everything the edge serves requests with. */
+    public record Parts(FunctionRegistry registry, Invoker invoker, LogStore logStore, LogWriter logWriter,
+                        String adminToken, InstantSource clock) {}
+
+    public static EdgeServer start(String host, int port, Parts parts) {
+        Authenticator authenticator = new Authenticator(parts.adminToken());
+        // The base URL is only known once bound (port 0); the API reads it when it answers.
+        AtomicReference<URI> base = new AtomicReference<>();
+        ControlApi controlApi = new ControlApi(parts.registry(), parts.invoker(), parts.logStore(), parts.logWriter(),
+                base::get);
+        FunctionUrls functionUrls = new FunctionUrls(parts.registry(), parts.invoker(), authenticator, parts.clock());
+        WebServer server = WebServer.builder()
+                .host(host)
+                .port(port)
+                .routing(routing -> routes(routing, authenticator, controlApi, functionUrls))
+                .build()
+                .start();
+        base.set(URI.create("http://" + host + ":" + server.port()));
+        return new EdgeServer(server, base.get());
+    }
+
+    private static void routes(HttpRouting.Builder routing, Authenticator authenticator, ControlApi controlApi,
+                               FunctionUrls functionUrls) {
+        routing.error(AloftException.class, (req, res, e) -> Exchange.sendError(res, e))
+                .error(RuntimeException.class, (req, res, e) -> {
+                    LOG.log(Level.WARNING, "request " + req.prologue().method().text() + " " + req.path().path() + " failed", e);
+                    Exchange.sendError(res, new AloftException(500, "ServiceException",
+                            "internal error: " + e.getMessage() + " (see the server log)"));
+                })
+                .get("/health", (req, res) -> res.send("ok"))
+                .any("/api/v1/*", (req, res) -> {
+                    authenticator.require(req);
+                    res.next();
+                });
+        controlApi.routes(routing);
+        functionUrls.routes(routing);
+    }
+
+    public URI baseUrl() {
+        return baseUrl;
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+    }
+}

@@ -1,0 +1,62 @@
+package dev.aloft.server.edge;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.aloft.server.AloftException;
+import dev.aloft.server.invocations.PayloadTooLargeException;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+
+/** Request and response plumbing shared by the edge's handlers. */
+final class Exchange {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private Exchange() {}
+
+    /** The request body, refusing more than {@code limitBytes} with a 413 that says the limit. */
+    static byte[] body(ServerRequest req, int limitBytes, String what) {
+        req.headers().contentLength().ifPresent(length -> {
+            if (length > limitBytes) {
+                throw new PayloadTooLargeException(what + " is " + length + " bytes; the limit is " + limitBytes + " bytes");
+            }
+        });
+        if (!req.content().hasEntity()) {
+            return new byte[0];
+        }
+        try (InputStream in = req.content().inputStream()) {
+            byte[] body = in.readNBytes(limitBytes + 1);
+            if (body.length > limitBytes) {
+                throw new PayloadTooLargeException(what + " is over the limit of " + limitBytes + " bytes");
+            }
+            return body;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static void sendJson(ServerResponse res, int status, Object value) {
+        try {
+            res.status(Status.create(status)).header("Content-Type", "application/json")
+                    .send(JSON.writeValueAsBytes(value));
+        } catch (JsonProcessingException e) {
+            throw new AloftException(500, "ServiceException", "cannot encode response: " + e.getMessage(), e);
+        }
+    }
+
+    static void sendError(ServerResponse res, AloftException e) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("errorType", e.errorType());
+        body.put("message", e.getMessage());
+        res.status(Status.create(e.httpStatus())).header("Content-Type", "application/json")
+                .header("x-amzn-ErrorType", e.errorType())
+                .send(body.toString().getBytes(StandardCharsets.UTF_8));
+    }
+}

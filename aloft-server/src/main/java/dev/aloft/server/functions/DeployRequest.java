@@ -1,0 +1,74 @@
+package dev.aloft.server.functions;
+
+import dev.aloft.server.AloftException;
+
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/** What a caller asks to deploy; {@link #validate()} says precisely what is wrong with it. */
+public record DeployRequest(
+        String name,
+        String runtime,
+        String handler,
+        int memoryMb,
+        int timeoutSeconds,
+        Map<String, String> environment,
+        int concurrency,
+        boolean publicUrl,
+        byte[] zip) {
+
+    public static final int MIN_MEMORY_MB = 128;
+    public static final int MAX_MEMORY_MB = 10_240;
+    public static final int MAX_TIMEOUT_SECONDS = 900;
+    public static final int MAX_CONCURRENCY = 1000;
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    private static final Pattern ENV_KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
+    public DeployRequest {
+        environment = Map.copyOf(environment);
+    }
+
+    /** Checks everything but the archive's contents (see {@link CodeStore}). */
+    Runtime validate() {
+        validateName(name);
+        Runtime parsed = Runtime.fromId(runtime);
+        if (handler == null || handler.isBlank()) {
+            throw AloftException.invalid("handler is required, e.g. 'index.handler' (nodejs20), "
+                    + "'app.handler' (python3), 'example.Hello::handleRequest' (java25)");
+        }
+        if (handler.length() > 128) {
+            throw AloftException.invalid("handler must be at most 128 characters, got " + handler.length());
+        }
+        if (memoryMb < MIN_MEMORY_MB || memoryMb > MAX_MEMORY_MB) {
+            throw AloftException.invalid("memoryMb must be between " + MIN_MEMORY_MB + " and " + MAX_MEMORY_MB
+                    + " MB, got " + memoryMb);
+        }
+        if (timeoutSeconds < 1 || timeoutSeconds > MAX_TIMEOUT_SECONDS) {
+            throw AloftException.invalid("timeoutSeconds must be between 1 and " + MAX_TIMEOUT_SECONDS
+                    + ", got " + timeoutSeconds);
+        }
+        if (concurrency < 1 || concurrency > MAX_CONCURRENCY) {
+            throw AloftException.invalid("concurrency must be between 1 and " + MAX_CONCURRENCY + ", got " + concurrency);
+        }
+        for (String key : environment.keySet()) {
+            if (!ENV_KEY.matcher(key).matches()) {
+                throw AloftException.invalid("environment variable name '" + key
+                        + "' is invalid: use letters, digits and '_', not starting with a digit");
+            }
+            if (key.startsWith("AWS_") || key.startsWith("LAMBDA_") || key.equals("_HANDLER")) {
+                throw AloftException.invalid("environment variable '" + key + "' is reserved for the runtime");
+            }
+        }
+        if (zip == null || zip.length == 0) {
+            throw AloftException.invalid("code is empty: send a non-empty .zip or .jar (zipBase64)");
+        }
+        return parsed;
+    }
+
+    public static void validateName(String name) {
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw AloftException.invalid("function name '" + name
+                    + "' is invalid: use 1 to 64 letters, digits, '-' or '_'");
+        }
+    }
+}

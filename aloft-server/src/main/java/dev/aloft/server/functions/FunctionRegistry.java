@@ -1,0 +1,87 @@
+package dev.aloft.server.functions;
+
+import dev.aloft.server.AloftException;
+import dev.aloft.server.store.Database;
+
+import java.time.Instant;
+import java.time.InstantSource;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/** Deploys, reads and deletes functions. The public face of this package. */
+public final class FunctionRegistry {
+
+    /** The outcome of a deploy: the stored function, whether it is new, whether anything changed. */
+    public record Deployed(FunctionConfig function, boolean created, boolean changed) {}
+
+    private final FunctionRepository repository;
+    private final Database database;
+    private final CodeStore codeStore;
+    private final InstantSource clock;
+    private final List<Consumer<String>> changeListeners = new CopyOnWriteArrayList<>();
+
+    public FunctionRegistry(Database database, CodeStore codeStore, InstantSource clock) {
+        this.database = database;
+        this.repository = new FunctionRepository(database);
+        this.codeStore = codeStore;
+        this.clock = clock;
+    }
+
+    /** Called with a function's name after it was redeployed or deleted (to retire its instances). */
+    public void onChange(Consumer<String> listener) {
+        changeListeners.add(listener);
+    }
+
+    /**
+     * Validates and stores a function. Everything is checked (the archive too) before anything is
+     * recorded, so a bad deploy leaves the previous version untouched.
+     */
+    public Deployed deploy(DeployRequest request) {
+        Runtime runtime = request.validate();
+        String sha256 = codeStore.store(request.zip());
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+        Deployed deployed = database.inTransaction(c -> {
+            Optional<FunctionConfig> existing = repository.find(c, request.name());
+            FunctionConfig next = new FunctionConfig(request.name(), runtime, request.handler(), request.memoryMb(),
+                    request.timeoutSeconds(), request.environment(), request.concurrency(), request.publicUrl(),
+                    sha256, request.zip().length, existing.map(f -> f.revision() + 1).orElse(1L),
+                    existing.map(FunctionConfig::createdAt).orElse(now), now);
+            if (existing.isPresent() && existing.get().sameDeploymentAs(next)) {
+                return new Deployed(existing.get(), false, false);
+            }
+            repository.upsert(c, next);
+            return new Deployed(next, existing.isEmpty(), true);
+        });
+        if (deployed.changed()) {
+            changeListeners.forEach(listener -> listener.accept(request.name()));
+        }
+        return deployed;
+    }
+
+    public Optional<FunctionConfig> find(String name) {
+        return repository.find(name);
+    }
+
+    /** The function, or a 404 that names it. */
+    public FunctionConfig get(String name) {
+        return find(name).orElseThrow(() -> AloftException.notFound("function '" + name + "' does not exist"));
+    }
+
+    public List<FunctionConfig> list() {
+        return repository.list();
+    }
+
+    public void delete(String name) {
+        if (!repository.delete(name)) {
+            throw AloftException.notFound("function '" + name + "' does not exist");
+        }
+        changeListeners.forEach(listener -> listener.accept(name));
+    }
+
+    public CodeStore codeStore() {
+        return codeStore;
+    }
+}

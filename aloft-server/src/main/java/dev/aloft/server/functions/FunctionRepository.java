@@ -1,0 +1,123 @@
+package dev.aloft.server.functions;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.aloft.server.store.Database;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** SQL for the {@code functions} table; plain SQL that SQLite and PostgreSQL both run. */
+final class FunctionRepository {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String COLUMNS = "name, runtime, handler, memory_mb, timeout_seconds, environment, "
+            + "concurrency, public_url, code_sha256, code_size_bytes, revision, created_at, updated_at";
+
+    private final Database database;
+
+    FunctionRepository(Database database) {
+        this.database = database;
+    }
+
+    Optional<FunctionConfig> find(String name) {
+        return database.withConnection(c -> find(c, name));
+    }
+
+    Optional<FunctionConfig> find(Connection c, String name) throws SQLException {
+        try (PreparedStatement select = c.prepareStatement("SELECT " + COLUMNS + " FROM functions WHERE name = ?")) {
+            select.setString(1, name);
+            try (ResultSet rs = select.executeQuery()) {
+                return rs.next() ? Optional.of(read(rs)) : Optional.empty();
+            }
+        }
+    }
+
+    List<FunctionConfig> list() {
+        return database.withConnection(c -> {
+            try (PreparedStatement select = c.prepareStatement("SELECT " + COLUMNS + " FROM functions ORDER BY name");
+                 ResultSet rs = select.executeQuery()) {
+                List<FunctionConfig> functions = new ArrayList<>();
+                while (rs.next()) {
+                    functions.add(read(rs));
+                }
+                return functions;
+            }
+        });
+    }
+
+    void upsert(Connection c, FunctionConfig f) throws SQLException {
+        try (PreparedStatement upsert = c.prepareStatement("INSERT INTO functions (" + COLUMNS + ") "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
+                + "runtime = excluded.runtime, handler = excluded.handler, memory_mb = excluded.memory_mb, "
+                + "timeout_seconds = excluded.timeout_seconds, environment = excluded.environment, "
+                + "concurrency = excluded.concurrency, public_url = excluded.public_url, "
+                + "code_sha256 = excluded.code_sha256, code_size_bytes = excluded.code_size_bytes, "
+                + "revision = excluded.revision, updated_at = excluded.updated_at")) {
+            upsert.setString(1, f.name());
+            upsert.setString(2, f.runtime().id());
+            upsert.setString(3, f.handler());
+            upsert.setInt(4, f.memoryMb());
+            upsert.setInt(5, f.timeoutSeconds());
+            upsert.setString(6, toJson(f.environment()));
+            upsert.setInt(7, f.concurrency());
+            upsert.setInt(8, f.publicUrl() ? 1 : 0);
+            upsert.setString(9, f.codeSha256());
+            upsert.setLong(10, f.codeSizeBytes());
+            upsert.setLong(11, f.revision());
+            upsert.setString(12, f.createdAt().toString());
+            upsert.setString(13, f.updatedAt().toString());
+            upsert.executeUpdate();
+        }
+    }
+
+    boolean delete(String name) {
+        return database.withConnection(c -> {
+            try (PreparedStatement delete = c.prepareStatement("DELETE FROM functions WHERE name = ?")) {
+                delete.setString(1, name);
+                return delete.executeUpdate() == 1;
+            }
+        });
+    }
+
+    private static FunctionConfig read(ResultSet rs) throws SQLException {
+        return new FunctionConfig(
+                rs.getString("name"),
+                Runtime.fromId(rs.getString("runtime")),
+                rs.getString("handler"),
+                rs.getInt("memory_mb"),
+                rs.getInt("timeout_seconds"),
+                fromJson(rs.getString("environment")),
+                rs.getInt("concurrency"),
+                rs.getInt("public_url") == 1,
+                rs.getString("code_sha256"),
+                rs.getLong("code_size_bytes"),
+                rs.getLong("revision"),
+                Instant.parse(rs.getString("created_at")),
+                Instant.parse(rs.getString("updated_at")));
+    }
+
+    private static String toJson(Map<String, String> environment) throws SQLException {
+        try {
+            return JSON.writeValueAsString(environment);
+        } catch (JsonProcessingException e) {
+            throw new SQLException("cannot encode environment", e);
+        }
+    }
+
+    private static Map<String, String> fromJson(String json) throws SQLException {
+        try {
+            return JSON.readValue(json, new TypeReference<Map<String, String>>() {});
+        } catch (JsonProcessingException e) {
+            throw new SQLException("stored environment is not JSON: " + json, e);
+        }
+    }
+}

@@ -1,0 +1,186 @@
+package dev.aloft.server.instances;
+
+import dev.aloft.server.functions.FunctionConfig;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The instances of one function. Warm instances are reused most-recently-idle first (they are the
+ * warmest, and the coldest ones age out); a new one starts only when all are busy and the
+ * function is under its concurrency limit; beyond it callers wait, boundedly.
+ */
+final class FunctionPool {
+
+    /** An instance handed to one caller, and whether the caller had to start it. */
+    record Lease(Instance instance, boolean cold) {}
+
+    private final String functionName;
+    private final InstanceFactory factory;
+
+    /** Guards every field below. */
+    private final ReentrantLock poolLock = new ReentrantLock();
+    private final Condition capacityFreed = poolLock.newCondition();
+    private final Deque<Instance> idle = new ArrayDeque<>();
+    /** Instances counted against the limit: starting, busy or idle. */
+    private int live;
+    /** Bumped when the function is redeployed or deleted; instances of older generations retire. */
+    private long generation;
+    private Optional<InitFailure> lastInitFailure = Optional.empty();
+
+    /** An init failure, remembered so a broken function fails fast instead of restarting in a loop. */
+    record InitFailure(InvocationOutcome outcome, long revision, Instant at) {}
+
+    FunctionPool(String functionName, InstanceFactory factory) {
+        this.functionName = functionName;
+        this.factory = factory;
+    }
+
+    /**
+     * A warm instance, or a new one, or — when the function is at its limit — the first one freed
+     * within {@code wait}.
+     *
+     * @throws ThrottledException when none frees up in time
+     */
+    Lease acquire(FunctionConfig function, Duration wait) throws InterruptedException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        long startGeneration;
+        poolLock.lock();
+        try {
+            while (true) {
+                Instance warm;
+                while ((warm = idle.pollFirst()) != null) {
+                    if (warm.alive() && warm.function().revision() == function.revision()) {
+                        return new Lease(warm, false);
+                    }
+                    live--;
+                    warm.kill();
+                }
+                if (live < function.concurrency()) {
+                    live++;
+                    startGeneration = generation;
+                    break;
+                }
+                long remaining = deadline - System.nanoTime();
+                if (remaining <= 0) {
+                    throw new ThrottledException("function '" + functionName + "' is at its concurrency limit of "
+                            + function.concurrency() + " and no instance freed up within " + wait.toMillis()
+                            + " ms; retry later or raise --concurrency");
+                }
+                capacityFreed.awaitNanos(remaining);
+            }
+        } finally {
+            poolLock.unlock();
+        }
+        try {
+            return new Lease(factory.start(function, startGeneration), true);
+        } catch (RuntimeException e) {
+            releaseSlot();
+            throw e;
+        }
+    }
+
+    /** Takes an instance back after an invocation: idle again if healthy and current, else gone. */
+    void release(Instance instance, Instant now) {
+        boolean keep;
+        poolLock.lock();
+        try {
+            keep = instance.alive() && instance.generation() == generation;
+            if (keep) {
+                instance.markIdle(now);
+                idle.addFirst(instance);
+            } else {
+                live--;
+            }
+            capacityFreed.signal();
+        } finally {
+            poolLock.unlock();
+        }
+        if (!keep) {
+            instance.kill();
+        }
+    }
+
+    private void releaseSlot() {
+        poolLock.lock();
+        try {
+            live--;
+            capacityFreed.signal();
+        } finally {
+            poolLock.unlock();
+        }
+    }
+
+    /** Stops instances idle for longer than {@code keepAlive}; returns how many. */
+    int reap(Instant now, Duration keepAlive) {
+        List<Instance> expired = new ArrayList<>();
+        poolLock.lock();
+        try {
+            for (Iterator<Instance> it = idle.iterator(); it.hasNext(); ) {
+                Instance instance = it.next();
+                if (!instance.alive() || instance.idleSince().plus(keepAlive).isBefore(now)) {
+                    it.remove();
+                    live--;
+                    expired.add(instance);
+                }
+            }
+        } finally {
+            poolLock.unlock();
+        }
+        expired.forEach(Instance::kill);
+        return expired.size();
+    }
+
+    /** The function changed or went away: idle instances stop now, busy ones when they finish. */
+    void retire() {
+        List<Instance> retired;
+        poolLock.lock();
+        try {
+            generation++;
+            lastInitFailure = Optional.empty();
+            retired = new ArrayList<>(idle);
+            live -= idle.size();
+            idle.clear();
+            capacityFreed.signalAll();
+        } finally {
+            poolLock.unlock();
+        }
+        retired.forEach(Instance::kill);
+    }
+
+    void rememberInitFailure(InvocationOutcome outcome, long revision, Instant at) {
+        poolLock.lock();
+        try {
+            lastInitFailure = Optional.of(new InitFailure(outcome, revision, at));
+        } finally {
+            poolLock.unlock();
+        }
+    }
+
+    /** The init failure of this revision if it happened within {@code window} of {@code now}. */
+    Optional<InitFailure> recentInitFailure(long revision, Instant now, Duration window) {
+        poolLock.lock();
+        try {
+            return lastInitFailure.filter(f -> f.revision() == revision && f.at().plus(window).isAfter(now));
+        } finally {
+            poolLock.unlock();
+        }
+    }
+
+    int liveInstances() {
+        poolLock.lock();
+        try {
+            return live;
+        } finally {
+            poolLock.unlock();
+        }
+    }
+}

@@ -1,0 +1,302 @@
+package dev.aloft.server.instances;
+
+import dev.aloft.server.functions.FunctionConfig;
+import dev.aloft.server.instances.InvocationOutcome.Status;
+import dev.aloft.server.runtimeapi.RuntimeApiServer;
+import dev.aloft.server.runtimeapi.RuntimeEvent;
+import dev.aloft.server.runtimeapi.RuntimeSession;
+import dev.aloft.server.sandbox.SandboxedProcess;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One running process of one function revision. It runs one invocation at a time: the scheduler
+ * {@link #assign assigns} it, the runtime takes it with {@code /next} and answers it. Every
+ * assignment ends exactly once — with the runtime's answer, a timeout, an init failure or the
+ * process's exit — so callers never wait forever.
+ */
+final class Instance implements RuntimeSession {
+
+    /** An invocation given to this instance, and the future its caller waits on. */
+    private record Assignment(String requestId, byte[] payload, CompletableFuture<InvocationOutcome> outcome) {}
+
+    private final String id;
+    private final FunctionConfig function;
+    private final long generation;
+    private final ScheduledExecutorService timers;
+    private final RuntimeApiServer runtimeApi;
+    private final long spawnedNanos = System.nanoTime();
+
+    /** Guards the assignment fields and the lifecycle flags below. */
+    private final ReentrantLock stateLock = new ReentrantLock();
+    private final Condition assignmentChanged = stateLock.newCondition();
+    private Assignment pending;
+    private Assignment running;
+    private long runningSinceNanos;
+    private boolean ready;
+    private boolean dead;
+    private long initMs;
+    private Optional<InvocationOutcome> initFailure = Optional.empty();
+
+    private volatile String logInvocationId = "";
+    private volatile Instant idleSince = Instant.EPOCH;
+    private SandboxedProcess process;
+    private RuntimeApiServer.Registration registration;
+
+    Instance(String id, FunctionConfig function, long generation, ScheduledExecutorService timers, RuntimeApiServer runtimeApi) {
+        this.id = id;
+        this.function = function;
+        this.generation = generation;
+        this.timers = timers;
+        this.runtimeApi = runtimeApi;
+    }
+
+    String id() {
+        return id;
+    }
+
+    FunctionConfig function() {
+        return function;
+    }
+
+    long generation() {
+        return generation;
+    }
+
+    Instant idleSince() {
+        return idleSince;
+    }
+
+    void markIdle(Instant now) {
+        idleSince = now;
+    }
+
+    /** The invocation output is attributed to: the one running, else the last one. */
+    String logInvocationId() {
+        return logInvocationId;
+    }
+
+    /** Registers with the Runtime API; the returned endpoint goes into the process environment. */
+    String register() {
+        registration = runtimeApi.register(this);
+        return registration.endpoint();
+    }
+
+    /** Gives up the Runtime API endpoint of an instance whose process never started. */
+    void unregister() {
+        runtimeApi.unregister(registration);
+    }
+
+    /** Attaches the started process, watching for its exit and for a too-slow init. */
+    void attach(SandboxedProcess process, Duration initTimeout) {
+        this.process = process;
+        process.process().onExit().thenRun(this::exited);
+        timers.schedule(this::checkInitialised, initTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    boolean alive() {
+        stateLock.lock();
+        try {
+            return !dead;
+        } finally {
+            stateLock.unlock();
+        }
+    }
+
+    /** Gives this (idle) instance an invocation; the future completes when it ends, however it ends. */
+    CompletableFuture<InvocationOutcome> assign(String requestId, byte[] payload) {
+        Assignment assignment = new Assignment(requestId, payload, new CompletableFuture<>());
+        stateLock.lock();
+        try {
+            if (dead) {
+                assignment.outcome().complete(crashOutcome("the instance exited before it got the invocation"));
+                return assignment.outcome();
+            }
+            logInvocationId = requestId;
+            pending = assignment;
+            assignmentChanged.signalAll();
+        } finally {
+            stateLock.unlock();
+        }
+        return assignment.outcome();
+    }
+
+    @Override
+    public Optional<RuntimeEvent> next() throws InterruptedException {
+        Assignment assignment;
+        stateLock.lock();
+        try {
+            if (!ready) {
+                ready = true;
+                initMs = Duration.ofNanos(System.nanoTime() - spawnedNanos).toMillis();
+            }
+            while (pending == null && !dead) {
+                assignmentChanged.await();
+            }
+            if (dead) {
+                return Optional.empty();
+            }
+            assignment = pending;
+            pending = null;
+            running = assignment;
+            runningSinceNanos = System.nanoTime();
+        } finally {
+            stateLock.unlock();
+        }
+        long timeoutMs = function.timeoutSeconds() * 1000L;
+        timers.schedule(() -> timedOut(assignment), timeoutMs, TimeUnit.MILLISECONDS);
+        return Optional.of(new RuntimeEvent(assignment.requestId(), System.currentTimeMillis() + timeoutMs,
+                "arn:aws:lambda:local:000000000000:function:" + function.name(),
+                "Root=1-" + Long.toHexString(System.currentTimeMillis() / 1000) + "-" + assignment.requestId().replace("-", "").substring(0, 24)
+                        + ";Sampled=0",
+                assignment.payload()));
+    }
+
+    @Override
+    public boolean respond(String requestId, byte[] body) {
+        return finishRunning(requestId, Status.SUCCESS, body, Optional.empty());
+    }
+
+    @Override
+    public boolean fail(String requestId, String errorType, byte[] body) {
+        return finishRunning(requestId, Status.FUNCTION_ERROR, body, Optional.of(errorType));
+    }
+
+    @Override
+    public void initFailed(String errorType, byte[] body) {
+        stateLock.lock();
+        try {
+            initFailure = Optional.of(new InvocationOutcome(Status.INIT_ERROR, body, Optional.of(errorType),
+                    true, 0, 0, id));
+        } finally {
+            stateLock.unlock();
+        }
+        kill();
+    }
+
+    private boolean finishRunning(String requestId, Status status, byte[] body, Optional<String> errorType) {
+        Assignment finished;
+        long durationMs;
+        stateLock.lock();
+        try {
+            if (running == null || !running.requestId().equals(requestId)) {
+                return false;
+            }
+            finished = running;
+            running = null;
+            durationMs = Duration.ofNanos(System.nanoTime() - runningSinceNanos).toMillis();
+        } finally {
+            stateLock.unlock();
+        }
+        finished.outcome().complete(new InvocationOutcome(status, body, errorType, false, 0, durationMs, id));
+        return true;
+    }
+
+    private void timedOut(Assignment assignment) {
+        long durationMs;
+        stateLock.lock();
+        try {
+            if (running != assignment) {
+                return;
+            }
+            running = null;
+            durationMs = Duration.ofNanos(System.nanoTime() - runningSinceNanos).toMillis();
+        } finally {
+            stateLock.unlock();
+        }
+        String message = String.format("Task timed out after %d.00 seconds", function.timeoutSeconds());
+        assignment.outcome().complete(new InvocationOutcome(Status.TIMEOUT, ErrorBodies.of("Sandbox.Timedout", message),
+                Optional.of("Sandbox.Timedout"), false, 0, durationMs, id));
+        kill();
+    }
+
+    private void checkInitialised() {
+        stateLock.lock();
+        try {
+            if (ready || dead) {
+                return;
+            }
+            String message = "the runtime did not become ready within the init timeout (it never called "
+                    + "/runtime/invocation/next); check the handler and the bootstrap";
+            initFailure = Optional.of(new InvocationOutcome(Status.INIT_ERROR, ErrorBodies.of("Runtime.InitTimeout", message),
+                    Optional.of("Runtime.InitTimeout"), true, 0, 0, id));
+        } finally {
+            stateLock.unlock();
+        }
+        kill();
+    }
+
+    /** The process ended: whatever it was given ends now too, with the most telling reason. */
+    private void exited() {
+        Assignment unanswered;
+        Optional<InvocationOutcome> outcome = Optional.empty();
+        stateLock.lock();
+        try {
+            dead = true;
+            assignmentChanged.signalAll();
+            unanswered = running != null ? running : pending;
+            running = null;
+            pending = null;
+            if (unanswered != null) {
+                outcome = Optional.of(initFailure.orElseGet(() -> exitOutcome(ready)));
+            }
+        } finally {
+            stateLock.unlock();
+        }
+        unregister();
+        process.destroy();
+        if (unanswered != null) {
+            unanswered.outcome().complete(outcome.orElseThrow());
+        }
+    }
+
+    private InvocationOutcome exitOutcome(boolean wasReady) {
+        int exitCode = process.process().exitValue();
+        if (process.outOfMemory()) {
+            return new InvocationOutcome(Status.OUT_OF_MEMORY,
+                    ErrorBodies.of("Runtime.OutOfMemory", "Runtime exited: out of memory (limit " + function.memoryMb()
+                            + " MB); raise the function's memory or use less"),
+                    Optional.of("Runtime.OutOfMemory"), !wasReady, 0, 0, id);
+        }
+        if (!wasReady) {
+            return new InvocationOutcome(Status.INIT_ERROR,
+                    ErrorBodies.of("Runtime.ExitError", "Runtime exited during init with exit status " + exitCode
+                            + "; see the function's logs"),
+                    Optional.of("Runtime.ExitError"), true, 0, 0, id);
+        }
+        return crashOutcome("Runtime exited with error: exit status " + exitCode);
+    }
+
+    private InvocationOutcome crashOutcome(String message) {
+        return new InvocationOutcome(Status.CRASHED, ErrorBodies.of("Runtime.ExitError", message),
+                Optional.of("Runtime.ExitError"), false, 0, 0, id);
+    }
+
+    long initMs() {
+        stateLock.lock();
+        try {
+            return initMs;
+        } finally {
+            stateLock.unlock();
+        }
+    }
+
+    /** Kills the process; {@link #exited} then fails whatever it was running. */
+    void kill() {
+        if (process != null) {
+            process.destroy();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "instance " + id + " of " + function.name() + " (revision " + function.revision() + ")";
+    }
+}

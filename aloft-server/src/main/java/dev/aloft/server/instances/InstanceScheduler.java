@@ -1,0 +1,127 @@
+package dev.aloft.server.instances;
+
+import dev.aloft.server.AloftException;
+import dev.aloft.server.functions.CodeStore;
+import dev.aloft.server.functions.FunctionConfig;
+import dev.aloft.server.instances.InvocationOutcome.Status;
+import dev.aloft.server.runtimeapi.RuntimeApiServer;
+import dev.aloft.server.sandbox.Sandbox;
+import dev.aloft.server.store.LogWriter;
+
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.logging.Logger;
+
+/** Runs invocations on instances: the public face of this package. */
+public final class InstanceScheduler implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(InstanceScheduler.class.getName());
+    /** A function whose init failed fails fast for this long instead of restarting in a loop. */
+    static final Duration INIT_FAILURE_BACKOFF = Duration.ofSeconds(5);
+
+    /** The knobs of the scheduler, from the server settings. */
+    public record Limits(Duration keepAlive, Duration queueWait, Duration initTimeout, int tmpSizeMb) {}
+
+    private final Map<String, FunctionPool> pools = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService timers;
+    private final InstanceFactory factory;
+    private final InstantSource clock;
+    private final Limits limits;
+
+    public InstanceScheduler(Sandbox sandbox, RuntimeApiServer runtimeApi, RuntimeCommands commands, CodeStore codeStore,
+                             LogWriter logWriter, InstantSource clock, Limits limits) {
+        this.timers = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("instance-timers").daemon().factory());
+        this.factory = new InstanceFactory(sandbox, runtimeApi, commands, codeStore, logWriter, timers, clock,
+                limits.initTimeout(), limits.tmpSizeMb(), "us-east-1");
+        this.clock = clock;
+        this.limits = limits;
+        long reapEveryMs = Math.max(100, Math.min(limits.keepAlive().toMillis() / 4, 5_000));
+        timers.scheduleWithFixedDelay(this::reapIdle, reapEveryMs, reapEveryMs, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Runs one invocation on a warm instance or a new one; blocks until it ends.
+     *
+     * @throws ThrottledException when the function stays at its concurrency limit for the queue wait
+     */
+    public InvocationOutcome invoke(FunctionConfig function, String invocationId, byte[] payload) {
+        FunctionPool pool = pools.computeIfAbsent(function.name(), name -> new FunctionPool(name, factory));
+        var recentFailure = pool.recentInitFailure(function.revision(), clock.instant(), INIT_FAILURE_BACKOFF);
+        if (recentFailure.isPresent()) {
+            return recentFailure.get().outcome();
+        }
+        FunctionPool.Lease lease;
+        try {
+            lease = pool.acquire(function, limits.queueWait());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AloftException(503, "ServiceException", "the server is shutting down");
+        }
+        try {
+            InvocationOutcome outcome = await(lease.instance(), invocationId, payload);
+            if (outcome.status() == Status.INIT_ERROR) {
+                pool.rememberInitFailure(outcome, function.revision(), clock.instant());
+            }
+            return outcome.asCold(lease.cold(), lease.cold() ? lease.instance().initMs() : 0);
+        } finally {
+            pool.release(lease.instance(), clock.instant());
+        }
+    }
+
+    private InvocationOutcome await(Instance instance, String invocationId, byte[] payload) {
+        // The instance ends every assignment itself (answer, timeout, exit); this bound only
+        // guards against a bug there leaving a caller waiting forever.
+        long boundMs = limits.initTimeout().toMillis() + instance.function().timeoutSeconds() * 1000L + 10_000;
+        try {
+            return instance.assign(invocationId, payload).get(boundMs, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            instance.kill();
+            throw new AloftException(503, "ServiceException", "the server is shutting down");
+        } catch (ExecutionException | TimeoutException e) {
+            instance.kill();
+            throw new AloftException(500, "ServiceException", "invocation " + invocationId + " on " + instance
+                    + " did not end: " + e.getMessage(), e);
+        }
+    }
+
+    /** Stops the function's idle instances now and its busy ones when they finish. */
+    public void retire(String functionName) {
+        FunctionPool pool = pools.get(functionName);
+        if (pool != null) {
+            pool.retire();
+        }
+    }
+
+    /** How many instances the function has (starting, busy or idle). */
+    public int liveInstances(String functionName) {
+        FunctionPool pool = pools.get(functionName);
+        return pool == null ? 0 : pool.liveInstances();
+    }
+
+    private void reapIdle() {
+        try {
+            for (FunctionPool pool : pools.values()) {
+                int stopped = pool.reap(clock.instant(), limits.keepAlive());
+                if (stopped > 0) {
+                    LOG.fine(() -> "stopped " + stopped + " idle instance(s) past the keep-alive");
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warning("reaping idle instances failed: " + e);
+        }
+    }
+
+    @Override
+    public void close() {
+        pools.values().forEach(FunctionPool::retire);
+        timers.shutdownNow();
+    }
+}

@@ -1,0 +1,99 @@
+package dev.aloft.server.instances;
+
+import dev.aloft.server.AloftException;
+import dev.aloft.server.functions.FunctionConfig;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * How each runtime's process is started: the bootstraps that ship with Aloft (under its home
+ * directory) and the interpreters found on this host, resolved once at startup.
+ */
+public final class RuntimeCommands {
+
+    private final Path nodeBootstrap;
+    private final Path pythonBootstrap;
+    private final Path javaRuntimeLib;
+    private final String node;
+    private final String python;
+    private final String java;
+
+    public RuntimeCommands(Path aloftHome) {
+        this.nodeBootstrap = aloftHome.resolve("runtimes/nodejs/bootstrap.mjs").toAbsolutePath().normalize();
+        this.pythonBootstrap = aloftHome.resolve("runtimes/python/bootstrap.py").toAbsolutePath().normalize();
+        this.javaRuntimeLib = aloftHome.resolve("aloft-runtime-java/target/lib").toAbsolutePath().normalize();
+        this.node = findExecutable("node", List.of("/usr/bin/node", "/usr/local/bin/node")).orElse("node");
+        // The real binary: pyenv's shim on PATH adds ~50 ms to every start.
+        this.python = findExecutable("python3", List.of("/usr/bin/python3", "/usr/local/bin/python3")).orElse("python3");
+        this.java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /** argv for an instance of {@code function} whose code is at {@code taskRoot} inside the sandbox. */
+    List<String> command(FunctionConfig function, String taskRoot) {
+        return switch (function.runtime()) {
+            case NODEJS20 -> List.of(node, require(nodeBootstrap).toString());
+            case PYTHON3 -> List.of(python, "-u", require(pythonBootstrap).toString());
+            case JAVA25 -> javaCommand(function);
+            case PROVIDED -> List.of(taskRoot + "/bootstrap");
+        };
+    }
+
+    /** Host files the runtime reads besides the function's code. */
+    List<Path> runtimeFiles(FunctionConfig function) {
+        return switch (function.runtime()) {
+            case NODEJS20 -> List.of(nodeBootstrap.getParent());
+            case PYTHON3 -> List.of(pythonBootstrap.getParent());
+            case JAVA25 -> List.of(javaRuntimeLib);
+            case PROVIDED -> List.of();
+        };
+    }
+
+    /** The AWS_EXECUTION_ENV value Lambda would set. */
+    static String executionEnv(FunctionConfig function) {
+        return switch (function.runtime()) {
+            case NODEJS20 -> "AWS_Lambda_nodejs20.x";
+            case PYTHON3 -> "AWS_Lambda_python3.11";
+            case JAVA25 -> "AWS_Lambda_java25";
+            case PROVIDED -> "AWS_Lambda_provided.al2023";
+        };
+    }
+
+    private List<String> javaCommand(FunctionConfig function) {
+        require(javaRuntimeLib);
+        // Heap below the memory limit leaves room for metaspace, stacks and code cache; the
+        // cgroup (where the host has one) enforces the total.
+        int heapMb = Math.max(32, function.memoryMb() * 7 / 10);
+        return List.of(java,
+                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-Xss512k",
+                "-Xmx" + heapMb + "m", "-XX:-UsePerfData",
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp", javaRuntimeLib + "/*", "dev.aloft.runtime.Bootstrap");
+    }
+
+    private static Path require(Path file) {
+        if (!Files.exists(file)) {
+            throw new AloftException(500, "ServiceException", "runtime file " + file
+                    + " is missing; build Aloft with ./mvnw package (or run ./aloft, which builds it)");
+        }
+        return file;
+    }
+
+    private static Optional<String> findExecutable(String name, List<String> preferred) {
+        for (String candidate : preferred) {
+            if (Files.isExecutable(Path.of(candidate))) {
+                return Optional.of(candidate);
+            }
+        }
+        String path = System.getenv().getOrDefault("PATH", "");
+        for (String dir : path.split(":")) {
+            Path candidate = Path.of(dir, name);
+            if (!dir.contains("pyenv/shims") && Files.isExecutable(candidate)) {
+                return Optional.of(candidate.toString());
+            }
+        }
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,6 @@
+/**
+ * The instance scheduler: pools of warm instances per function, started on demand up to the
+ * function's concurrency, reused one request at a time, retired after a keep-alive (scale to
+ * zero), killed on timeout and replaced after a crash.
+ */
+package dev.aloft.server.instances;

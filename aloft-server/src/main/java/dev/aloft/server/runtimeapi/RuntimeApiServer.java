@@ -1,0 +1,157 @@
+package dev.aloft.server.runtimeapi;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Serves the Runtime API on loopback, on its own port, apart from the public edge. An instance's
+ * {@code AWS_LAMBDA_RUNTIME_API} is {@code 127.0.0.1:PORT/SECRET}; runtime clients append
+ * {@code /2018-06-01/runtime/...}, so the secret prefix routes every call to that instance alone.
+ */
+public final class RuntimeApiServer implements AutoCloseable {
+
+    private static final String PREFIX = "/{secret}/2018-06-01/runtime";
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Map<String, RuntimeSession> sessions = new ConcurrentHashMap<>();
+    private final WebServer server;
+
+    private RuntimeApiServer() {
+        this.server = WebServer.builder()
+                .host("127.0.0.1")
+                .port(0)
+                .routing(this::routes)
+                .build();
+    }
+
+    public static RuntimeApiServer start() {
+        RuntimeApiServer runtimeApi = new RuntimeApiServer();
+        runtimeApi.server.start();
+        return runtimeApi;
+    }
+
+    private void routes(HttpRouting.Builder routing) {
+        routing.get(PREFIX + "/invocation/next", this::next)
+                .post(PREFIX + "/invocation/{id}/response", this::response)
+                .post(PREFIX + "/invocation/{id}/error", this::error)
+                .post(PREFIX + "/init/error", this::initError);
+    }
+
+    /** Registers an instance; returns the value for its {@code AWS_LAMBDA_RUNTIME_API}. */
+    public Registration register(RuntimeSession session) {
+        String secret = HexFormat.of().formatHex(randomBytes());
+        sessions.put(secret, session);
+        return new Registration(secret, "127.0.0.1:" + server.port() + "/" + secret);
+    }
+
+    /** Forgets an instance; its endpoint answers 403 from now on. */
+    public void unregister(Registration registration) {
+        sessions.remove(registration.secret());
+    }
+
+    /** An instance's endpoint, as put in its environment. */
+    public record Registration(String secret, String endpoint) {}
+
+    private static byte[] randomBytes() {
+        byte[] bytes = new byte[24];
+        RANDOM.nextBytes(bytes);
+        return bytes;
+    }
+
+    private Optional<RuntimeSession> session(ServerRequest req, ServerResponse res) {
+        RuntimeSession session = sessions.get(req.path().pathParameters().get("secret"));
+        if (session == null) {
+            sendError(res, Status.FORBIDDEN_403, "UnknownInstance",
+                    "this Runtime API endpoint belongs to no live instance");
+        }
+        return Optional.ofNullable(session);
+    }
+
+    private void next(ServerRequest req, ServerResponse res) {
+        Optional<RuntimeSession> session = session(req, res);
+        if (session.isEmpty()) {
+            return;
+        }
+        Optional<RuntimeEvent> event;
+        try {
+            event = session.get().next();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            sendError(res, Status.SERVICE_UNAVAILABLE_503, "ShuttingDown", "the platform is shutting down");
+            return;
+        }
+        if (event.isEmpty()) {
+            sendError(res, Status.GONE_410, "InstanceRetired", "this instance gets no more invocations");
+            return;
+        }
+        RuntimeEvent e = event.get();
+        res.header("Lambda-Runtime-Aws-Request-Id", e.requestId())
+                .header("Lambda-Runtime-Deadline-Ms", Long.toString(e.deadlineEpochMs()))
+                .header("Lambda-Runtime-Invoked-Function-Arn", e.invokedFunctionArn())
+                .header("Lambda-Runtime-Trace-Id", e.traceId())
+                .header("Content-Type", "application/json")
+                .send(e.payload());
+    }
+
+    private void response(ServerRequest req, ServerResponse res) {
+        Optional<RuntimeSession> session = session(req, res);
+        if (session.isPresent()) {
+            byte[] body = req.content().as(byte[].class);
+            answer(res, session.get().respond(req.path().pathParameters().get("id"), body));
+        }
+    }
+
+    private void error(ServerRequest req, ServerResponse res) {
+        Optional<RuntimeSession> session = session(req, res);
+        if (session.isPresent()) {
+            byte[] body = req.content().as(byte[].class);
+            String type = req.headers().first(HeaderNames.create("Lambda-Runtime-Function-Error-Type")).orElse("Unhandled");
+            answer(res, session.get().fail(req.path().pathParameters().get("id"), type, body));
+        }
+    }
+
+    private void initError(ServerRequest req, ServerResponse res) {
+        Optional<RuntimeSession> session = session(req, res);
+        if (session.isPresent()) {
+            byte[] body = req.content().as(byte[].class);
+            String type = req.headers().first(HeaderNames.create("Lambda-Runtime-Function-Error-Type")).orElse("Runtime.InitError");
+            session.get().initFailed(type, body);
+            sendStatus(res);
+        }
+    }
+
+    private static void answer(ServerResponse res, boolean accepted) {
+        if (accepted) {
+            sendStatus(res);
+        } else {
+            sendError(res, Status.BAD_REQUEST_400, "InvalidRequestID",
+                    "request id is not the invocation this instance is running");
+        }
+    }
+
+    private static void sendStatus(ServerResponse res) {
+        res.status(Status.ACCEPTED_202).header("Content-Type", "application/json")
+                .send("{\"status\":\"OK\"}".getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void sendError(ServerResponse res, Status status, String type, String message) {
+        res.status(status).header("Content-Type", "application/json")
+                .send(("{\"errorType\":\"" + type + "\",\"errorMessage\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+    }
+}

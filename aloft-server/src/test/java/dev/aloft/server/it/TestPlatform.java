@@ -1,0 +1,149 @@
+package dev.aloft.server.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.aloft.server.AloftServer;
+import dev.aloft.server.ServerSettings;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+
+/** A real Aloft server on a free port with a fresh data directory, and an HTTP client for it. */
+public final class TestPlatform implements AutoCloseable {
+
+    public static final ObjectMapper JSON = new ObjectMapper();
+    /** Test functions, as directories (see src/test/resources/functions). */
+    public static final Path FUNCTIONS = Path.of("src/test/resources/functions").toAbsolutePath();
+
+    public final AloftServer server;
+    public final Path dataDir;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private TestPlatform(AloftServer server, Path dataDir) {
+        this.server = server;
+        this.dataDir = dataDir;
+    }
+
+    public static TestPlatform start() {
+        return start(settings -> settings);
+    }
+
+    public static TestPlatform start(UnaryOperator<ServerSettings> customize) {
+        try {
+            Path data = Files.createTempDirectory("aloft-test-");
+            return new TestPlatform(AloftServer.start(customize.apply(ServerSettings.defaults(data, 0))), data);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public URI url(String path) {
+        return server.baseUrl().resolve(path);
+    }
+
+    /** A deploy body for {@code PUT /api/v1/functions/NAME}; tests adjust fields before sending. */
+    public static ObjectNode deployBody(String runtime, String handler, byte[] zip) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("runtime", runtime);
+        body.put("handler", handler);
+        body.put("zipBase64", Base64.getEncoder().encodeToString(zip));
+        return body;
+    }
+
+    public HttpResponse<String> deploy(String name, ObjectNode body) {
+        return send(HttpRequest.newBuilder(url("/api/v1/functions/" + name)).PUT(HttpRequest.BodyPublishers.ofString(body.toString())));
+    }
+
+    /** Deploys a test function directory and fails the test unless it was accepted. */
+    public JsonNode deployFunction(String name, String runtime, String handler, String directory) {
+        HttpResponse<String> response = deploy(name, deployBody(runtime, handler, zip(FUNCTIONS.resolve(directory))));
+        if (response.statusCode() / 100 != 2) {
+            throw new AssertionError("deploy of " + name + " failed: " + response.statusCode() + " " + response.body());
+        }
+        return parse(response.body());
+    }
+
+    public HttpResponse<String> invoke(String name, String payload) {
+        return send(HttpRequest.newBuilder(url("/api/v1/functions/" + name + "/invoke"))
+                .POST(HttpRequest.BodyPublishers.ofString(payload)));
+    }
+
+    public HttpResponse<String> get(String path) {
+        return send(HttpRequest.newBuilder(url(path)).GET());
+    }
+
+    /** Sends with the admin credential. */
+    public HttpResponse<String> send(HttpRequest.Builder request) {
+        return sendRaw(request.header("Authorization", "Bearer " + server.adminToken()));
+    }
+
+    /** Sends as given: no credential added. */
+    public HttpResponse<String> sendRaw(HttpRequest.Builder request) {
+        try {
+            return http.send(request.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
+    public static JsonNode parse(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (IOException e) {
+            throw new AssertionError("not JSON: " + json, e);
+        }
+    }
+
+    /** Zips a directory the way `aloft deploy --code DIR` does. */
+    public static byte[] zip(Path dir) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(bytes); Stream<Path> files = Files.walk(dir)) {
+            for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
+                zip.putNextEntry(new ZipEntry(dir.relativize(file).toString()));
+                zip.write(Files.readAllBytes(file));
+                zip.closeEntry();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** A zip with the given (name, content) entries, names taken literally. */
+    public static byte[] zipOf(List<String[]> entries) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
+            for (String[] entry : entries) {
+                zip.putNextEntry(new ZipEntry(entry[0]));
+                zip.write(entry[1].getBytes());
+                zip.closeEntry();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}
