@@ -140,6 +140,10 @@ final class ControlApi {
 
     private static String name(ServerRequest req) {
         String name = req.path().pathParameters().get("name");
+        if (req.path().rawPath().contains(";")) {
+            // The HTTP layer reads ';' as a matrix parameter and would silently drop the rest.
+            name = req.path().rawPath().split("/")[4];
+        }
         DeployRequest.validateName(name);
         return name;
     }
