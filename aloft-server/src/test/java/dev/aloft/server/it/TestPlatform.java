@@ -52,6 +52,11 @@ public final class TestPlatform implements AutoCloseable {
         }
     }
 
+    /** A new server on the data directory of a stopped one. */
+    public static TestPlatform restart(Path dataDir) {
+        return new TestPlatform(AloftServer.start(ServerSettings.defaults(dataDir, 0)), dataDir);
+    }
+
     public URI url(String path) {
         return server.baseUrl().resolve(path);
     }

@@ -1,0 +1,129 @@
+package dev.aloft.server.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Scale out to the concurrency limit, queue then 429 beyond it, scale to zero, survive a restart. */
+class ScalingTest {
+
+    private static void deployBehave(TestPlatform platform, String name, int concurrency) {
+        var body = TestPlatform.deployBody("provided", "behave", TestPlatform.zip(TestPlatform.FUNCTIONS.resolve("behave")));
+        body.put("concurrency", concurrency);
+        assertThat(platform.deploy(name, body).statusCode()).isEqualTo(201);
+    }
+
+    private static List<HttpResponse<String>> invokeConcurrently(TestPlatform platform, String name, String payload, int count)
+            throws Exception {
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<HttpResponse<String>>> futures = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                futures.add(pool.submit(() -> platform.invoke(name, payload)));
+            }
+            List<HttpResponse<String>> responses = new ArrayList<>();
+            for (Future<HttpResponse<String>> future : futures) {
+                responses.add(future.get());
+            }
+            return responses;
+        }
+    }
+
+    @Test
+    void burstBeyondTheLimitWaitsForAFreeInstanceAndUsesNoMoreThanTheLimit() throws Exception {
+        try (TestPlatform platform = TestPlatform.start(s -> s.withQueueWait(Duration.ofSeconds(30)))) {
+            deployBehave(platform, "queued", 2);
+            List<HttpResponse<String>> responses = invokeConcurrently(platform, "queued", "{\"sleep_ms\": 300}", 6);
+            Set<Integer> pids = new HashSet<>();
+            for (HttpResponse<String> response : responses) {
+                assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+                pids.add(TestPlatform.parse(response.body()).path("pid").asInt());
+            }
+            assertThat(pids).hasSize(2);
+            assertThat(platform.server.liveInstances("queued")).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void requestsBeyondTheLimitAndTheQueueWaitGet429() throws Exception {
+        try (TestPlatform platform = TestPlatform.start(s -> s.withQueueWait(Duration.ofMillis(200)))) {
+            deployBehave(platform, "throttled", 1);
+            List<HttpResponse<String>> responses = invokeConcurrently(platform, "throttled", "{\"sleep_ms\": 2000}", 3);
+            long ok = responses.stream().filter(r -> r.statusCode() == 200).count();
+            List<HttpResponse<String>> throttled = responses.stream().filter(r -> r.statusCode() == 429).toList();
+            assertThat(ok).isEqualTo(1);
+            assertThat(throttled).hasSize(2);
+            JsonNode error = TestPlatform.parse(throttled.getFirst().body());
+            assertThat(error.path("errorType").asText()).isEqualTo("TooManyRequestsException");
+            assertThat(error.path("message").asText()).contains("'throttled' is at its concurrency limit of 1");
+        }
+    }
+
+    @Test
+    void idleInstancesStopAfterTheKeepAliveAndTheNextCallStartsOneAgain() {
+        try (TestPlatform platform = TestPlatform.start(s -> s.withKeepAlive(Duration.ofMillis(500)))) {
+            deployBehave(platform, "sleepy", 5);
+            int firstPid = TestPlatform.parse(platform.invoke("sleepy", "{}").body()).path("pid").asInt();
+            assertThat(platform.server.liveInstances("sleepy")).isEqualTo(1);
+            await().atMost(Duration.ofSeconds(10)).until(() -> platform.server.liveInstances("sleepy") == 0);
+            assertThat(ProcessHandle.of(firstPid)).isEmpty();
+            var again = platform.invoke("sleepy", "{}");
+            assertThat(again.statusCode()).isEqualTo(200);
+            assertThat(TestPlatform.parse(again.body()).path("pid").asInt()).isNotEqualTo(firstPid);
+        }
+    }
+
+    @Test
+    void redeployRetiresOldInstancesAndServesTheNewCode() {
+        try (TestPlatform platform = TestPlatform.start()) {
+            deployBehave(platform, "changing", 5);
+            int oldPid = TestPlatform.parse(platform.invoke("changing", "{}").body()).path("pid").asInt();
+            var body = TestPlatform.deployBody("provided", "echo", TestPlatform.zip(TestPlatform.FUNCTIONS.resolve("shell-echo")));
+            assertThat(platform.deploy("changing", body).statusCode()).isEqualTo(200);
+            assertThat(platform.invoke("changing", "{\"v\":2}").body()).isEqualTo("{\"echo\":{\"v\":2}}");
+            await().atMost(Duration.ofSeconds(5)).until(() -> ProcessHandle.of(oldPid).isEmpty());
+        }
+    }
+
+    @Test
+    void unchangedRedeployIsFreeAndKeepsWarmInstances() {
+        try (TestPlatform platform = TestPlatform.start()) {
+            deployBehave(platform, "stable", 5);
+            JsonNode before = TestPlatform.parse(platform.get("/api/v1/functions/stable").body());
+            int pid = TestPlatform.parse(platform.invoke("stable", "{}").body()).path("pid").asInt();
+            var body = TestPlatform.deployBody("provided", "behave", TestPlatform.zip(TestPlatform.FUNCTIONS.resolve("behave")));
+            body.put("concurrency", 5);
+            var again = platform.deploy("stable", body);
+            assertThat(again.statusCode()).isEqualTo(200);
+            JsonNode after = TestPlatform.parse(again.body());
+            assertThat(after.path("revision").asLong()).isEqualTo(before.path("revision").asLong());
+            assertThat(after.path("codeSha256").asText()).isEqualTo(before.path("codeSha256").asText());
+            assertThat(TestPlatform.parse(platform.invoke("stable", "{}").body()).path("pid").asInt()).isEqualTo(pid);
+        }
+    }
+
+    @Test
+    void deployedFunctionsSurviveARestart() throws Exception {
+        TestPlatform first = TestPlatform.start();
+        deployBehave(first, "durable", 3);
+        String token = first.server.adminToken();
+        first.close();
+        try (TestPlatform second = TestPlatform.restart(first.dataDir)) {
+            assertThat(second.server.adminToken()).isEqualTo(token);
+            assertThat(second.get("/api/v1/functions").body()).contains("\"name\":\"durable\"");
+            var response = second.invoke("durable", "{\"echo\": \"back\"}");
+            assertThat(response.body()).isEqualTo("{\"echo\": \"back\"}");
+        }
+    }
+}
