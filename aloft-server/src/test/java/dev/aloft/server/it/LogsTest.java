@@ -1,0 +1,67 @@
+package dev.aloft.server.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Each line an instance prints is stored with the invocation it was serving. */
+class LogsTest {
+
+    static TestPlatform platform;
+
+    @BeforeAll
+    static void start() {
+        platform = TestPlatform.start();
+        platform.deployFunction("talker", "provided", "behave", "behave");
+    }
+
+    @AfterAll
+    static void stop() {
+        platform.close();
+    }
+
+    private static JsonNode logs(String query) {
+        var response = platform.get("/api/v1/functions/talker/logs" + query);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return TestPlatform.parse(response.body());
+    }
+
+    @Test
+    void linesAreAttributedToTheirInvocation() {
+        var first = platform.invoke("talker", "{\"print\": [\"one\", \"two\"], \"stderr\": \"warn\"}");
+        var second = platform.invoke("talker", "{\"print\": [\"three\"]}");
+        String firstId = first.headers().firstValue("X-Aloft-Invocation-Id").orElseThrow();
+        String secondId = second.headers().firstValue("X-Aloft-Invocation-Id").orElseThrow();
+
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(logs("?invocationId=" + firstId).path("logs")).hasSize(3));
+        JsonNode firstLines = logs("?invocationId=" + firstId).path("logs");
+        assertThat(firstLines).extracting(l -> l.path("line").asText()).containsExactlyInAnyOrder("one", "two", "warn");
+        assertThat(firstLines).extracting(l -> l.path("stream").asText()).contains("stdout", "stderr");
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(logs("?invocationId=" + secondId).path("logs")).extracting(l -> l.path("line").asText())
+                        .containsExactly("three"));
+    }
+
+    @Test
+    void pagingByCursorReturnsOnlyNewerLines() {
+        JsonNode before = logs("?limit=1000");
+        long cursor = before.path("nextCursor").asLong();
+        platform.invoke("talker", "{\"print\": [\"later\"]}");
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(logs("?after=" + cursor).path("logs")).extracting(l -> l.path("line").asText()).containsExactly("later"));
+    }
+
+    @Test
+    void badLogQueriesAreRejected() {
+        assertThat(platform.get("/api/v1/functions/talker/logs?limit=0").statusCode()).isEqualTo(400);
+        assertThat(platform.get("/api/v1/functions/talker/logs?after=abc").body()).contains("after must be a whole number");
+        assertThat(platform.get("/api/v1/functions/missing/logs").statusCode()).isEqualTo(404);
+    }
+}
