@@ -23,9 +23,14 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /** A running Aloft node: edge, runtime API, scheduler and store, wired together. */
 public final class AloftServer implements AutoCloseable {
+
+    /** Held so the level sticks: JUL keeps loggers only weakly. Helidon's INFO lines are noise here. */
+    private static final Logger HELIDON_LOG = Logger.getLogger("io.helidon");
 
     private final Database database;
     private final LogWriter logWriter;
@@ -48,6 +53,7 @@ public final class AloftServer implements AutoCloseable {
 
     /** Starts a node; returns once it accepts requests. */
     public static AloftServer start(ServerSettings settings) {
+        HELIDON_LOG.setLevel(Level.WARNING);
         InstantSource clock = InstantSource.system();
         Path data = settings.dataDir();
         createPrivateDirectory(data);

@@ -7,7 +7,9 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
@@ -22,6 +24,8 @@ public final class FunctionRegistry {
     private final CodeStore codeStore;
     private final InstantSource clock;
     private final List<Consumer<String>> changeListeners = new CopyOnWriteArrayList<>();
+    /** Read-through cache: every invocation looks its function up, deploys and deletes are rare. */
+    private final Map<String, FunctionConfig> cache = new ConcurrentHashMap<>();
 
     public FunctionRegistry(Database database, CodeStore codeStore, InstantSource clock) {
         this.database = database;
@@ -56,13 +60,16 @@ public final class FunctionRegistry {
             return new Deployed(next, existing.isEmpty(), true);
         });
         if (deployed.changed()) {
+            cache.put(request.name(), deployed.function());
             changeListeners.forEach(listener -> listener.accept(request.name()));
         }
         return deployed;
     }
 
     public Optional<FunctionConfig> find(String name) {
-        return repository.find(name);
+        // computeIfAbsent holds the entry while it reads the store, so a concurrent deploy's put
+        // (after its commit) cannot be overwritten by the older row.
+        return Optional.ofNullable(cache.computeIfAbsent(name, n -> repository.find(n).orElse(null)));
     }
 
     /** The function, or a 404 that names it. */
@@ -75,7 +82,9 @@ public final class FunctionRegistry {
     }
 
     public void delete(String name) {
-        if (!repository.delete(name)) {
+        boolean deleted = repository.delete(name);
+        cache.remove(name);
+        if (!deleted) {
             throw AloftException.notFound("function '" + name + "' does not exist");
         }
         changeListeners.forEach(listener -> listener.accept(name));
