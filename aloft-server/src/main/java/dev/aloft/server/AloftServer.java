@@ -8,6 +8,7 @@ import dev.aloft.server.instances.RuntimeCommands;
 import dev.aloft.server.invocations.Invoker;
 import dev.aloft.server.runtimeapi.RuntimeApiServer;
 import dev.aloft.server.sandbox.Sandbox;
+import dev.aloft.server.sandbox.SandboxSettings;
 import dev.aloft.server.sandbox.Sandboxes;
 import dev.aloft.server.store.Database;
 import dev.aloft.server.store.LogStore;
@@ -63,7 +64,9 @@ public final class AloftServer implements AutoCloseable {
         FunctionRegistry registry = new FunctionRegistry(database, codeStore, clock);
         LogStore logStore = new LogStore(database);
         LogWriter logWriter = new LogWriter(logStore);
-        Sandbox sandbox = Sandboxes.detect(data.resolve("sandbox"), List.of(data));
+        Sandbox sandbox = Sandboxes.detect(new SandboxSettings(data.resolve("sandbox"), List.of(data),
+                SandboxSettings.NOBODY, SandboxSettings.NOBODY,
+                settings.sandboxRequired() ? SandboxSettings.Isolation.REQUIRED : SandboxSettings.Isolation.BEST_EFFORT));
         RuntimeApiServer runtimeApi = RuntimeApiServer.start();
         InstanceScheduler scheduler = new InstanceScheduler(sandbox, runtimeApi, new RuntimeCommands(aloftHome()), codeStore,
                 logWriter, clock, new InstanceScheduler.Limits(settings.keepAlive(), settings.queueWait(),

@@ -42,6 +42,8 @@ final class Instance implements RuntimeSession {
     private long runningSinceNanos;
     private boolean ready;
     private boolean dead;
+    /** Set the moment the instance is condemned, before its process is confirmed gone. */
+    private boolean killed;
     private long initMs;
     private Optional<InvocationOutcome> initFailure = Optional.empty();
 
@@ -104,7 +106,7 @@ final class Instance implements RuntimeSession {
     boolean alive() {
         stateLock.lock();
         try {
-            return !dead;
+            return !dead && !killed;
         } finally {
             stateLock.unlock();
         }
@@ -290,6 +292,12 @@ final class Instance implements RuntimeSession {
 
     /** Kills the process; {@link #exited} then fails whatever it was running. */
     void kill() {
+        stateLock.lock();
+        try {
+            killed = true;
+        } finally {
+            stateLock.unlock();
+        }
         if (process != null) {
             process.destroy();
         }

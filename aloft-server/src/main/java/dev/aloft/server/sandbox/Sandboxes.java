@@ -1,43 +1,98 @@
 package dev.aloft.server.sandbox;
 
-import java.io.File;
+import dev.aloft.server.sandbox.SandboxSettings.Isolation;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
-/** Temporary: plain processes until the real sandbox lands. */
+/** Finds out, once at startup, which protections this host offers and builds the sandbox from them. */
 public final class Sandboxes {
-    private Sandboxes() {}
 
-    public static Sandbox detect(Path stateDir, List<Path> hiddenPaths) {
-        return new Sandbox() {
-            @Override
-            public String taskRoot(Path codeDir) {
-                return codeDir.toAbsolutePath().toString();
-            }
+    private Sandboxes() {
+    }
 
-            @Override
-            public SandboxedProcess launch(LaunchSpec spec) {
-                ProcessBuilder builder = new ProcessBuilder(spec.command()).redirectInput(new File("/dev/null"));
-                builder.environment().clear();
-                builder.environment().putAll(spec.environment());
-                builder.directory(spec.codeDir().toFile());
-                try {
-                    Process p = builder.start();
-                    return new SandboxedProcess() {
-                        public Process process() { return p; }
-                        public boolean outOfMemory() { return false; }
-                        public void destroy() { p.destroyForcibly(); }
-                    };
-                } catch (IOException e) {
-                    throw new SandboxException("cannot start " + spec.command() + ": " + e.getMessage(), e);
-                }
-            }
+    /**
+     * Probes cgroups, bubblewrap and setpriv by really using them.
+     *
+     * @throws SandboxException when {@link Isolation#REQUIRED} and a protection is missing, or the
+     *                          state dir cannot be created
+     */
+    public static Sandbox detect(SandboxSettings settings) {
+        try {
+            Files.createDirectories(settings.stateDir());
+        } catch (IOException e) {
+            throw new SandboxException("cannot create the sandbox state dir " + settings.stateDir() + ": " + e.getMessage(), e);
+        }
+        if (settings.isolation() == Isolation.DISABLED) {
+            String off = "not enforced (isolation disabled by settings)";
+            return new HostSandbox(settings.stateDir(), Optional.empty(), Optional.empty(), Optional.empty(), List.of(
+                    "memory limit: " + off, "process limit: " + off, "filesystem: " + off + "; private TMPDIR only",
+                    "user: " + off + "; runs as uid " + currentUid()));
+        }
+        List<String> protections = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
 
-            @Override
-            public List<String> protections() {
-                return List.of("none (temporary)");
-            }
-        };
+        Detection<Cgroups> cgroups = Cgroups.detect();
+        cgroups.found().ifPresentOrElse(c -> protections.addAll(c.protections()), () -> {
+            protections.add("memory limit: not enforced (no writable cgroup memory controller: " + cgroups.whyMissing() + ")");
+            protections.add("process limit: not enforced (no writable cgroup pids controller)");
+            missing.add("cgroup memory limit: " + cgroups.whyMissing());
+        });
+
+        List<Path> hidden = outermost(settings.hiddenPaths(), settings.stateDir());
+        Detection<Bubblewrap> bubblewrap = Bubblewrap.detect(hidden);
+        bubblewrap.found().ifPresentOrElse(
+                b -> protections.add("filesystem: " + b.version() + " (read-only code at " + Bubblewrap.TASK_ROOT
+                        + ", private size-bounded /tmp, hidden: " + String.join(", ", hidden.stream().map(Path::toString).toList())
+                        + "; own pid/ipc/uts namespaces, host network for the Runtime API)"),
+                () -> {
+                    protections.add("filesystem: not isolated (" + bubblewrap.whyMissing()
+                            + "); functions see the host filesystem and the data dir, private TMPDIR only");
+                    missing.add("filesystem isolation: " + bubblewrap.whyMissing());
+                });
+
+        int uid = currentUid();
+        Optional<UserSwitch> userSwitch = Optional.empty();
+        if (uid == 0) {
+            Detection<UserSwitch> detected = UserSwitch.detect(settings.functionUid(), settings.functionGid());
+            userSwitch = detected.found();
+            userSwitch.ifPresentOrElse(
+                    u -> protections.add("user: uid " + u.uid() + " gid " + u.gid() + " (setpriv, no new privileges, no capabilities)"),
+                    () -> {
+                        protections.add("user: root! (" + detected.whyMissing() + ")");
+                        missing.add("unprivileged user: " + detected.whyMissing());
+                    });
+        } else {
+            protections.add("user: uid " + uid + " (the server's own; not root, so no switch to "
+                    + settings.functionUid() + ")");
+        }
+
+        if (settings.isolation() == Isolation.REQUIRED && !missing.isEmpty()) {
+            throw new SandboxException("isolation is required but this host lacks: " + String.join("; ", missing)
+                    + ". Fix the host (root, writable /sys/fs/cgroup, bubblewrap, setpriv) or set isolation to best-effort.");
+        }
+        return new HostSandbox(settings.stateDir(), cgroups.found(), bubblewrap.found(), userSwitch, protections);
+    }
+
+    /** Drops paths inside other hidden paths: hiding them again would only leave a telltale mount point. */
+    private static List<Path> outermost(List<Path> hiddenPaths, Path stateDir) {
+        List<Path> all = new ArrayList<>(hiddenPaths);
+        all.add(stateDir);
+        return all.stream()
+                .filter(path -> all.stream().noneMatch(other -> !other.equals(path) && path.startsWith(other)))
+                .distinct()
+                .toList();
+    }
+
+    private static int currentUid() {
+        try {
+            // /proc/self is owned by the effective uid of the process reading it.
+            return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        } catch (IOException e) {
+            throw new SandboxException("cannot tell which user the server runs as: " + e.getMessage(), e);
+        }
     }
 }

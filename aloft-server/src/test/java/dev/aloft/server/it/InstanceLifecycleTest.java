@@ -41,7 +41,7 @@ class InstanceLifecycleTest {
     void warmInstanceIsReusedAndSeesTheLambdaEnvironment() {
         JsonNode first = invokeOk("{}");
         JsonNode second = invokeOk("{}");
-        assertThat(second.path("pid").asInt()).isEqualTo(first.path("pid").asInt());
+        assertThat(second.path("instance").asText()).isEqualTo(first.path("instance").asText());
         assertThat(second.path("requestId").asText()).isNotEqualTo(first.path("requestId").asText());
 
         JsonNode env = first.path("env");
@@ -81,13 +81,13 @@ class InstanceLifecycleTest {
 
     @Test
     void timeoutKillsTheInstanceAndTheNextInvocationGetsAFreshOne() {
-        int pidBefore = invokeOk("{}").path("pid").asInt();
+        String before = invokeOk("{}").path("instance").asText();
         var response = platform.invoke("behave", "{\"sleep_ms\": 10000}");
         assertThat(response.headers().firstValue("X-Aloft-Function-Error")).contains("Unhandled");
         JsonNode error = TestPlatform.parse(response.body());
         assertThat(error.path("errorType").asText()).isEqualTo("Sandbox.Timedout");
         assertThat(error.path("errorMessage").asText()).isEqualTo("Task timed out after 2.00 seconds");
-        assertThat(invokeOk("{}").path("pid").asInt()).isNotEqualTo(pidBefore);
+        assertThat(invokeOk("{}").path("instance").asText()).isNotEqualTo(before);
     }
 
     @Test

@@ -19,10 +19,13 @@ import static org.awaitility.Awaitility.await;
 /** Scale out to the concurrency limit, queue then 429 beyond it, scale to zero, survive a restart. */
 class ScalingTest {
 
-    private static void deployBehave(TestPlatform platform, String name, int concurrency) {
+    /** Deploys the behave function; returns its code hash. */
+    private static String deployBehave(TestPlatform platform, String name, int concurrency) {
         var body = TestPlatform.deployBody("provided", "behave", TestPlatform.zip(TestPlatform.FUNCTIONS.resolve("behave")));
         body.put("concurrency", concurrency);
-        assertThat(platform.deploy(name, body).statusCode()).isEqualTo(201);
+        var response = platform.deploy(name, body);
+        assertThat(response.statusCode()).isEqualTo(201);
+        return TestPlatform.parse(response.body()).path("codeSha256").asText();
     }
 
     private static List<HttpResponse<String>> invokeConcurrently(TestPlatform platform, String name, String payload, int count)
@@ -45,12 +48,12 @@ class ScalingTest {
         try (TestPlatform platform = TestPlatform.start(s -> s.withQueueWait(Duration.ofSeconds(30)))) {
             deployBehave(platform, "queued", 2);
             List<HttpResponse<String>> responses = invokeConcurrently(platform, "queued", "{\"sleep_ms\": 300}", 6);
-            Set<Integer> pids = new HashSet<>();
+            Set<String> instances = new HashSet<>();
             for (HttpResponse<String> response : responses) {
                 assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-                pids.add(TestPlatform.parse(response.body()).path("pid").asInt());
+                instances.add(TestPlatform.parse(response.body()).path("instance").asText());
             }
-            assertThat(pids).hasSize(2);
+            assertThat(instances).hasSize(2);
             assertThat(platform.server.liveInstances("queued")).isEqualTo(2);
         }
     }
@@ -73,26 +76,28 @@ class ScalingTest {
     @Test
     void idleInstancesStopAfterTheKeepAliveAndTheNextCallStartsOneAgain() {
         try (TestPlatform platform = TestPlatform.start(s -> s.withKeepAlive(Duration.ofMillis(500)))) {
-            deployBehave(platform, "sleepy", 5);
-            int firstPid = TestPlatform.parse(platform.invoke("sleepy", "{}").body()).path("pid").asInt();
+            String sha = deployBehave(platform, "sleepy", 5);
+            String first = TestPlatform.parse(platform.invoke("sleepy", "{}").body()).path("instance").asText();
             assertThat(platform.server.liveInstances("sleepy")).isEqualTo(1);
+            assertThat(TestPlatform.processesRunning(sha)).isPositive();
             await().atMost(Duration.ofSeconds(10)).until(() -> platform.server.liveInstances("sleepy") == 0);
-            assertThat(ProcessHandle.of(firstPid)).isEmpty();
+            await().atMost(Duration.ofSeconds(5)).until(() -> TestPlatform.processesRunning(sha) == 0);
             var again = platform.invoke("sleepy", "{}");
             assertThat(again.statusCode()).isEqualTo(200);
-            assertThat(TestPlatform.parse(again.body()).path("pid").asInt()).isNotEqualTo(firstPid);
+            assertThat(TestPlatform.parse(again.body()).path("instance").asText()).isNotEqualTo(first);
         }
     }
 
     @Test
     void redeployRetiresOldInstancesAndServesTheNewCode() {
         try (TestPlatform platform = TestPlatform.start()) {
-            deployBehave(platform, "changing", 5);
-            int oldPid = TestPlatform.parse(platform.invoke("changing", "{}").body()).path("pid").asInt();
+            String oldSha = deployBehave(platform, "changing", 5);
+            platform.invoke("changing", "{}");
+            assertThat(TestPlatform.processesRunning(oldSha)).isPositive();
             var body = TestPlatform.deployBody("provided", "echo", TestPlatform.zip(TestPlatform.FUNCTIONS.resolve("shell-echo")));
             assertThat(platform.deploy("changing", body).statusCode()).isEqualTo(200);
             assertThat(platform.invoke("changing", "{\"v\":2}").body()).isEqualTo("{\"echo\":{\"v\":2}}");
-            await().atMost(Duration.ofSeconds(5)).until(() -> ProcessHandle.of(oldPid).isEmpty());
+            await().atMost(Duration.ofSeconds(5)).until(() -> TestPlatform.processesRunning(oldSha) == 0);
         }
     }
 
@@ -101,7 +106,7 @@ class ScalingTest {
         try (TestPlatform platform = TestPlatform.start()) {
             deployBehave(platform, "stable", 5);
             JsonNode before = TestPlatform.parse(platform.get("/api/v1/functions/stable").body());
-            int pid = TestPlatform.parse(platform.invoke("stable", "{}").body()).path("pid").asInt();
+            String instance = TestPlatform.parse(platform.invoke("stable", "{}").body()).path("instance").asText();
             var body = TestPlatform.deployBody("provided", "behave", TestPlatform.zip(TestPlatform.FUNCTIONS.resolve("behave")));
             body.put("concurrency", 5);
             var again = platform.deploy("stable", body);
@@ -109,7 +114,7 @@ class ScalingTest {
             JsonNode after = TestPlatform.parse(again.body());
             assertThat(after.path("revision").asLong()).isEqualTo(before.path("revision").asLong());
             assertThat(after.path("codeSha256").asText()).isEqualTo(before.path("codeSha256").asText());
-            assertThat(TestPlatform.parse(platform.invoke("stable", "{}").body()).path("pid").asInt()).isEqualTo(pid);
+            assertThat(TestPlatform.parse(platform.invoke("stable", "{}").body()).path("instance").asText()).isEqualTo(instance);
         }
     }
 

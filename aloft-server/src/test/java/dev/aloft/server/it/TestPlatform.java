@@ -45,7 +45,9 @@ public final class TestPlatform implements AutoCloseable {
 
     public static TestPlatform start(UnaryOperator<ServerSettings> customize) {
         try {
-            Path data = Files.createTempDirectory("aloft-test-");
+            // Under target/, not /tmp: every function has a private /tmp, which would hide a data
+            // dir there anyway and so prove nothing about hiding it.
+            Path data = Files.createTempDirectory(Files.createDirectories(Path.of("target/test-data")), "aloft-");
             return new TestPlatform(AloftServer.start(customize.apply(ServerSettings.defaults(data, 0))), data);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -55,6 +57,13 @@ public final class TestPlatform implements AutoCloseable {
     /** A new server on the data directory of a stopped one. */
     public static TestPlatform restart(Path dataDir) {
         return new TestPlatform(AloftServer.start(ServerSettings.defaults(dataDir, 0)), dataDir);
+    }
+
+    /** Host processes running code of this hash (the sandbox names the code dir in their arguments). */
+    public static long processesRunning(String codeSha256) {
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.info().commandLine().orElse("").contains(codeSha256))
+                .count();
     }
 
     public URI url(String path) {

@@ -1,0 +1,80 @@
+package dev.aloft.server.sandbox;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/** An instance process with the cgroup and scratch dir held for it until {@link #destroy()}. */
+final class SandboxedChild implements SandboxedProcess {
+
+    private static final System.Logger LOG = System.getLogger(SandboxedChild.class.getName());
+
+    private final Process process;
+    private final Optional<Cgroups.InstanceCgroup> cgroup;
+    private final Optional<Path> scratchDir;
+    /** Guards destroy and the out-of-memory verdict it keeps, since the cgroup files go with it. */
+    private final Object lifecycle = new Object();
+    private boolean destroyed;
+    private boolean outOfMemoryAtDestroy;
+
+    SandboxedChild(Process process, Optional<Cgroups.InstanceCgroup> cgroup, Optional<Path> scratchDir) {
+        this.process = process;
+        this.cgroup = cgroup;
+        this.scratchDir = scratchDir;
+    }
+
+    @Override
+    public Process process() {
+        return process;
+    }
+
+    /** The instance's cgroup, when the host has them; tests check destroy removes it. */
+    Optional<Cgroups.InstanceCgroup> cgroup() {
+        return cgroup;
+    }
+
+    @Override
+    public boolean outOfMemory() {
+        synchronized (lifecycle) {
+            if (destroyed) {
+                return outOfMemoryAtDestroy;
+            }
+            return cgroup.map(Cgroups.InstanceCgroup::outOfMemory).orElse(false);
+        }
+    }
+
+    @Override
+    public void destroy() {
+        synchronized (lifecycle) {
+            if (destroyed) {
+                return;
+            }
+            destroyed = true;
+            outOfMemoryAtDestroy = cgroup.map(Cgroups.InstanceCgroup::outOfMemory).orElse(false);
+            process.destroyForcibly();
+            // The cgroup holds the whole tree. Without one, only the descendants we can still find die;
+            // under bwrap the rest go with its pid namespace. (Walking /proc costs a millisecond.)
+            cgroup.ifPresentOrElse(Cgroups.InstanceCgroup::remove,
+                    () -> process.descendants().forEach(ProcessHandle::destroyForcibly));
+            scratchDir.ifPresent(SandboxedChild::deleteTree);
+        }
+    }
+
+    /** Deletes a directory the function wrote to; walking does not follow its symlinks. */
+    static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot delete scratch dir {0}: {1}", dir, e.getMessage());
+        }
+    }
+}
