@@ -7,6 +7,10 @@ import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.HexFormat;
@@ -23,6 +27,8 @@ public final class RuntimeApiServer implements AutoCloseable {
 
     private static final String PREFIX = "/{secret}/2018-06-01/runtime";
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** Lambda's limit for a synchronous response. */
+    static final int MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
 
     private final Map<String, RuntimeSession> sessions = new ConcurrentHashMap<>();
     private final WebServer server;
@@ -106,9 +112,28 @@ public final class RuntimeApiServer implements AutoCloseable {
 
     private void response(ServerRequest req, ServerResponse res) {
         Optional<RuntimeSession> session = session(req, res);
-        if (session.isPresent()) {
-            byte[] body = req.content().as(byte[].class);
-            answer(res, session.get().respond(req.path().pathParameters().get("id"), body));
+        if (session.isEmpty()) {
+            return;
+        }
+        String requestId = req.path().pathParameters().get("id");
+        byte[] body = readUpTo(req, MAX_RESPONSE_BYTES + 1);
+        if (body.length > MAX_RESPONSE_BYTES) {
+            String message = "Response payload size exceeded maximum allowed payload size (" + MAX_RESPONSE_BYTES + " bytes).";
+            session.get().fail(requestId, "Function.ResponseSizeTooLarge", ("{\"errorType\":\"Function.ResponseSizeTooLarge\","
+                    + "\"errorMessage\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8));
+            sendError(res, Status.REQUEST_ENTITY_TOO_LARGE_413, "RequestEntityTooLarge", message);
+            return;
+        }
+        answer(res, session.get().respond(requestId, body));
+    }
+
+    private static byte[] readUpTo(ServerRequest req, int maxBytes) {
+        try (InputStream in = req.content().inputStream()) {
+            byte[] body = in.readNBytes(maxBytes);
+            in.transferTo(OutputStream.nullOutputStream());
+            return body;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

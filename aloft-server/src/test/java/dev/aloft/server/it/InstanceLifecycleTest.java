@@ -91,6 +91,14 @@ class InstanceLifecycleTest {
     }
 
     @Test
+    void responseOverSixMegabytesIsAFunctionError() {
+        var response = platform.invoke("behave", "{\"big_mb\": 7}");
+        assertThat(response.headers().firstValue("X-Aloft-Function-Error")).contains("Unhandled");
+        assertThat(TestPlatform.parse(response.body()).path("errorType").asText()).isEqualTo("Function.ResponseSizeTooLarge");
+        invokeOk("{}");
+    }
+
+    @Test
     void crashMidInvocationFailsOnlyThatInvocation() {
         var response = platform.invoke("behave", "{\"exit\": 3}");
         assertThat(response.headers().firstValue("X-Aloft-Function-Error")).contains("Unhandled");
