@@ -1,0 +1,163 @@
+"""Runtime client for Python functions.
+
+Imports the handler named by _HANDLER from LAMBDA_TASK_ROOT, then serves invocations from the
+Lambda Runtime API (2018-06-01) until the platform stops the process. Standard library only, and
+it imports little, because its startup is the function's cold start.
+"""
+import http.client
+import importlib
+import json
+import os
+import sys
+import time
+
+# The API address may carry a path prefix (host:port/secret); everything after the first slash
+# goes in front of every request path.
+_API_ADDRESS, _, _API_PREFIX = os.environ["AWS_LAMBDA_RUNTIME_API"].partition("/")
+_RUNTIME_PATH = ("/" + _API_PREFIX if _API_PREFIX else "") + "/2018-06-01/runtime"
+
+
+class RuntimeApi:
+    """One persistent connection for the life of the instance; requests are strictly sequential."""
+
+    def __init__(self):
+        # No timeout: invocation/next is a long poll that may wait for hours.
+        self._connection = http.client.HTTPConnection(_API_ADDRESS)
+
+    def request(self, method, path, body=None, headers=None):
+        headers = dict(headers or {})
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        try:
+            return self._send(method, path, body, headers)
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            # The server closed the idle kept-alive connection; the request never reached it.
+            self._connection.close()
+            return self._send(method, path, body, headers)
+
+    def _send(self, method, path, body, headers):
+        self._connection.request(method, _RUNTIME_PATH + path, body=body, headers=headers)
+        response = self._connection.getresponse()
+        return response.status, response.headers, response.read()
+
+    def post_error(self, path, error):
+        # Header values must be latin-1 or http.client refuses to send them.
+        error_type = error["errorType"].encode("ascii", "replace").decode("ascii")
+        self.request("POST", path, json.dumps(error).encode("utf-8"),
+                     {"Lambda-Runtime-Function-Error-Type": error_type})
+
+
+class InitError(Exception):
+    def __init__(self, error_type, message):
+        super().__init__(message)
+        self.error_type = error_type
+
+
+class LambdaContext:
+    """The attributes Lambda's Python runtime gives its context, under the same names."""
+
+    def __init__(self, headers):
+        self.aws_request_id = headers.get("Lambda-Runtime-Aws-Request-Id")
+        self.invoked_function_arn = headers.get("Lambda-Runtime-Invoked-Function-Arn")
+        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION")
+        # A string, as in Lambda's own Python runtime.
+        self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+        self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
+        self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
+        self.client_context = _parse_json_header(headers.get("Lambda-Runtime-Client-Context"))
+        self.identity = _parse_json_header(headers.get("Lambda-Runtime-Cognito-Identity"))
+        self._deadline_ms = int(headers.get("Lambda-Runtime-Deadline-Ms") or 0)
+
+    def get_remaining_time_in_millis(self):
+        return self._deadline_ms - int(time.time() * 1000)
+
+
+def _parse_json_header(value):
+    if value is None:
+        return None
+    try:
+        return json.loads(value)
+    except ValueError:
+        return None
+
+
+def load_handler():
+    spec = os.environ.get("_HANDLER", "")
+    module_path, _, function_name = spec.rpartition(".")
+    if not module_path or not function_name:
+        raise InitError("Runtime.MalformedHandlerName",
+                        f"Bad handler '{spec}': expected module.function, e.g. app.handler")
+    module_name = module_path.replace("/", ".")
+    try:
+        module = importlib.import_module(module_name)
+    except SyntaxError as e:
+        raise InitError("Runtime.UserCodeSyntaxError", f"Syntax error in module '{module_name}': {e}") from e
+    except Exception as e:
+        raise InitError("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {e}") from e
+    handler = getattr(module, function_name, None)
+    if not callable(handler):
+        raise InitError("Runtime.HandlerNotFound", f"Handler '{function_name}' missing on module '{module_name}'")
+    return handler
+
+
+def stack_trace(error):
+    """The user code's frames only; the runtime's and the import machinery's are noise to them."""
+    # Imported only on failure: traceback pulls in modules a healthy instance never needs.
+    import traceback
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__)
+              if frame.filename not in (__file__, importlib.__file__) and not frame.filename.startswith("<frozen")]
+    return [line.rstrip("\n") for line in traceback.format_list(frames)]
+
+
+def serve_invocations(api, handler):
+    while True:
+        status, headers, body = api.request("GET", "/invocation/next")
+        if status != 200:
+            raise RuntimeError(f"Runtime API answered {status} to invocation/next: {body!r}")
+        request_id = headers.get("Lambda-Runtime-Aws-Request-Id")
+        trace_id = headers.get("Lambda-Runtime-Trace-Id")
+        if trace_id:
+            os.environ["_X_AMZN_TRACE_ID"] = trace_id
+        else:
+            os.environ.pop("_X_AMZN_TRACE_ID", None)
+        try:
+            result = handler(json.loads(body), LambdaContext(headers))
+        except Exception as e:
+            error = {"errorType": type(e).__name__, "errorMessage": str(e), "stackTrace": stack_trace(e)}
+        else:
+            try:
+                response = json.dumps(result).encode("utf-8")
+                error = None
+            except (TypeError, ValueError) as e:
+                error = {"errorType": "Runtime.MarshalError",
+                         "errorMessage": f"Unable to marshal response: {e}", "stackTrace": []}
+        # Log lines written during the invocation must arrive before its response does.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        if error is None:
+            api.request("POST", f"/invocation/{request_id}/response", response)
+        else:
+            api.post_error(f"/invocation/{request_id}/error", error)
+
+
+def main():
+    # Each print becomes a log line of the current invocation as soon as it is written.
+    sys.stdout.reconfigure(line_buffering=True)
+    # The code directory is read-only in the sandbox: trying to cache bytecode there only fails.
+    sys.dont_write_bytecode = True
+    # The function's code takes the place of the runtime's own directory on the import path.
+    sys.path[0] = os.environ.get("LAMBDA_TASK_ROOT", os.getcwd())
+    api = RuntimeApi()
+    try:
+        handler = load_handler()
+    except InitError as e:
+        print(f"[ERROR] {e.error_type}: {e}", file=sys.stderr)
+        api.post_error("/init/error", {"errorType": e.error_type, "errorMessage": str(e),
+                                       "stackTrace": stack_trace(e.__cause__) if e.__cause__ else []})
+        sys.exit(1)
+    serve_invocations(api, handler)
+
+
+if __name__ == "__main__":
+    main()
