@@ -5,6 +5,7 @@ import dev.aloft.server.functions.CodeStore;
 import dev.aloft.server.functions.FunctionRegistry;
 import dev.aloft.server.instances.InstanceScheduler;
 import dev.aloft.server.instances.RuntimeCommands;
+import dev.aloft.server.invocations.InvocationLedger;
 import dev.aloft.server.invocations.Invoker;
 import dev.aloft.server.runtimeapi.RuntimeApiServer;
 import dev.aloft.server.sandbox.Sandbox;
@@ -12,7 +13,8 @@ import dev.aloft.server.sandbox.SandboxSettings;
 import dev.aloft.server.sandbox.Sandboxes;
 import dev.aloft.server.store.Database;
 import dev.aloft.server.store.LogStore;
-import dev.aloft.server.store.LogWriter;
+import dev.aloft.server.store.BatchWriter;
+import dev.aloft.server.store.LogLine;
 
 import java.io.IOException;
 import java.net.URI;
@@ -24,6 +26,9 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -32,19 +37,25 @@ public final class AloftServer implements AutoCloseable {
 
     /** Held so the level sticks: JUL keeps loggers only weakly. Helidon's INFO lines are noise here. */
     private static final Logger HELIDON_LOG = Logger.getLogger("io.helidon");
+    private static final Logger LOG = Logger.getLogger(AloftServer.class.getName());
 
     private final Database database;
-    private final LogWriter logWriter;
+    private final BatchWriter<LogLine> logWriter;
+    private final InvocationLedger ledger;
+    private final ScheduledExecutorService maintenance;
     private final RuntimeApiServer runtimeApi;
     private final InstanceScheduler scheduler;
     private final EdgeServer edge;
     private final String adminToken;
     private final List<String> startupReport;
 
-    private AloftServer(Database database, LogWriter logWriter, RuntimeApiServer runtimeApi, InstanceScheduler scheduler,
+    private AloftServer(Database database, BatchWriter<LogLine> logWriter, InvocationLedger ledger,
+                        ScheduledExecutorService maintenance, RuntimeApiServer runtimeApi, InstanceScheduler scheduler,
                         EdgeServer edge, String adminToken, List<String> startupReport) {
         this.database = database;
         this.logWriter = logWriter;
+        this.ledger = ledger;
+        this.maintenance = maintenance;
         this.runtimeApi = runtimeApi;
         this.scheduler = scheduler;
         this.edge = edge;
@@ -63,7 +74,7 @@ public final class AloftServer implements AutoCloseable {
         CodeStore codeStore = new CodeStore(data.resolve("code"));
         FunctionRegistry registry = new FunctionRegistry(database, codeStore, clock);
         LogStore logStore = new LogStore(database);
-        LogWriter logWriter = new LogWriter(logStore);
+        BatchWriter<LogLine> logWriter = new BatchWriter<>("log-writer", logStore::append);
         Sandbox sandbox = Sandboxes.detect(new SandboxSettings(data.resolve("sandbox"), List.of(data),
                 SandboxSettings.NOBODY, SandboxSettings.NOBODY,
                 settings.sandboxRequired() ? SandboxSettings.Isolation.REQUIRED : SandboxSettings.Isolation.BEST_EFFORT));
@@ -72,13 +83,17 @@ public final class AloftServer implements AutoCloseable {
                 logWriter, clock, new InstanceScheduler.Limits(settings.keepAlive(), settings.queueWait(),
                 settings.initTimeout(), settings.tmpSizeMb()));
         registry.onChange(scheduler::retire);
-        Invoker invoker = new Invoker(registry, scheduler);
+        InvocationLedger ledger = new InvocationLedger(database);
+        Invoker invoker = new Invoker(registry, scheduler, ledger, clock, settings.ledgerPayloadBytes());
         EdgeServer edge = EdgeServer.start(settings.host(), settings.port(),
-                new EdgeServer.Parts(registry, invoker, logStore, logWriter, adminToken, clock));
+                new EdgeServer.Parts(registry, invoker, ledger, logStore, logWriter, adminToken, clock));
+        ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("maintenance").daemon().factory());
+        maintenance.scheduleWithFixedDelay(() -> prune(ledger, logStore, clock, settings), 1, 60, TimeUnit.SECONDS);
         List<String> report = new ArrayList<>();
         report.add("data directory: " + data);
         sandbox.protections().forEach(line -> report.add("sandbox: " + line));
-        return new AloftServer(database, logWriter, runtimeApi, scheduler, edge, adminToken, report);
+        return new AloftServer(database, logWriter, ledger, maintenance, runtimeApi, scheduler, edge, adminToken, report);
     }
 
     /** Where Aloft's own files are (runtimes, the Java runtime's jars, examples). */
@@ -109,10 +124,23 @@ public final class AloftServer implements AutoCloseable {
     @Override
     public void close() {
         edge.close();
+        maintenance.shutdownNow();
         scheduler.close();
         runtimeApi.close();
         logWriter.close();
+        ledger.close();
         database.close();
+    }
+
+    /** Retention: records and log lines past their age, and records past the size bound. */
+    private static void prune(InvocationLedger ledger, LogStore logStore, InstantSource clock, ServerSettings settings) {
+        try {
+            var cutoff = clock.instant().minus(settings.ledgerRetention());
+            ledger.prune(cutoff, settings.ledgerMaxRecords());
+            logStore.pruneBefore(cutoff);
+        } catch (AloftException e) {
+            LOG.warning("pruning the ledger failed: " + e.getMessage());
+        }
     }
 
     private static void createPrivateDirectory(Path dir) {

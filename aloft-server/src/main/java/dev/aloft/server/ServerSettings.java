@@ -20,7 +20,10 @@ public record ServerSettings(
         Duration queueWait,
         Duration initTimeout,
         int tmpSizeMb,
-        boolean sandboxRequired) {
+        boolean sandboxRequired,
+        int ledgerPayloadBytes,
+        Duration ledgerRetention,
+        int ledgerMaxRecords) {
 
     /** One declared setting. */
     public record Setting(String key, String envVar, String defaultValue, String doc) {}
@@ -37,7 +40,13 @@ public record ServerSettings(
                     "longest a new instance may take to become ready"),
             new Setting("tmp-size-mb", "ALOFT_TMP_SIZE_MB", "64", "size of each instance's private /tmp"),
             new Setting("sandbox-required", "ALOFT_SANDBOX_REQUIRED", "false",
-                    "refuse to start when filesystem isolation is unavailable"));
+                    "refuse to start unless every sandbox protection is available"),
+            new Setting("ledger-payload-bytes", "ALOFT_LEDGER_PAYLOAD_BYTES", "65536",
+                    "input and output kept per invocation record (0 keeps none)"),
+            new Setting("ledger-retention-hours", "ALOFT_LEDGER_RETENTION_HOURS", "168",
+                    "invocation records and log lines older than this are pruned"),
+            new Setting("ledger-max-records", "ALOFT_LEDGER_MAX_RECORDS", "100000",
+                    "at most this many invocation records are kept (oldest pruned first)"));
 
     /**
      * Resolves every setting from overrides (by key), then the environment (by variable), then
@@ -66,7 +75,10 @@ public record ServerSettings(
                 Duration.ofMillis(parse(values, "queue-wait-ms", Integer::parseInt, 0, 900_000)),
                 Duration.ofSeconds(parse(values, "init-timeout-seconds", Integer::parseInt, 1, 600)),
                 parse(values, "tmp-size-mb", Integer::parseInt, 1, 10_240),
-                parseBoolean(values, "sandbox-required"));
+                parseBoolean(values, "sandbox-required"),
+                parse(values, "ledger-payload-bytes", Integer::parseInt, 0, 6 * 1024 * 1024),
+                Duration.ofHours(parse(values, "ledger-retention-hours", Integer::parseInt, 1, 24 * 366)),
+                parse(values, "ledger-max-records", Integer::parseInt, 100, 100_000_000));
     }
 
     /** Defaults everywhere but the data directory and port; what tests and embedders start from. */
@@ -74,12 +86,27 @@ public record ServerSettings(
         return resolve(Map.of("data", dataDir.toString(), "port", Integer.toString(port)), Map.of());
     }
 
-    public ServerSettings withKeepAlive(Duration keepAlive) {
-        return new ServerSettings(host, port, dataDir, keepAlive, queueWait, initTimeout, tmpSizeMb, sandboxRequired);
+    /** A copy with {@code key} set to {@code value}, validated like any other source. */
+    public ServerSettings with(String key, String value) {
+        Map<String, String> overrides = new LinkedHashMap<>(asOverrides());
+        overrides.put(key, value);
+        return resolve(overrides, Map.of());
     }
 
-    public ServerSettings withQueueWait(Duration queueWait) {
-        return new ServerSettings(host, port, dataDir, keepAlive, queueWait, initTimeout, tmpSizeMb, sandboxRequired);
+    private Map<String, String> asOverrides() {
+        Map<String, String> values = new LinkedHashMap<>();
+        values.put("host", host);
+        values.put("port", Integer.toString(port));
+        values.put("data", dataDir.toString());
+        values.put("keep-alive-seconds", Long.toString(keepAlive.toSeconds()));
+        values.put("queue-wait-ms", Long.toString(queueWait.toMillis()));
+        values.put("init-timeout-seconds", Long.toString(initTimeout.toSeconds()));
+        values.put("tmp-size-mb", Integer.toString(tmpSizeMb));
+        values.put("sandbox-required", Boolean.toString(sandboxRequired));
+        values.put("ledger-payload-bytes", Integer.toString(ledgerPayloadBytes));
+        values.put("ledger-retention-hours", Long.toString(ledgerRetention.toHours()));
+        values.put("ledger-max-records", Integer.toString(ledgerMaxRecords));
+        return values;
     }
 
     private static int parse(Map<String, String> values, String key, Function<String, Integer> parser, int min, int max) {

@@ -7,9 +7,10 @@ import dev.aloft.server.functions.FunctionConfig;
 import dev.aloft.server.functions.FunctionRegistry;
 import dev.aloft.server.invocations.InvocationResult;
 import dev.aloft.server.invocations.Invoker;
+import dev.aloft.server.invocations.Trigger;
 import dev.aloft.server.store.LogLine;
 import dev.aloft.server.store.LogStore;
-import dev.aloft.server.store.LogWriter;
+import dev.aloft.server.store.BatchWriter;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
@@ -33,10 +34,10 @@ final class ControlApi {
     private final FunctionRegistry registry;
     private final Invoker invoker;
     private final LogStore logStore;
-    private final LogWriter logWriter;
+    private final BatchWriter<LogLine> logWriter;
     private final Supplier<URI> baseUrl;
 
-    ControlApi(FunctionRegistry registry, Invoker invoker, LogStore logStore, LogWriter logWriter, Supplier<URI> baseUrl) {
+    ControlApi(FunctionRegistry registry, Invoker invoker, LogStore logStore, BatchWriter<LogLine> logWriter, Supplier<URI> baseUrl) {
         this.registry = registry;
         this.invoker = invoker;
         this.logStore = logStore;
@@ -81,13 +82,15 @@ final class ControlApi {
                 environment(body),
                 integer(body, "concurrency", 10),
                 bool(body, "public", false),
+                bool(body, "sensitive", false),
                 zip(body)));
         Exchange.sendJson(res, deployed.created() ? 201 : 200, view(deployed.function()));
     }
 
     private void invoke(ServerRequest req, ServerResponse res) {
         byte[] payload = Exchange.body(req, Invoker.MAX_PAYLOAD_BYTES, "request payload");
-        InvocationResult result = invoker.invoke(name(req), payload.length == 0 ? "{}".getBytes() : payload);
+        InvocationResult result = invoker.invoke(name(req), payload.length == 0 ? "{}".getBytes() : payload,
+                Invoker.Origin.of(Trigger.INVOKE));
         res.header("X-Aloft-Invocation-Id", result.invocationId());
         result.outcome().errorType().ifPresent(type -> res.header("X-Aloft-Function-Error", "Unhandled")
                 .header("X-Aloft-Error-Type", type));
@@ -119,6 +122,7 @@ final class ControlApi {
         view.put("environment", f.environment());
         view.put("concurrency", f.concurrency());
         view.put("public", f.publicUrl());
+        view.put("sensitive", f.sensitive());
         view.put("codeSha256", f.codeSha256());
         view.put("codeSizeBytes", f.codeSizeBytes());
         view.put("revision", f.revision());

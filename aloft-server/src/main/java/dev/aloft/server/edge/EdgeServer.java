@@ -2,9 +2,11 @@ package dev.aloft.server.edge;
 
 import dev.aloft.server.AloftException;
 import dev.aloft.server.functions.FunctionRegistry;
+import dev.aloft.server.invocations.InvocationLedger;
 import dev.aloft.server.invocations.Invoker;
 import dev.aloft.server.store.LogStore;
-import dev.aloft.server.store.LogWriter;
+import dev.aloft.server.store.BatchWriter;
+import dev.aloft.server.store.LogLine;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 
@@ -28,8 +30,8 @@ public final class EdgeServer implements AutoCloseable {
     }
 
     /** Everything the edge serves requests with. */
-    public record Parts(FunctionRegistry registry, Invoker invoker, LogStore logStore, LogWriter logWriter,
-                        String adminToken, InstantSource clock) {}
+    public record Parts(FunctionRegistry registry, Invoker invoker, InvocationLedger ledger, LogStore logStore,
+                        BatchWriter<LogLine> logWriter, String adminToken, InstantSource clock) {}
 
     public static EdgeServer start(String host, int port, Parts parts) {
         Authenticator authenticator = new Authenticator(parts.adminToken());
@@ -38,10 +40,11 @@ public final class EdgeServer implements AutoCloseable {
         ControlApi controlApi = new ControlApi(parts.registry(), parts.invoker(), parts.logStore(), parts.logWriter(),
                 base::get);
         FunctionUrls functionUrls = new FunctionUrls(parts.registry(), parts.invoker(), authenticator, parts.clock());
+        LedgerApi ledgerApi = new LedgerApi(parts.ledger(), parts.invoker(), parts.logStore(), parts.logWriter());
         WebServer server = WebServer.builder()
                 .host(host)
                 .port(port)
-                .routing(routing -> routes(routing, authenticator, controlApi, functionUrls))
+                .routing(routing -> routes(routing, authenticator, controlApi, ledgerApi, functionUrls))
                 .build()
                 .start();
         base.set(URI.create("http://" + host + ":" + server.port()));
@@ -49,7 +52,7 @@ public final class EdgeServer implements AutoCloseable {
     }
 
     private static void routes(HttpRouting.Builder routing, Authenticator authenticator, ControlApi controlApi,
-                               FunctionUrls functionUrls) {
+                               LedgerApi ledgerApi, FunctionUrls functionUrls) {
         routing.error(AloftException.class, (req, res, e) -> Exchange.sendError(res, e))
                 .error(RuntimeException.class, (req, res, e) -> {
                     LOG.log(Level.WARNING, "request " + req.prologue().method().text() + " " + req.path().path() + " failed", e);
@@ -62,6 +65,7 @@ public final class EdgeServer implements AutoCloseable {
                     res.next();
                 });
         controlApi.routes(routing);
+        ledgerApi.routes(routing);
         functionUrls.routes(routing);
     }
 

@@ -5,6 +5,7 @@ import dev.aloft.server.functions.FunctionRegistry;
 import dev.aloft.server.instances.InvocationOutcome;
 import dev.aloft.server.invocations.InvocationResult;
 import dev.aloft.server.invocations.Invoker;
+import dev.aloft.server.invocations.Trigger;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
@@ -47,7 +48,7 @@ final class FunctionUrls {
         byte[] body = Exchange.body(req, Invoker.MAX_PAYLOAD_BYTES, "request body");
         String requestId = UUID.randomUUID().toString();
         byte[] event = HttpApiEvents.event(req, name, rawPath, requestId, body, !function.publicUrl(), clock.instant());
-        InvocationResult result = invoker.invoke(name, event);
+        InvocationResult result = invoker.invoke(name, event, Invoker.Origin.of(Trigger.HTTP));
         res.header("X-Aloft-Invocation-Id", result.invocationId());
         InvocationOutcome outcome = result.outcome();
         if (!outcome.succeeded()) {

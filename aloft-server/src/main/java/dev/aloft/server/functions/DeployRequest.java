@@ -15,6 +15,7 @@ public record DeployRequest(
         Map<String, String> environment,
         int concurrency,
         boolean publicUrl,
+        boolean sensitive,
         byte[] zip) {
 
     public static final int MIN_MEMORY_MB = 128;

@@ -16,6 +16,7 @@ public record FunctionConfig(
         Map<String, String> environment,
         int concurrency,
         boolean publicUrl,
+        boolean sensitive,
         String codeSha256,
         long codeSizeBytes,
         long revision,
@@ -31,6 +32,6 @@ public record FunctionConfig(
         return runtime == other.runtime && handler.equals(other.handler) && memoryMb == other.memoryMb
                 && timeoutSeconds == other.timeoutSeconds && environment.equals(other.environment)
                 && concurrency == other.concurrency && publicUrl == other.publicUrl
-                && codeSha256.equals(other.codeSha256);
+                && sensitive == other.sensitive && codeSha256.equals(other.codeSha256);
     }
 }

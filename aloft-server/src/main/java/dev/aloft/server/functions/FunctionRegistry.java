@@ -51,7 +51,7 @@ public final class FunctionRegistry {
             Optional<FunctionConfig> existing = repository.find(c, request.name());
             FunctionConfig next = new FunctionConfig(request.name(), runtime, request.handler(), request.memoryMb(),
                     request.timeoutSeconds(), request.environment(), request.concurrency(), request.publicUrl(),
-                    sha256, request.zip().length, existing.map(f -> f.revision() + 1).orElse(1L),
+                    request.sensitive(), sha256, request.zip().length, existing.map(f -> f.revision() + 1).orElse(1L),
                     existing.map(FunctionConfig::createdAt).orElse(now), now);
             if (existing.isPresent() && existing.get().sameDeploymentAs(next)) {
                 return new Deployed(existing.get(), false, false);

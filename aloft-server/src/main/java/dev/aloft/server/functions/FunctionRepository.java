@@ -20,7 +20,7 @@ final class FunctionRepository {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String COLUMNS = "name, runtime, handler, memory_mb, timeout_seconds, environment, "
-            + "concurrency, public_url, code_sha256, code_size_bytes, revision, created_at, updated_at";
+            + "concurrency, public_url, sensitive, code_sha256, code_size_bytes, revision, created_at, updated_at";
 
     private final Database database;
 
@@ -56,10 +56,10 @@ final class FunctionRepository {
 
     void upsert(Connection c, FunctionConfig f) throws SQLException {
         try (PreparedStatement upsert = c.prepareStatement("INSERT INTO functions (" + COLUMNS + ") "
-                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
                 + "runtime = excluded.runtime, handler = excluded.handler, memory_mb = excluded.memory_mb, "
                 + "timeout_seconds = excluded.timeout_seconds, environment = excluded.environment, "
-                + "concurrency = excluded.concurrency, public_url = excluded.public_url, "
+                + "concurrency = excluded.concurrency, public_url = excluded.public_url, sensitive = excluded.sensitive, "
                 + "code_sha256 = excluded.code_sha256, code_size_bytes = excluded.code_size_bytes, "
                 + "revision = excluded.revision, updated_at = excluded.updated_at")) {
             upsert.setString(1, f.name());
@@ -70,11 +70,12 @@ final class FunctionRepository {
             upsert.setString(6, toJson(f.environment()));
             upsert.setInt(7, f.concurrency());
             upsert.setInt(8, f.publicUrl() ? 1 : 0);
-            upsert.setString(9, f.codeSha256());
-            upsert.setLong(10, f.codeSizeBytes());
-            upsert.setLong(11, f.revision());
-            upsert.setString(12, f.createdAt().toString());
-            upsert.setString(13, f.updatedAt().toString());
+            upsert.setInt(9, f.sensitive() ? 1 : 0);
+            upsert.setString(10, f.codeSha256());
+            upsert.setLong(11, f.codeSizeBytes());
+            upsert.setLong(12, f.revision());
+            upsert.setString(13, f.createdAt().toString());
+            upsert.setString(14, f.updatedAt().toString());
             upsert.executeUpdate();
         }
     }
@@ -98,6 +99,7 @@ final class FunctionRepository {
                 fromJson(rs.getString("environment")),
                 rs.getInt("concurrency"),
                 rs.getInt("public_url") == 1,
+                rs.getInt("sensitive") == 1,
                 rs.getString("code_sha256"),
                 rs.getLong("code_size_bytes"),
                 rs.getLong("revision"),

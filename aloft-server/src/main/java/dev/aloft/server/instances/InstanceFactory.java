@@ -6,7 +6,8 @@ import dev.aloft.server.runtimeapi.RuntimeApiServer;
 import dev.aloft.server.sandbox.LaunchSpec;
 import dev.aloft.server.sandbox.Sandbox;
 import dev.aloft.server.sandbox.SandboxedProcess;
-import dev.aloft.server.store.LogWriter;
+import dev.aloft.server.store.BatchWriter;
+import dev.aloft.server.store.LogLine;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,7 +28,7 @@ final class InstanceFactory {
     private final RuntimeApiServer runtimeApi;
     private final RuntimeCommands commands;
     private final CodeStore codeStore;
-    private final LogWriter logWriter;
+    private final BatchWriter<LogLine> logWriter;
     private final ScheduledExecutorService timers;
     private final InstantSource clock;
     private final Duration initTimeout;
@@ -35,7 +36,7 @@ final class InstanceFactory {
     private final String region;
 
     InstanceFactory(Sandbox sandbox, RuntimeApiServer runtimeApi, RuntimeCommands commands, CodeStore codeStore,
-                    LogWriter logWriter, ScheduledExecutorService timers, InstantSource clock, Duration initTimeout,
+                    BatchWriter<LogLine> logWriter, ScheduledExecutorService timers, InstantSource clock, Duration initTimeout,
                     int tmpSizeMb, String region) {
         this.sandbox = sandbox;
         this.runtimeApi = runtimeApi;

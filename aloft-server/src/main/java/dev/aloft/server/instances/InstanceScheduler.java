@@ -6,7 +6,8 @@ import dev.aloft.server.functions.FunctionConfig;
 import dev.aloft.server.instances.InvocationOutcome.Status;
 import dev.aloft.server.runtimeapi.RuntimeApiServer;
 import dev.aloft.server.sandbox.Sandbox;
-import dev.aloft.server.store.LogWriter;
+import dev.aloft.server.store.BatchWriter;
+import dev.aloft.server.store.LogLine;
 
 import java.time.Duration;
 import java.time.InstantSource;
@@ -36,7 +37,7 @@ public final class InstanceScheduler implements AutoCloseable {
     private final Limits limits;
 
     public InstanceScheduler(Sandbox sandbox, RuntimeApiServer runtimeApi, RuntimeCommands commands, CodeStore codeStore,
-                             LogWriter logWriter, InstantSource clock, Limits limits) {
+                             BatchWriter<LogLine> logWriter, InstantSource clock, Limits limits) {
         this.timers = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("instance-timers").daemon().factory());
         this.factory = new InstanceFactory(sandbox, runtimeApi, commands, codeStore, logWriter, timers, clock,
                 limits.initTimeout(), limits.tmpSizeMb(), "us-east-1");

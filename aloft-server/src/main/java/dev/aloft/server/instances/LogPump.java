@@ -1,7 +1,7 @@
 package dev.aloft.server.instances;
 
 import dev.aloft.server.store.LogLine;
-import dev.aloft.server.store.LogWriter;
+import dev.aloft.server.store.BatchWriter;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -20,7 +20,7 @@ final class LogPump {
 
     private LogPump() {}
 
-    static void start(Instance instance, InputStream stream, String streamName, LogWriter writer, InstantSource clock) {
+    static void start(Instance instance, InputStream stream, String streamName, BatchWriter<LogLine> writer, InstantSource clock) {
         Thread.ofVirtual().name("log-" + instance.id() + "-" + streamName).start(() -> {
             ByteArrayOutputStream line = new ByteArrayOutputStream();
             byte[] buffer = new byte[8192];
@@ -45,7 +45,7 @@ final class LogPump {
         });
     }
 
-    private static void emit(Instance instance, String streamName, LogWriter writer, InstantSource clock,
+    private static void emit(Instance instance, String streamName, BatchWriter<LogLine> writer, InstantSource clock,
                              ByteArrayOutputStream line) {
         String text = line.toString(StandardCharsets.UTF_8);
         if (text.endsWith("\r")) {

@@ -1,11 +1,23 @@
 package dev.aloft.server.invocations;
 
+import dev.aloft.server.AloftException;
+import dev.aloft.server.functions.FunctionConfig;
 import dev.aloft.server.functions.FunctionRegistry;
 import dev.aloft.server.instances.InstanceScheduler;
+import dev.aloft.server.instances.InvocationOutcome;
+import dev.aloft.server.instances.ThrottledException;
 
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.Arrays;
+import java.util.Optional;
 import java.util.UUID;
 
-/** Synchronous invocation: the one path every trigger (API, function URL, CLI) goes through. */
+/**
+ * Synchronous invocation: the one path every trigger (API, function URL, CLI, replay) goes
+ * through. Every invocation it runs — or throttles — becomes one ledger record.
+ */
 public final class Invoker {
 
     /** Lambda's limit for a synchronous request payload. */
@@ -13,10 +25,24 @@ public final class Invoker {
 
     private final FunctionRegistry registry;
     private final InstanceScheduler scheduler;
+    private final InvocationLedger ledger;
+    private final InstantSource clock;
+    private final int ledgerPayloadBytes;
 
-    public Invoker(FunctionRegistry registry, InstanceScheduler scheduler) {
+    public Invoker(FunctionRegistry registry, InstanceScheduler scheduler, InvocationLedger ledger, InstantSource clock,
+                   int ledgerPayloadBytes) {
         this.registry = registry;
         this.scheduler = scheduler;
+        this.ledger = ledger;
+        this.clock = clock;
+        this.ledgerPayloadBytes = ledgerPayloadBytes;
+    }
+
+    /** Where an invocation comes from, for its ledger record. */
+    public record Origin(Trigger trigger, Optional<String> replayOf) {
+        public static Origin of(Trigger trigger) {
+            return new Origin(trigger, Optional.empty());
+        }
     }
 
     /**
@@ -25,11 +51,64 @@ public final class Invoker {
      * @throws dev.aloft.server.AloftException 404 for an unknown function, 413 for a payload over
      *                                         the limit, 429 when the function stays at its limit
      */
-    public InvocationResult invoke(String functionName, byte[] payload) {
+    public InvocationResult invoke(String functionName, byte[] payload, Origin origin) {
         checkPayloadSize(payload.length);
-        var function = registry.get(functionName);
+        Instant received = clock.instant();
+        FunctionConfig function = registry.get(functionName);
         String invocationId = UUID.randomUUID().toString();
-        return new InvocationResult(invocationId, function, scheduler.invoke(function, invocationId, payload));
+        InvocationOutcome outcome;
+        try {
+            outcome = scheduler.invoke(function, invocationId, payload);
+        } catch (ThrottledException e) {
+            ledger.record(record(invocationId, function, origin, received, payload, InvocationStatus.THROTTLED,
+                    Optional.of(e.errorType()), Optional.of(e.getMessage()), Optional.empty(), 0, 0, 0, false,
+                    Optional.empty(), new byte[0]));
+            throw e;
+        }
+        Instant finished = clock.instant();
+        long totalMs = Duration.between(received, finished).toMillis();
+        ledger.record(record(invocationId, function, origin, received, payload, InvocationStatus.of(outcome.status()),
+                outcome.errorType(), outcome.succeeded() ? Optional.empty() : Optional.of(ErrorMessages.of(outcome.body())),
+                Optional.of(finished), outcome.durationMs(), outcome.initMs(),
+                Math.max(0, totalMs - outcome.durationMs() - outcome.initMs()), outcome.cold(),
+                Optional.of(outcome.instanceId()), outcome.body()));
+        return new InvocationResult(invocationId, function, outcome);
+    }
+
+    private InvocationRecord record(String id, FunctionConfig function, Origin origin, Instant received, byte[] input,
+                                    InvocationStatus status, Optional<String> errorType, Optional<String> errorMessage,
+                                    Optional<Instant> finished, long durationMs, long initMs, long queueMs, boolean cold,
+                                    Optional<String> instanceId, byte[] output) {
+        return new InvocationRecord(id, function.name(), function.revision(), origin.trigger(), status, errorType,
+                errorMessage, received, finished.map(f -> f.minusMillis(durationMs)), finished, cold, initMs, queueMs,
+                durationMs, finished.isPresent() ? Math.max(1, durationMs) : 0, function.memoryMb(), 1,
+                Optional.empty(), origin.replayOf(), instanceId, kept(function, input), input.length,
+                kept(function, output), output.length);
+    }
+
+    /** What the ledger keeps of a payload: nothing for sensitive functions, else up to the cap. */
+    private Optional<byte[]> kept(FunctionConfig function, byte[] payload) {
+        if (function.sensitive() || ledgerPayloadBytes == 0) {
+            return Optional.empty();
+        }
+        return Optional.of(payload.length <= ledgerPayloadBytes ? payload : Arrays.copyOf(payload, ledgerPayloadBytes));
+    }
+
+    /**
+     * Runs a recorded invocation again with its recorded input, on the function's current code;
+     * the new record links to the original.
+     */
+    public InvocationResult replay(String invocationId) {
+        InvocationRecord original = ledger.find(invocationId).orElseThrow(() -> AloftException.notFound("invocation '"
+                + invocationId + "' does not exist (records are pruned after the ledger retention period)"));
+        if (!original.inputComplete()) {
+            throw new AloftException(409, "ResourceConflictException", "invocation '" + invocationId
+                    + "' cannot be replayed: its input was not kept (" + (original.input().isEmpty()
+                    ? "the function is sensitive or the ledger keeps no payloads"
+                    : "it was " + original.inputBytes() + " bytes, over ledger-payload-bytes") + ")");
+        }
+        return invoke(original.functionName(), original.input().orElseThrow(),
+                new Origin(Trigger.REPLAY, Optional.of(invocationId)));
     }
 
     public static void checkPayloadSize(long bytes) {

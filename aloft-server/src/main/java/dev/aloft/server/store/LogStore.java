@@ -64,6 +64,16 @@ public final class LogStore {
         });
     }
 
+    /** Removes lines older than {@code cutoff}; returns how many. */
+    public int pruneBefore(Instant cutoff) {
+        return database.withConnection(c -> {
+            try (PreparedStatement delete = c.prepareStatement("DELETE FROM log_lines WHERE time_ms < ?")) {
+                delete.setLong(1, cutoff.toEpochMilli());
+                return delete.executeUpdate();
+            }
+        });
+    }
+
     /** Removes every line of a function (when it is deleted). */
     public void deleteFunction(String functionName) {
         database.withConnection(c -> {

@@ -45,7 +45,7 @@ class ScalingTest {
 
     @Test
     void burstBeyondTheLimitWaitsForAFreeInstanceAndUsesNoMoreThanTheLimit() throws Exception {
-        try (TestPlatform platform = TestPlatform.start(s -> s.withQueueWait(Duration.ofSeconds(30)))) {
+        try (TestPlatform platform = TestPlatform.start(s -> s.with("queue-wait-ms", "30000"))) {
             deployBehave(platform, "queued", 2);
             List<HttpResponse<String>> responses = invokeConcurrently(platform, "queued", "{\"sleep_ms\": 300}", 6);
             Set<String> instances = new HashSet<>();
@@ -60,7 +60,7 @@ class ScalingTest {
 
     @Test
     void requestsBeyondTheLimitAndTheQueueWaitGet429() throws Exception {
-        try (TestPlatform platform = TestPlatform.start(s -> s.withQueueWait(Duration.ofMillis(200)))) {
+        try (TestPlatform platform = TestPlatform.start(s -> s.with("queue-wait-ms", "200"))) {
             deployBehave(platform, "throttled", 1);
             List<HttpResponse<String>> responses = invokeConcurrently(platform, "throttled", "{\"sleep_ms\": 2000}", 3);
             long ok = responses.stream().filter(r -> r.statusCode() == 200).count();
@@ -70,12 +70,14 @@ class ScalingTest {
             JsonNode error = TestPlatform.parse(throttled.getFirst().body());
             assertThat(error.path("errorType").asText()).isEqualTo("TooManyRequestsException");
             assertThat(error.path("message").asText()).contains("'throttled' is at its concurrency limit of 1");
+            JsonNode recorded = TestPlatform.parse(platform.get("/api/v1/invocations?function=throttled&status=throttled").body());
+            assertThat(recorded.path("invocations")).hasSize(2);
         }
     }
 
     @Test
     void idleInstancesStopAfterTheKeepAliveAndTheNextCallStartsOneAgain() {
-        try (TestPlatform platform = TestPlatform.start(s -> s.withKeepAlive(Duration.ofMillis(500)))) {
+        try (TestPlatform platform = TestPlatform.start(s -> s.with("keep-alive-seconds", "1"))) {
             String sha = deployBehave(platform, "sleepy", 5);
             String first = TestPlatform.parse(platform.invoke("sleepy", "{}").body()).path("instance").asText();
             assertThat(platform.server.liveInstances("sleepy")).isEqualTo(1);

@@ -1,42 +1,44 @@
 package dev.aloft.server.store;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.time.Duration;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 /**
- * Collects log lines from instance output and stores them in batches, off the invocation path:
- * one insert transaction per batch instead of one per line.
+ * Stores items (log lines, ledger records) in batches, off the invocation path: one insert
+ * transaction per batch instead of one per item. Items are stored in the order they were added.
  */
-public final class LogWriter implements AutoCloseable {
+public final class BatchWriter<T> implements AutoCloseable {
 
     private static final int MAX_BATCH = 500;
     private static final Duration FLUSH_INTERVAL = Duration.ofMillis(100);
 
-    private final LogStore store;
-    private final LinkedBlockingQueue<LogLine> queue = new LinkedBlockingQueue<>();
+    private final Consumer<List<T>> sink;
+    private final LinkedBlockingQueue<T> queue = new LinkedBlockingQueue<>();
     private final ReentrantLock flushLock = new ReentrantLock();
     private final Thread flusher;
     private volatile boolean closed;
 
-    public LogWriter(LogStore store) {
-        this.store = store;
-        this.flusher = Thread.ofVirtual().name("log-writer").start(this::run);
+    /** @param sink stores one batch, in one transaction */
+    public BatchWriter(String name, Consumer<List<T>> sink) {
+        this.sink = sink;
+        this.flusher = Thread.ofVirtual().name(name).start(this::run);
     }
 
-    public void append(LogLine line) {
-        queue.add(line);
+    public void append(T item) {
+        queue.add(item);
     }
 
-    /** Stores everything appended so far; readers call this so they see the latest lines. */
+    /** Stores everything appended so far; readers call this so they see the latest items. */
     public void flush() {
         flushLock.lock();
         try {
-            List<LogLine> batch = new ArrayList<>();
+            List<T> batch = new ArrayList<>();
             while (queue.drainTo(batch, MAX_BATCH) > 0) {
-                store.append(batch);
+                sink.accept(batch);
                 batch.clear();
             }
         } finally {

@@ -1,0 +1,200 @@
+package dev.aloft.server.invocations;
+
+import dev.aloft.server.store.BatchWriter;
+import dev.aloft.server.store.Database;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The ledger's storage. Records of synchronous invocations are written in batches off the
+ * invocation path; readers flush first, so they always see every finished invocation.
+ */
+public final class InvocationLedger implements AutoCloseable {
+
+    private static final String COLUMNS = "id, function_name, function_revision, trigger_type, status, error_type, "
+            + "error_message, received_at_ms, started_at_ms, finished_at_ms, cold, init_ms, queue_ms, duration_ms, "
+            + "billed_ms, memory_mb, attempt, idempotency_key, replay_of, instance_id, input, input_bytes, output, output_bytes";
+
+    private final Database database;
+    private final BatchWriter<InvocationRecord> writer;
+
+    public InvocationLedger(Database database) {
+        this.database = database;
+        this.writer = new BatchWriter<>("ledger-writer", this::insert);
+    }
+
+    /** Records a finished invocation; stored within the writer's flush interval. */
+    public void record(InvocationRecord record) {
+        writer.append(record);
+    }
+
+    public Optional<InvocationRecord> find(String id) {
+        writer.flush();
+        return database.withConnection(c -> {
+            try (PreparedStatement select = c.prepareStatement("SELECT " + COLUMNS + " FROM invocations WHERE id = ?")) {
+                select.setString(1, id);
+                try (ResultSet rs = select.executeQuery()) {
+                    return rs.next() ? Optional.of(read(rs)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    /** A page of records, newest first, and the cursor of the next page if there may be one. */
+    public record Page(List<InvocationRecord> records, Optional<String> nextCursor) {}
+
+    public Page query(LedgerQuery query) {
+        writer.flush();
+        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM invocations WHERE 1 = 1");
+        List<Object> params = new ArrayList<>();
+        query.functionName().ifPresent(name -> {
+            sql.append(" AND function_name = ?");
+            params.add(name);
+        });
+        query.status().ifPresent(status -> {
+            sql.append(" AND status = ?");
+            params.add(status.id());
+        });
+        query.since().ifPresent(since -> {
+            sql.append(" AND received_at_ms >= ?");
+            params.add(since.toEpochMilli());
+        });
+        query.before().map(LedgerQuery.Cursor::parse).ifPresent(cursor -> {
+            sql.append(" AND (received_at_ms < ? OR (received_at_ms = ? AND id < ?))");
+            params.add(cursor.receivedAtMs());
+            params.add(cursor.receivedAtMs());
+            params.add(cursor.id());
+        });
+        sql.append(" ORDER BY received_at_ms DESC, id DESC LIMIT ?");
+        params.add(query.limit());
+        List<InvocationRecord> records = database.withConnection(c -> {
+            try (PreparedStatement select = c.prepareStatement(sql.toString())) {
+                for (int i = 0; i < params.size(); i++) {
+                    select.setObject(i + 1, params.get(i));
+                }
+                try (ResultSet rs = select.executeQuery()) {
+                    List<InvocationRecord> page = new ArrayList<>();
+                    while (rs.next()) {
+                        page.add(read(rs));
+                    }
+                    return page;
+                }
+            }
+        });
+        Optional<String> next = records.size() == query.limit()
+                ? Optional.of(LedgerQuery.Cursor.of(records.getLast())) : Optional.empty();
+        return new Page(records, next);
+    }
+
+    /** Deletes records received before {@code cutoff} and all but the newest {@code keep}; returns how many. */
+    public int prune(Instant cutoff, int keep) {
+        writer.flush();
+        return database.withConnection(c -> {
+            int deleted;
+            try (PreparedStatement byAge = c.prepareStatement("DELETE FROM invocations WHERE received_at_ms < ?")) {
+                byAge.setLong(1, cutoff.toEpochMilli());
+                deleted = byAge.executeUpdate();
+            }
+            try (PreparedStatement bySize = c.prepareStatement("DELETE FROM invocations WHERE id IN (SELECT id FROM invocations "
+                    + "ORDER BY received_at_ms DESC, id DESC LIMIT -1 OFFSET ?)")) {
+                bySize.setInt(1, keep);
+                deleted += bySize.executeUpdate();
+            }
+            return deleted;
+        });
+    }
+
+    private void insert(List<InvocationRecord> records) {
+        database.inTransaction(c -> {
+            try (PreparedStatement insert = c.prepareStatement("INSERT INTO invocations (" + COLUMNS + ") VALUES "
+                    + "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                for (InvocationRecord r : records) {
+                    bind(insert, r);
+                    insert.addBatch();
+                }
+                insert.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    private static void bind(PreparedStatement s, InvocationRecord r) throws SQLException {
+        s.setString(1, r.id());
+        s.setString(2, r.functionName());
+        s.setLong(3, r.functionRevision());
+        s.setString(4, r.trigger().id());
+        s.setString(5, r.status().id());
+        s.setString(6, r.errorType().orElse(null));
+        s.setString(7, r.errorMessage().orElse(null));
+        s.setLong(8, r.receivedAt().toEpochMilli());
+        setInstant(s, 9, r.startedAt());
+        setInstant(s, 10, r.finishedAt());
+        s.setInt(11, r.cold() ? 1 : 0);
+        s.setLong(12, r.initMs());
+        s.setLong(13, r.queueMs());
+        s.setLong(14, r.durationMs());
+        s.setLong(15, r.billedMs());
+        s.setInt(16, r.memoryMb());
+        s.setInt(17, r.attempt());
+        s.setString(18, r.idempotencyKey().orElse(null));
+        s.setString(19, r.replayOf().orElse(null));
+        s.setString(20, r.instanceId().orElse(null));
+        s.setBytes(21, r.input().orElse(null));
+        s.setLong(22, r.inputBytes());
+        s.setBytes(23, r.output().orElse(null));
+        s.setLong(24, r.outputBytes());
+    }
+
+    private static void setInstant(PreparedStatement s, int index, Optional<Instant> instant) throws SQLException {
+        if (instant.isPresent()) {
+            s.setLong(index, instant.get().toEpochMilli());
+        } else {
+            s.setNull(index, Types.BIGINT);
+        }
+    }
+
+    private static InvocationRecord read(ResultSet rs) throws SQLException {
+        return new InvocationRecord(
+                rs.getString("id"),
+                rs.getString("function_name"),
+                rs.getLong("function_revision"),
+                Trigger.fromId(rs.getString("trigger_type")),
+                InvocationStatus.fromId(rs.getString("status")),
+                Optional.ofNullable(rs.getString("error_type")),
+                Optional.ofNullable(rs.getString("error_message")),
+                Instant.ofEpochMilli(rs.getLong("received_at_ms")),
+                instant(rs, "started_at_ms"),
+                instant(rs, "finished_at_ms"),
+                rs.getInt("cold") == 1,
+                rs.getLong("init_ms"),
+                rs.getLong("queue_ms"),
+                rs.getLong("duration_ms"),
+                rs.getLong("billed_ms"),
+                rs.getInt("memory_mb"),
+                rs.getInt("attempt"),
+                Optional.ofNullable(rs.getString("idempotency_key")),
+                Optional.ofNullable(rs.getString("replay_of")),
+                Optional.ofNullable(rs.getString("instance_id")),
+                Optional.ofNullable(rs.getBytes("input")),
+                rs.getLong("input_bytes"),
+                Optional.ofNullable(rs.getBytes("output")),
+                rs.getLong("output_bytes"));
+    }
+
+    private static Optional<Instant> instant(ResultSet rs, String column) throws SQLException {
+        long value = rs.getLong(column);
+        return rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(value));
+    }
+
+    @Override
+    public void close() {
+        writer.close();
+    }
+}
