@@ -5,6 +5,7 @@ import dev.aloft.server.functions.CodeStore;
 import dev.aloft.server.functions.FunctionRegistry;
 import dev.aloft.server.instances.InstanceScheduler;
 import dev.aloft.server.instances.RuntimeCommands;
+import dev.aloft.server.invocations.AsyncInvoker;
 import dev.aloft.server.invocations.InvocationLedger;
 import dev.aloft.server.invocations.Invoker;
 import dev.aloft.server.runtimeapi.RuntimeApiServer;
@@ -42,6 +43,7 @@ public final class AloftServer implements AutoCloseable {
     private final Database database;
     private final BatchWriter<LogLine> logWriter;
     private final InvocationLedger ledger;
+    private final AsyncInvoker asyncInvoker;
     private final ScheduledExecutorService maintenance;
     private final RuntimeApiServer runtimeApi;
     private final InstanceScheduler scheduler;
@@ -50,11 +52,12 @@ public final class AloftServer implements AutoCloseable {
     private final List<String> startupReport;
 
     private AloftServer(Database database, BatchWriter<LogLine> logWriter, InvocationLedger ledger,
-                        ScheduledExecutorService maintenance, RuntimeApiServer runtimeApi, InstanceScheduler scheduler,
+                        AsyncInvoker asyncInvoker, ScheduledExecutorService maintenance, RuntimeApiServer runtimeApi, InstanceScheduler scheduler,
                         EdgeServer edge, String adminToken, List<String> startupReport) {
         this.database = database;
         this.logWriter = logWriter;
         this.ledger = ledger;
+        this.asyncInvoker = asyncInvoker;
         this.maintenance = maintenance;
         this.runtimeApi = runtimeApi;
         this.scheduler = scheduler;
@@ -85,15 +88,20 @@ public final class AloftServer implements AutoCloseable {
         registry.onChange(scheduler::retire);
         InvocationLedger ledger = new InvocationLedger(database);
         Invoker invoker = new Invoker(registry, scheduler, ledger, clock, settings.ledgerPayloadBytes());
+        AsyncInvoker asyncInvoker = new AsyncInvoker(registry, scheduler, ledger, clock, new AsyncInvoker.Limits(
+                settings.asyncWorkers(), settings.asyncQueueMax(), settings.asyncRetryBase(), settings.idempotencyWindow(),
+                settings.ledgerPayloadBytes(), settings.initTimeout().plusSeconds(30)));
         EdgeServer edge = EdgeServer.start(settings.host(), settings.port(),
-                new EdgeServer.Parts(registry, invoker, ledger, logStore, logWriter, adminToken, clock));
+                new EdgeServer.Parts(registry, invoker, asyncInvoker, ledger, logStore, logWriter, adminToken, clock));
+        asyncInvoker.start();
         ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("maintenance").daemon().factory());
         maintenance.scheduleWithFixedDelay(() -> prune(ledger, logStore, clock, settings), 1, 60, TimeUnit.SECONDS);
         List<String> report = new ArrayList<>();
         report.add("data directory: " + data);
         sandbox.protections().forEach(line -> report.add("sandbox: " + line));
-        return new AloftServer(database, logWriter, ledger, maintenance, runtimeApi, scheduler, edge, adminToken, report);
+        return new AloftServer(database, logWriter, ledger, asyncInvoker, maintenance, runtimeApi, scheduler, edge,
+                adminToken, report);
     }
 
     /** Where Aloft's own files are (runtimes, the Java runtime's jars, examples). */
@@ -124,6 +132,7 @@ public final class AloftServer implements AutoCloseable {
     @Override
     public void close() {
         edge.close();
+        asyncInvoker.close();
         maintenance.shutdownNow();
         scheduler.close();
         runtimeApi.close();

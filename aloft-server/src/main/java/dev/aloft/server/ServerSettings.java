@@ -23,7 +23,11 @@ public record ServerSettings(
         boolean sandboxRequired,
         int ledgerPayloadBytes,
         Duration ledgerRetention,
-        int ledgerMaxRecords) {
+        int ledgerMaxRecords,
+        int asyncWorkers,
+        int asyncQueueMax,
+        Duration asyncRetryBase,
+        Duration idempotencyWindow) {
 
     /** One declared setting. */
     public record Setting(String key, String envVar, String defaultValue, String doc) {}
@@ -46,7 +50,15 @@ public record ServerSettings(
             new Setting("ledger-retention-hours", "ALOFT_LEDGER_RETENTION_HOURS", "168",
                     "invocation records and log lines older than this are pruned"),
             new Setting("ledger-max-records", "ALOFT_LEDGER_MAX_RECORDS", "100000",
-                    "at most this many invocation records are kept (oldest pruned first)"));
+                    "at most this many invocation records are kept (oldest pruned first)"),
+            new Setting("async-workers", "ALOFT_ASYNC_WORKERS", "16",
+                    "asynchronous events delivered in parallel (each waits for its function's instance)"),
+            new Setting("async-queue-max", "ALOFT_ASYNC_QUEUE_MAX", "100000",
+                    "asynchronous events waiting at most; beyond it submissions get 429"),
+            new Setting("async-retry-base-ms", "ALOFT_ASYNC_RETRY_BASE_MS", "1000",
+                    "first retry delay of a failed async event; doubles per attempt, with jitter"),
+            new Setting("idempotency-window-seconds", "ALOFT_IDEMPOTENCY_WINDOW_SECONDS", "3600",
+                    "a repeated idempotency key within this window returns the first invocation id"));
 
     /**
      * Resolves every setting from overrides (by key), then the environment (by variable), then
@@ -78,7 +90,11 @@ public record ServerSettings(
                 parseBoolean(values, "sandbox-required"),
                 parse(values, "ledger-payload-bytes", Integer::parseInt, 0, 6 * 1024 * 1024),
                 Duration.ofHours(parse(values, "ledger-retention-hours", Integer::parseInt, 1, 24 * 366)),
-                parse(values, "ledger-max-records", Integer::parseInt, 100, 100_000_000));
+                parse(values, "ledger-max-records", Integer::parseInt, 100, 100_000_000),
+                parse(values, "async-workers", Integer::parseInt, 1, 1024),
+                parse(values, "async-queue-max", Integer::parseInt, 1, 100_000_000),
+                Duration.ofMillis(parse(values, "async-retry-base-ms", Integer::parseInt, 1, 3_600_000)),
+                Duration.ofSeconds(parse(values, "idempotency-window-seconds", Integer::parseInt, 1, 7 * 86_400)));
     }
 
     /** Defaults everywhere but the data directory and port; what tests and embedders start from. */
@@ -106,6 +122,10 @@ public record ServerSettings(
         values.put("ledger-payload-bytes", Integer.toString(ledgerPayloadBytes));
         values.put("ledger-retention-hours", Long.toString(ledgerRetention.toHours()));
         values.put("ledger-max-records", Integer.toString(ledgerMaxRecords));
+        values.put("async-workers", Integer.toString(asyncWorkers));
+        values.put("async-queue-max", Integer.toString(asyncQueueMax));
+        values.put("async-retry-base-ms", Long.toString(asyncRetryBase.toMillis()));
+        values.put("idempotency-window-seconds", Long.toString(idempotencyWindow.toSeconds()));
         return values;
     }
 

@@ -2,6 +2,7 @@ package dev.aloft.server.edge;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.aloft.server.AloftException;
+import dev.aloft.server.functions.AsyncConfig;
 import dev.aloft.server.functions.DeployRequest;
 import dev.aloft.server.functions.FunctionConfig;
 import dev.aloft.server.functions.FunctionRegistry;
@@ -83,6 +84,9 @@ final class ControlApi {
                 integer(body, "concurrency", 10),
                 bool(body, "public", false),
                 bool(body, "sensitive", false),
+                new AsyncConfig(integer(body, "maxRetryAttempts", AsyncConfig.DEFAULT.maxRetryAttempts()),
+                        integer(body, "maxEventAgeSeconds", AsyncConfig.DEFAULT.maxEventAgeSeconds()),
+                        text(body, "onSuccess"), text(body, "onFailure")),
                 zip(body)));
         Exchange.sendJson(res, deployed.created() ? 201 : 200, view(deployed.function()));
     }
@@ -123,6 +127,10 @@ final class ControlApi {
         view.put("concurrency", f.concurrency());
         view.put("public", f.publicUrl());
         view.put("sensitive", f.sensitive());
+        view.put("maxRetryAttempts", f.async().maxRetryAttempts());
+        view.put("maxEventAgeSeconds", f.async().maxEventAgeSeconds());
+        view.put("onSuccess", f.async().onSuccess().orElse(null));
+        view.put("onFailure", f.async().onFailure().orElse(null));
         view.put("codeSha256", f.codeSha256());
         view.put("codeSizeBytes", f.codeSizeBytes());
         view.put("revision", f.revision());
@@ -142,7 +150,8 @@ final class ControlApi {
         return view;
     }
 
-    private static String name(ServerRequest req) {
+    /** The validated {name} path parameter. */
+    static String name(ServerRequest req) {
         String name = req.path().pathParameters().get("name");
         if (req.path().rawPath().contains(";")) {
             // The HTTP layer reads ';' as a matrix parameter and would silently drop the rest.

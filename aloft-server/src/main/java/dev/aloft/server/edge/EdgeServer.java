@@ -2,6 +2,7 @@ package dev.aloft.server.edge;
 
 import dev.aloft.server.AloftException;
 import dev.aloft.server.functions.FunctionRegistry;
+import dev.aloft.server.invocations.AsyncInvoker;
 import dev.aloft.server.invocations.InvocationLedger;
 import dev.aloft.server.invocations.Invoker;
 import dev.aloft.server.store.LogStore;
@@ -30,7 +31,8 @@ public final class EdgeServer implements AutoCloseable {
     }
 
     /** Everything the edge serves requests with. */
-    public record Parts(FunctionRegistry registry, Invoker invoker, InvocationLedger ledger, LogStore logStore,
+    public record Parts(FunctionRegistry registry, Invoker invoker, AsyncInvoker asyncInvoker, InvocationLedger ledger,
+                        LogStore logStore,
                         BatchWriter<LogLine> logWriter, String adminToken, InstantSource clock) {}
 
     public static EdgeServer start(String host, int port, Parts parts) {
@@ -39,20 +41,21 @@ public final class EdgeServer implements AutoCloseable {
         AtomicReference<URI> base = new AtomicReference<>();
         ControlApi controlApi = new ControlApi(parts.registry(), parts.invoker(), parts.logStore(), parts.logWriter(),
                 base::get);
+        AsyncApi asyncApi = new AsyncApi(parts.asyncInvoker());
         FunctionUrls functionUrls = new FunctionUrls(parts.registry(), parts.invoker(), authenticator, parts.clock());
         LedgerApi ledgerApi = new LedgerApi(parts.ledger(), parts.invoker(), parts.logStore(), parts.logWriter());
         WebServer server = WebServer.builder()
                 .host(host)
                 .port(port)
-                .routing(routing -> routes(routing, authenticator, controlApi, ledgerApi, functionUrls))
+                .routing(routing -> routes(routing, authenticator, asyncApi, controlApi, ledgerApi, functionUrls))
                 .build()
                 .start();
         base.set(URI.create("http://" + host + ":" + server.port()));
         return new EdgeServer(server, base.get());
     }
 
-    private static void routes(HttpRouting.Builder routing, Authenticator authenticator, ControlApi controlApi,
-                               LedgerApi ledgerApi, FunctionUrls functionUrls) {
+    private static void routes(HttpRouting.Builder routing, Authenticator authenticator, AsyncApi asyncApi,
+                               ControlApi controlApi, LedgerApi ledgerApi, FunctionUrls functionUrls) {
         routing.error(AloftException.class, (req, res, e) -> Exchange.sendError(res, e))
                 .error(RuntimeException.class, (req, res, e) -> {
                     LOG.log(Level.WARNING, "request " + req.prologue().method().text() + " " + req.path().path() + " failed", e);
@@ -64,6 +67,8 @@ public final class EdgeServer implements AutoCloseable {
                     authenticator.require(req);
                     res.next();
                 });
+        // Before the control API: it takes the Event invocation type of the shared invoke route.
+        asyncApi.routes(routing);
         controlApi.routes(routing);
         ledgerApi.routes(routing);
         functionUrls.routes(routing);

@@ -16,6 +16,7 @@ public record DeployRequest(
         int concurrency,
         boolean publicUrl,
         boolean sensitive,
+        AsyncConfig async,
         byte[] zip) {
 
     public static final int MIN_MEMORY_MB = 128;
@@ -60,6 +61,7 @@ public record DeployRequest(
                 throw AloftException.invalid("environment variable '" + key + "' is reserved for the runtime");
             }
         }
+        async.validate();
         if (zip == null || zip.length == 0) {
             throw AloftException.invalid("code is empty: send a non-empty .zip or .jar (zipBase64)");
         }

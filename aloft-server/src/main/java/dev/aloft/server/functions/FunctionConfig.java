@@ -17,6 +17,7 @@ public record FunctionConfig(
         int concurrency,
         boolean publicUrl,
         boolean sensitive,
+        AsyncConfig async,
         String codeSha256,
         long codeSizeBytes,
         long revision,
@@ -32,6 +33,6 @@ public record FunctionConfig(
         return runtime == other.runtime && handler.equals(other.handler) && memoryMb == other.memoryMb
                 && timeoutSeconds == other.timeoutSeconds && environment.equals(other.environment)
                 && concurrency == other.concurrency && publicUrl == other.publicUrl
-                && sensitive == other.sensitive && codeSha256.equals(other.codeSha256);
+                && sensitive == other.sensitive && async.equals(other.async) && codeSha256.equals(other.codeSha256);
     }
 }

@@ -45,13 +45,18 @@ public final class FunctionRegistry {
      */
     public Deployed deploy(DeployRequest request) {
         Runtime runtime = request.validate();
+        for (Optional<String> destination : List.of(request.async().onSuccessFunction(), request.async().onFailureFunction())) {
+            destination.filter(name -> !name.equals(request.name()) && find(name).isEmpty()).ifPresent(name -> {
+                throw AloftException.invalid("destination function '" + name + "' does not exist; deploy it first");
+            });
+        }
         String sha256 = codeStore.store(request.zip());
         Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
         Deployed deployed = database.inTransaction(c -> {
             Optional<FunctionConfig> existing = repository.find(c, request.name());
             FunctionConfig next = new FunctionConfig(request.name(), runtime, request.handler(), request.memoryMb(),
                     request.timeoutSeconds(), request.environment(), request.concurrency(), request.publicUrl(),
-                    request.sensitive(), sha256, request.zip().length, existing.map(f -> f.revision() + 1).orElse(1L),
+                    request.sensitive(), request.async(), sha256, request.zip().length, existing.map(f -> f.revision() + 1).orElse(1L),
                     existing.map(FunctionConfig::createdAt).orElse(now), now);
             if (existing.isPresent() && existing.get().sameDeploymentAs(next)) {
                 return new Deployed(existing.get(), false, false);

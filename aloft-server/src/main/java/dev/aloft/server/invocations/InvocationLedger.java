@@ -3,14 +3,17 @@ package dev.aloft.server.invocations;
 import dev.aloft.server.store.BatchWriter;
 import dev.aloft.server.store.Database;
 
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * The ledger's storage. Records of synchronous invocations are written in batches off the
@@ -21,6 +24,12 @@ public final class InvocationLedger implements AutoCloseable {
     private static final String COLUMNS = "id, function_name, function_revision, trigger_type, status, error_type, "
             + "error_message, received_at_ms, started_at_ms, finished_at_ms, cold, init_ms, queue_ms, duration_ms, "
             + "billed_ms, memory_mb, attempt, idempotency_key, replay_of, instance_id, input, input_bytes, output, output_bytes";
+
+    /** Insert, or replace every column but the id: a record is rewritten as its invocation progresses. */
+    private static final String UPSERT = "INSERT INTO invocations (" + COLUMNS + ") VALUES "
+            + "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+            + Arrays.stream(COLUMNS.split(", ")).skip(1).map(col -> col + " = excluded." + col)
+                    .collect(Collectors.joining(", "));
 
     private final Database database;
     private final BatchWriter<InvocationRecord> writer;
@@ -37,14 +46,17 @@ public final class InvocationLedger implements AutoCloseable {
 
     public Optional<InvocationRecord> find(String id) {
         writer.flush();
-        return database.withConnection(c -> {
-            try (PreparedStatement select = c.prepareStatement("SELECT " + COLUMNS + " FROM invocations WHERE id = ?")) {
-                select.setString(1, id);
-                try (ResultSet rs = select.executeQuery()) {
-                    return rs.next() ? Optional.of(read(rs)) : Optional.empty();
-                }
+        return database.withConnection(c -> findIn(c, id));
+    }
+
+    /** Reads a record inside the caller's transaction. */
+    Optional<InvocationRecord> findIn(Connection c, String id) throws SQLException {
+        try (PreparedStatement select = c.prepareStatement("SELECT " + COLUMNS + " FROM invocations WHERE id = ?")) {
+            select.setString(1, id);
+            try (ResultSet rs = select.executeQuery()) {
+                return rs.next() ? Optional.of(read(rs)) : Optional.empty();
             }
-        });
+        }
     }
 
     /** A page of records, newest first, and the cursor of the next page if there may be one. */
@@ -113,16 +125,28 @@ public final class InvocationLedger implements AutoCloseable {
 
     private void insert(List<InvocationRecord> records) {
         database.inTransaction(c -> {
-            try (PreparedStatement insert = c.prepareStatement("INSERT INTO invocations (" + COLUMNS + ") VALUES "
-                    + "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            try (PreparedStatement upsert = c.prepareStatement(UPSERT)) {
                 for (InvocationRecord r : records) {
-                    bind(insert, r);
-                    insert.addBatch();
+                    bind(upsert, r);
+                    upsert.addBatch();
                 }
-                insert.executeBatch();
+                upsert.executeBatch();
             }
             return null;
         });
+    }
+
+    /** Writes a record now, inside the caller's transaction (async delivery keeps it in step with its queue). */
+    static void upsert(Connection c, InvocationRecord record) throws SQLException {
+        try (PreparedStatement upsert = c.prepareStatement(UPSERT)) {
+            bind(upsert, record);
+            upsert.executeUpdate();
+        }
+    }
+
+    /** Runs {@code work} in one store transaction. */
+    <T> T inTransaction(Database.Work<T> work) {
+        return database.inTransaction(work);
     }
 
     private static void bind(PreparedStatement s, InvocationRecord r) throws SQLException {

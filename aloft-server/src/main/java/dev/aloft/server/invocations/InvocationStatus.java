@@ -7,9 +7,12 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
-/** Where an invocation stands; every status but QUEUED and RUNNING is final. */
+/**
+ * Where an invocation stands; every status but QUEUED and RUNNING is final. UNDELIVERED: an async
+ * event that never ran (too old, or its function was deleted).
+ */
 public enum InvocationStatus {
-    QUEUED, RUNNING, SUCCESS, FUNCTION_ERROR, TIMEOUT, THROTTLED, OUT_OF_MEMORY, CRASHED, INIT_ERROR;
+    QUEUED, RUNNING, SUCCESS, FUNCTION_ERROR, TIMEOUT, THROTTLED, OUT_OF_MEMORY, CRASHED, INIT_ERROR, UNDELIVERED;
 
     public String id() {
         return name().toLowerCase(Locale.ROOT);

@@ -7,10 +7,8 @@ import dev.aloft.server.instances.InstanceScheduler;
 import dev.aloft.server.instances.InvocationOutcome;
 import dev.aloft.server.instances.ThrottledException;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.util.Arrays;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -27,7 +25,7 @@ public final class Invoker {
     private final InstanceScheduler scheduler;
     private final InvocationLedger ledger;
     private final InstantSource clock;
-    private final int ledgerPayloadBytes;
+    private final LedgerRecords records;
 
     public Invoker(FunctionRegistry registry, InstanceScheduler scheduler, InvocationLedger ledger, InstantSource clock,
                    int ledgerPayloadBytes) {
@@ -35,7 +33,7 @@ public final class Invoker {
         this.scheduler = scheduler;
         this.ledger = ledger;
         this.clock = clock;
-        this.ledgerPayloadBytes = ledgerPayloadBytes;
+        this.records = new LedgerRecords(ledgerPayloadBytes);
     }
 
     /** Where an invocation comes from, for its ledger record. */
@@ -60,38 +58,14 @@ public final class Invoker {
         try {
             outcome = scheduler.invoke(function, invocationId, payload);
         } catch (ThrottledException e) {
-            ledger.record(record(invocationId, function, origin, received, payload, InvocationStatus.THROTTLED,
-                    Optional.of(e.errorType()), Optional.of(e.getMessage()), Optional.empty(), 0, 0, 0, false,
-                    Optional.empty(), new byte[0]));
+            ledger.record(records.pending(invocationId, function, origin.trigger(), InvocationStatus.THROTTLED, received,
+                    payload, 1, Optional.empty(), origin.replayOf(), Optional.of(e.errorType()), Optional.of(e.getMessage())));
             throw e;
         }
-        Instant finished = clock.instant();
-        long totalMs = Duration.between(received, finished).toMillis();
-        ledger.record(record(invocationId, function, origin, received, payload, InvocationStatus.of(outcome.status()),
-                outcome.errorType(), outcome.succeeded() ? Optional.empty() : Optional.of(ErrorMessages.of(outcome.body())),
-                Optional.of(finished), outcome.durationMs(), outcome.initMs(),
-                Math.max(0, totalMs - outcome.durationMs() - outcome.initMs()), outcome.cold(),
-                Optional.of(outcome.instanceId()), outcome.body()));
+        InvocationRecord pending = records.pending(invocationId, function, origin.trigger(), InvocationStatus.RUNNING,
+                received, payload, 1, Optional.empty(), origin.replayOf(), Optional.empty(), Optional.empty());
+        ledger.record(records.finished(pending, function, outcome, payload, received, clock.instant(), 1));
         return new InvocationResult(invocationId, function, outcome);
-    }
-
-    private InvocationRecord record(String id, FunctionConfig function, Origin origin, Instant received, byte[] input,
-                                    InvocationStatus status, Optional<String> errorType, Optional<String> errorMessage,
-                                    Optional<Instant> finished, long durationMs, long initMs, long queueMs, boolean cold,
-                                    Optional<String> instanceId, byte[] output) {
-        return new InvocationRecord(id, function.name(), function.revision(), origin.trigger(), status, errorType,
-                errorMessage, received, finished.map(f -> f.minusMillis(durationMs)), finished, cold, initMs, queueMs,
-                durationMs, finished.isPresent() ? Math.max(1, durationMs) : 0, function.memoryMb(), 1,
-                Optional.empty(), origin.replayOf(), instanceId, kept(function, input), input.length,
-                kept(function, output), output.length);
-    }
-
-    /** What the ledger keeps of a payload: nothing for sensitive functions, else up to the cap. */
-    private Optional<byte[]> kept(FunctionConfig function, byte[] payload) {
-        if (function.sensitive() || ledgerPayloadBytes == 0) {
-            return Optional.empty();
-        }
-        return Optional.of(payload.length <= ledgerPayloadBytes ? payload : Arrays.copyOf(payload, ledgerPayloadBytes));
     }
 
     /**

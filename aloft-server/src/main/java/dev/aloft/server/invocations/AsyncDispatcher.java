@@ -1,0 +1,281 @@
+package dev.aloft.server.invocations;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.aloft.server.AloftException;
+import dev.aloft.server.functions.FunctionConfig;
+import dev.aloft.server.functions.FunctionRegistry;
+import dev.aloft.server.instances.InstanceScheduler;
+import dev.aloft.server.instances.InvocationOutcome;
+import dev.aloft.server.instances.ThrottledException;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Delivers queued events: claims one, runs it, and in one transaction either finishes it
+ * (record final, queue row gone, destination or dead letter written) or schedules its retry with
+ * exponential backoff and jitter. A crash between claim and finish leaves the row queued, so the
+ * event is delivered again after restart: at least once.
+ */
+final class AsyncDispatcher implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(AsyncDispatcher.class.getName());
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration IDLE_POLL = Duration.ofMillis(250);
+    private static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
+
+    private final AsyncInvoker invoker;
+    private final FunctionRegistry registry;
+    private final InstanceScheduler scheduler;
+    private final InvocationLedger ledger;
+    private final InstantSource clock;
+    private final AsyncInvoker.Limits limits;
+    private final LedgerRecords records;
+    private final List<Thread> workers = new ArrayList<>();
+    /** Workers wait on this for new events instead of polling the store in a tight loop. */
+    private final ReentrantLock wakeLock = new ReentrantLock();
+    private final Condition eventsArrived = wakeLock.newCondition();
+    private volatile boolean closed;
+
+    AsyncDispatcher(AsyncInvoker invoker, FunctionRegistry registry, InstanceScheduler scheduler, InvocationLedger ledger,
+                    InstantSource clock, AsyncInvoker.Limits limits, LedgerRecords records) {
+        this.invoker = invoker;
+        this.registry = registry;
+        this.scheduler = scheduler;
+        this.ledger = ledger;
+        this.clock = clock;
+        this.limits = limits;
+        this.records = records;
+    }
+
+    void start() {
+        for (int i = 0; i < limits.workers(); i++) {
+            workers.add(Thread.ofVirtual().name("async-worker-" + i).start(this::work));
+        }
+    }
+
+    void wake() {
+        wakeLock.lock();
+        try {
+            eventsArrived.signalAll();
+        } finally {
+            wakeLock.unlock();
+        }
+    }
+
+    private void work() {
+        while (!closed) {
+            try {
+                Instant now = clock.instant();
+                Optional<QueuedEvent> event = ledger.inTransaction(c -> AsyncQueue.claimNext(c, now, now.plus(claimFor())));
+                if (event.isPresent()) {
+                    deliver(event.get());
+                } else {
+                    awaitEvents();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "async delivery failed; the event stays queued and is retried", e);
+                try {
+                    awaitEvents();
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    private void awaitEvents() throws InterruptedException {
+        wakeLock.lock();
+        try {
+            eventsArrived.await(IDLE_POLL.toMillis(), TimeUnit.MILLISECONDS);
+        } finally {
+            wakeLock.unlock();
+        }
+    }
+
+    /** Long enough for the longest invocation; a claim older than this belonged to a dead worker. */
+    private Duration claimFor() {
+        return Duration.ofSeconds(900).plus(limits.claimMargin());
+    }
+
+    private void deliver(QueuedEvent event) {
+        Optional<FunctionConfig> found = registry.find(event.functionName());
+        if (found.isEmpty()) {
+            finishWithoutRun(event, "FunctionDeleted", "function '" + event.functionName() + "' was deleted before delivery");
+            return;
+        }
+        FunctionConfig function = found.get();
+        Instant started = clock.instant();
+        if (Duration.between(event.receivedAt(), started).toSeconds() > function.async().maxEventAgeSeconds()) {
+            finishWithoutRun(event, "EventAgeExceeded", "the event is older than maxEventAgeSeconds ("
+                    + function.async().maxEventAgeSeconds() + ")");
+            return;
+        }
+        int attempt = event.attempts() + 1;
+        InvocationRecord pending = ledger.find(event.id()).orElseGet(() -> records.pending(event.id(), function,
+                Trigger.ASYNC, InvocationStatus.QUEUED, event.receivedAt(), event.payload(), 0, Optional.empty(),
+                Optional.empty(), Optional.empty(), Optional.empty()));
+        ledger.inTransaction(c -> {
+            InvocationLedger.upsert(c, withStatus(pending, InvocationStatus.RUNNING));
+            return null;
+        });
+        InvocationOutcome outcome;
+        try {
+            outcome = scheduler.invoke(function, event.id(), event.payload());
+        } catch (ThrottledException e) {
+            // A throttle is not the function's failure: wait and try again, without using up an attempt.
+            Instant retryAt = clock.instant().plus(backoff(Math.max(1, event.attempts())));
+            ledger.inTransaction(c -> {
+                AsyncQueue.retryAt(c, event.id(), event.attempts(), retryAt);
+                return null;
+            });
+            return;
+        }
+        InvocationRecord finished = records.finished(pending, function, outcome, event.payload(), started, clock.instant(), attempt);
+        if (outcome.succeeded()) {
+            complete(event, finished, function.async().onSuccessFunction(), "Success", outcome);
+        } else if (attempt <= function.async().maxRetryAttempts()) {
+            Instant retryAt = clock.instant().plus(backoff(attempt));
+            ledger.inTransaction(c -> {
+                InvocationLedger.upsert(c, withStatus(finished, InvocationStatus.QUEUED));
+                AsyncQueue.retryAt(c, event.id(), attempt, retryAt);
+                return null;
+            });
+        } else {
+            complete(event, finished, function.async().onFailureFunction(), "RetriesExhausted", outcome);
+        }
+    }
+
+    /** Final: record, queue row gone, and the destination event or dead letter — all or nothing. */
+    private void complete(QueuedEvent event, InvocationRecord finished, Optional<String> destination, String condition,
+                          InvocationOutcome outcome) {
+        boolean forwarded = ledger.inTransaction(c -> {
+            InvocationLedger.upsert(c, finished);
+            AsyncQueue.remove(c, event.id());
+            Optional<FunctionConfig> target = destination.flatMap(registry::find);
+            if (target.isPresent()) {
+                byte[] record = destinationRecord(event, finished, condition, Optional.of(outcome));
+                invoker.enqueue(c, target.get(), record, Optional.empty(), Trigger.ASYNC, clock.instant());
+                return true;
+            }
+            if (!outcome.succeeded()) {
+                AsyncQueue.addDeadLetter(c, new DeadLetter(event.id(), event.functionName(), event.payload(), condition,
+                        finished.errorType(), finished.errorMessage(), finished.attempt(), event.receivedAt(), clock.instant()));
+            }
+            return false;
+        });
+        invoker.dequeued();
+        if (forwarded) {
+            invoker.enqueuedByDelivery();
+        }
+    }
+
+    /** The event never ran (function gone, too old): it ends as a dead letter or at the failure destination. */
+    private void finishWithoutRun(QueuedEvent event, String condition, String message) {
+        Optional<FunctionConfig> function = registry.find(event.functionName());
+        boolean forwarded = ledger.inTransaction(c -> {
+            Optional<InvocationRecord> record = ledger.findIn(c, event.id());
+            record.ifPresent(r -> upsertUnchecked(c, withError(r, condition, message)));
+            AsyncQueue.remove(c, event.id());
+            Optional<FunctionConfig> target = function.flatMap(f -> f.async().onFailureFunction()).flatMap(registry::find);
+            if (target.isPresent() && record.isPresent()) {
+                invoker.enqueue(c, target.get(), destinationRecord(event, withError(record.get(), condition, message),
+                        condition, Optional.empty()), Optional.empty(), Trigger.ASYNC, clock.instant());
+                return true;
+            }
+            AsyncQueue.addDeadLetter(c, new DeadLetter(event.id(), event.functionName(), event.payload(), condition,
+                    Optional.of(condition), Optional.of(message), event.attempts(), event.receivedAt(), clock.instant()));
+            return false;
+        });
+        invoker.dequeued();
+        if (forwarded) {
+            invoker.enqueuedByDelivery();
+        }
+    }
+
+    private static void upsertUnchecked(Connection c, InvocationRecord record) {
+        try {
+            InvocationLedger.upsert(c, record);
+        } catch (SQLException e) {
+            throw new AloftException(500, "ServiceException", "store error: " + e.getMessage(), e);
+        }
+    }
+
+    /** Exponential: base, 2×base, 4×base …, each with ±50 % jitter so retries of a burst spread out. */
+    private Duration backoff(int attempt) {
+        long baseMs = limits.retryBase().toMillis() << Math.min(attempt - 1, 20);
+        long jittered = (long) (baseMs * (0.5 + ThreadLocalRandom.current().nextDouble()));
+        return Duration.ofMillis(Math.min(jittered, MAX_BACKOFF.toMillis()));
+    }
+
+    private static InvocationRecord withStatus(InvocationRecord r, InvocationStatus status) {
+        return new InvocationRecord(r.id(), r.functionName(), r.functionRevision(), r.trigger(), status, r.errorType(),
+                r.errorMessage(), r.receivedAt(), r.startedAt(), r.finishedAt(), r.cold(), r.initMs(), r.queueMs(),
+                r.durationMs(), r.billedMs(), r.memoryMb(), r.attempt(), r.idempotencyKey(), r.replayOf(), r.instanceId(),
+                r.input(), r.inputBytes(), r.output(), r.outputBytes());
+    }
+
+    private static InvocationRecord withError(InvocationRecord r, String errorType, String message) {
+        return new InvocationRecord(r.id(), r.functionName(), r.functionRevision(), r.trigger(), InvocationStatus.UNDELIVERED,
+                Optional.of(errorType), Optional.of(message), r.receivedAt(), r.startedAt(), r.finishedAt(), r.cold(),
+                r.initMs(), r.queueMs(), r.durationMs(), r.billedMs(), r.memoryMb(), r.attempt(), r.idempotencyKey(),
+                r.replayOf(), r.instanceId(), r.input(), r.inputBytes(), r.output(), r.outputBytes());
+    }
+
+    /** Lambda's destination record: the request, the outcome and why it was sent. */
+    private static byte[] destinationRecord(QueuedEvent event, InvocationRecord finished, String condition,
+                                            Optional<InvocationOutcome> outcome) {
+        ObjectNode record = JSON.createObjectNode();
+        record.put("version", "1.0");
+        record.put("timestamp", finished.finishedAt().orElse(finished.receivedAt()).toString());
+        ObjectNode context = record.putObject("requestContext");
+        context.put("requestId", event.id());
+        context.put("functionArn", "arn:aws:lambda:local:000000000000:function:" + event.functionName() + ":$LATEST");
+        context.put("condition", condition);
+        context.put("approximateInvokeCount", finished.attempt());
+        record.set("requestPayload", parseOrText(event.payload()));
+        ObjectNode response = record.putObject("responseContext");
+        response.put("statusCode", 200);
+        response.put("executedVersion", "$LATEST");
+        if (outcome.isPresent() && !outcome.get().succeeded()) {
+            response.put("functionError", "Unhandled");
+        }
+        outcome.ifPresent(o -> record.set("responsePayload", parseOrText(o.body())));
+        return record.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static JsonNode parseOrText(byte[] bytes) {
+        try {
+            JsonNode node = JSON.readTree(bytes);
+            return node == null ? JSON.getNodeFactory().nullNode() : node;
+        } catch (IOException e) {
+            return JSON.getNodeFactory().textNode(new String(bytes, StandardCharsets.UTF_8));
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        workers.forEach(Thread::interrupt);
+    }
+}

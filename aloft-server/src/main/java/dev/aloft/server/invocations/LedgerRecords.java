@@ -1,0 +1,50 @@
+package dev.aloft.server.invocations;
+
+import dev.aloft.server.functions.FunctionConfig;
+import dev.aloft.server.instances.InvocationOutcome;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Optional;
+
+/** Builds ledger records the same way for every kind of invocation. */
+final class LedgerRecords {
+
+    private final int payloadBytes;
+
+    LedgerRecords(int payloadBytes) {
+        this.payloadBytes = payloadBytes;
+    }
+
+    /** A record that has no outcome yet: queued, or throttled before it ran. */
+    InvocationRecord pending(String id, FunctionConfig function, Trigger trigger, InvocationStatus status, Instant received,
+                             byte[] input, int attempt, Optional<String> idempotencyKey, Optional<String> replayOf,
+                             Optional<String> errorType, Optional<String> errorMessage) {
+        return new InvocationRecord(id, function.name(), function.revision(), trigger, status, errorType, errorMessage,
+                received, Optional.empty(), Optional.empty(), false, 0, 0, 0, 0, function.memoryMb(), attempt,
+                idempotencyKey, replayOf, Optional.empty(), kept(function, input), input.length, Optional.empty(), 0);
+    }
+
+    /** The record of an attempt that ran to an outcome. */
+    InvocationRecord finished(InvocationRecord pending, FunctionConfig function, InvocationOutcome outcome, byte[] input,
+                              Instant attemptStarted, Instant finished, int attempt) {
+        long totalMs = Duration.between(attemptStarted, finished).toMillis();
+        return new InvocationRecord(pending.id(), function.name(), function.revision(), pending.trigger(),
+                InvocationStatus.of(outcome.status()), outcome.errorType(),
+                outcome.succeeded() ? Optional.empty() : Optional.of(ErrorMessages.of(outcome.body())),
+                pending.receivedAt(), Optional.of(finished.minusMillis(outcome.durationMs())), Optional.of(finished),
+                outcome.cold(), outcome.initMs(), Math.max(0, totalMs - outcome.durationMs() - outcome.initMs()),
+                outcome.durationMs(), Math.max(1, outcome.durationMs()), function.memoryMb(), attempt,
+                pending.idempotencyKey(), pending.replayOf(), Optional.of(outcome.instanceId()), kept(function, input),
+                input.length, kept(function, outcome.body()), outcome.body().length);
+    }
+
+    /** What the ledger keeps of a payload: nothing for sensitive functions, else up to the cap. */
+    private Optional<byte[]> kept(FunctionConfig function, byte[] payload) {
+        if (function.sensitive() || payloadBytes == 0) {
+            return Optional.empty();
+        }
+        return Optional.of(payload.length <= payloadBytes ? payload : Arrays.copyOf(payload, payloadBytes));
+    }
+}
