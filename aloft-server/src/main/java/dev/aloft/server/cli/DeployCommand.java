@@ -1,0 +1,85 @@
+package dev.aloft.server.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "deploy",
+        description = "Create a function, or replace it with new code and settings.")
+final class DeployCommand implements Callable<Integer> {
+
+    @ParentCommand
+    private AloftCommand root;
+
+    @Mixin
+    private ConnectionOptions connection;
+
+    @Parameters(index = "0", paramLabel = "NAME", description = "function name: 1 to 64 letters, digits, '-' or '_'")
+    private String name;
+
+    @Option(names = "--runtime", required = true, paramLabel = "RUNTIME",
+            description = "java25, nodejs20, python3 or provided")
+    private String runtime;
+
+    @Option(names = "--handler", required = true, paramLabel = "HANDLER",
+            description = "entry point, e.g. index.handler or example.Hello::handleRequest")
+    private String handler;
+
+    @Option(names = "--code", required = true, paramLabel = "PATH",
+            description = "a directory (zipped, file modes kept), a .zip or a .jar")
+    private Path code;
+
+    @Option(names = "--memory", paramLabel = "MB", description = "memory limit, 128 to 10240 (server default 256)")
+    private Optional<Integer> memoryMb;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", description = "time limit, 1 to 900 (server default 30)")
+    private Optional<Integer> timeoutSeconds;
+
+    @Option(names = "--env", paramLabel = "KEY=VALUE", description = "environment variable; repeat for more")
+    private Map<String, String> environment = Map.of();
+
+    @Option(names = "--concurrency", paramLabel = "N",
+            description = "most instances at once, 1 to 1000 (server default 10)")
+    private Optional<Integer> concurrency;
+
+    @ArgGroup(exclusive = true)
+    private Visibility visibility = new Visibility();
+
+    @Option(names = "--json", description = "print the deployed function as JSON")
+    private boolean json;
+
+    /** Private unless asked: a public function URL answers anyone who can reach the port. */
+    static final class Visibility {
+        @Option(names = "--public", description = "its URL /fn/NAME needs no token")
+        boolean isPublic;
+
+        @Option(names = "--private", description = "its URL needs the admin token (the default)")
+        boolean isPrivate;
+    }
+
+    @Override
+    public Integer call() {
+        FunctionSpec spec = new FunctionSpec(name, runtime, handler, memoryMb, timeoutSeconds, environment,
+                concurrency, visibility.isPublic, code);
+        JsonNode function = connection.client(root.environment()).deploy(spec);
+        PrintWriter out = root.out();
+        if (json) {
+            ConsoleView.printJson(out, function);
+        } else {
+            out.printf("deployed %s (%s), code %s, %s bytes%n  %s%n",
+                    function.path("name").asText(), function.path("runtime").asText(),
+                    function.path("codeSha256").asText(), function.path("codeSizeBytes").asText(),
+                    function.path("url").asText());
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,188 @@
+package dev.aloft.server.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.aloft.server.AloftException;
+import dev.aloft.server.AloftServer;
+import dev.aloft.server.ServerSettings;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "up",
+        description = {"Start an Aloft node in this terminal, deploy the examples, and serve until Ctrl-C.",
+                "Settings come from flags, then environment variables, then defaults."})
+final class UpCommand implements Callable<Integer> {
+
+    /** How long a stop signal waits for in-flight work before the process ends regardless. */
+    private static final long STOP_GRACE_SECONDS = 30;
+
+    @ParentCommand
+    private AloftCommand root;
+
+    @Option(names = "--port", paramLabel = "N", description = "shorthand for --set port=N")
+    private Optional<Integer> port;
+
+    @Option(names = {"--data", "--data-dir"}, paramLabel = "DIR", description = "shorthand for --set data=DIR")
+    private Optional<Path> dataDir;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "any setting listed below; repeat for more")
+    private Map<String, String> settings = Map.of();
+
+    @Option(names = "--no-examples", description = "do not deploy the examples")
+    private boolean noExamples;
+
+    /** Generated from {@link ServerSettings#SETTINGS} so the help can never drift from the code. */
+    static void describeSettings(CommandSpec spec) {
+        int keyWidth = ServerSettings.SETTINGS.stream().mapToInt(s -> s.key().length()).max().orElse(0) + 2;
+        int envWidth = ServerSettings.SETTINGS.stream().mapToInt(s -> s.envVar().length()).max().orElse(0) + 2;
+        List<String> lines = new ArrayList<>();
+        for (ServerSettings.Setting setting : ServerSettings.SETTINGS) {
+            lines.add(escape(("  %-" + keyWidth + "s%-" + envWidth + "sdefault: %s").formatted(
+                    setting.key(), setting.envVar(), setting.defaultValue())));
+            lines.add(escape("      " + setting.doc()));
+        }
+        spec.usageMessage()
+                .footerHeading("%nSettings (--set KEY=VALUE, or the environment variable):%n")
+                .footer(lines.toArray(String[]::new));
+    }
+
+    @Override
+    public Integer call() {
+        Map<String, String> overrides = new LinkedHashMap<>(settings);
+        port.ifPresent(value -> overrides.put("port", value.toString()));
+        dataDir.ifPresent(value -> overrides.put("data", value.toString()));
+        ServerSettings resolved = ServerSettings.resolve(overrides, root.environment());
+        AloftServer server = AloftServer.start(resolved);
+        try {
+            PrintWriter out = root.out();
+            server.startupReport().forEach(out::println);
+            ControlClient client = new ControlClient(server.baseUrl(), server.adminToken());
+            List<JsonNode> examples = noExamples ? List.of() : deployExamples(client);
+            printBanner(out, client, server.adminToken(), resolved.dataDir(), examples);
+        } catch (RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        return serveUntilStopped(server);
+    }
+
+    private List<JsonNode> deployExamples(ControlClient client) {
+        Path examples = Path.of(System.getProperty("aloft.home", ".")).resolve("examples").toAbsolutePath().normalize();
+        List<JsonNode> deployed = new ArrayList<>();
+        for (Path manifest : manifests(examples)) {
+            try {
+                FunctionSpec spec = FunctionSpec.readManifest(manifest);
+                if (!Files.exists(spec.code())) {
+                    warn("skipping example " + spec.name() + ": " + spec.code()
+                            + " does not exist (build it with ./mvnw -q package)");
+                    continue;
+                }
+                deployed.add(client.deploy(spec));
+            } catch (AloftException e) {
+                warn("example " + manifest.getParent().getFileName() + " not deployed: " + e.getMessage());
+            }
+        }
+        return deployed;
+    }
+
+    private List<Path> manifests(Path examples) {
+        if (!Files.isDirectory(examples)) {
+            warn("no examples at " + examples + " (set -Daloft.home to the Aloft directory)");
+            return List.of();
+        }
+        try (Stream<Path> dirs = Files.list(examples)) {
+            return dirs.map(dir -> dir.resolve(FunctionSpec.MANIFEST)).filter(Files::isRegularFile).sorted().toList();
+        } catch (IOException e) {
+            warn("cannot list " + examples + ": " + e.getMessage());
+            return List.of();
+        }
+    }
+
+    private void printBanner(PrintWriter out, ControlClient client, String token, Path dataDir, List<JsonNode> examples) {
+        String flags = cliFlags(client, dataDir);
+        out.println();
+        out.println("Aloft is running at " + client.baseUrl());
+        out.println("  admin token: " + token + "  (stored in " + dataDir.resolve(ConnectionOptions.TOKEN_FILE) + ")");
+        for (JsonNode function : examples) {
+            String name = function.path("name").asText();
+            String url = function.path("url").asText(client.baseUrl() + "/fn/" + name);
+            String auth = function.path("public").asBoolean() ? "" : " -H 'Authorization: Bearer " + token + "'";
+            out.println();
+            out.println("  " + name + "  " + url);
+            out.println("    curl -s" + auth + " " + url);
+            out.println("    ./aloft invoke " + name + flags + " --data '{\"name\":\"Aloft\"}'");
+        }
+        out.println();
+        out.println("Press Ctrl-C to stop.");
+        out.flush();
+    }
+
+    /** Only what the other commands would not find on their own from this environment. */
+    private String cliFlags(ControlClient client, Path dataDir) {
+        Map<String, String> environment = root.environment();
+        String flags = "";
+        if (!client.baseUrl().equals(ConnectionOptions.defaultUrl(environment))) {
+            flags += " --url " + client.baseUrl();
+        }
+        if (!dataDir.equals(ConnectionOptions.defaultDataDir(environment))) {
+            flags += " --data-dir " + dataDir;
+        }
+        return flags;
+    }
+
+    /**
+     * Blocks until SIGINT/SIGTERM (or, in-process, an interrupt), then closes the server on this
+     * thread, its one owner. The hook ends the process with 0 because the JVM would otherwise report
+     * 128 + signal for what is the normal way to stop {@code aloft up}.
+     */
+    private int serveUntilStopped(AloftServer server) {
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = Thread.ofPlatform().name("aloft-stop").unstarted(() -> {
+            stopRequested.countDown();
+            try {
+                stopped.await(STOP_GRACE_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            Runtime.getRuntime().halt(0);
+        });
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            stopRequested.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } finally {
+            server.close();
+            root.err().println("Aloft stopped");
+            root.err().flush();
+            stopped.countDown();
+        }
+        return 0;
+    }
+
+    private void warn(String message) {
+        root.err().println("warning: " + message);
+        root.err().flush();
+    }
+
+    /** Picocli formats help text, so a literal percent sign in a doc must be doubled. */
+    private static String escape(String text) {
+        return text.replace("%", "%%");
+    }
+}

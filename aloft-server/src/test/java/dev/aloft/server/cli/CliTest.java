@@ -1,0 +1,263 @@
+package dev.aloft.server.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.aloft.server.AloftException;
+import dev.aloft.server.ServerSettings;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class CliTest {
+
+    @TempDir
+    Path tmp;
+
+    record Run(int exitCode, String out, String err) {}
+
+    static Run run(Map<String, String> environment, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exitCode = AloftCommand.commandLine(environment, new PrintWriter(out, true), new PrintWriter(err, true))
+                .execute(args);
+        return new Run(exitCode, out.toString(), err.toString());
+    }
+
+    @Test
+    void everyCommandsHelpListsItsOptions() {
+        Map<String, List<String>> expected = Map.of(
+                "up", List.of("--port", "--data", "--set", "--no-examples"),
+                "deploy", List.of("NAME", "--runtime", "--handler", "--code", "--memory", "--timeout", "--env",
+                        "--concurrency", "--public", "--private", "--json", "--url", "--data-dir"),
+                "list", List.of("--json", "--url", "--data-dir"),
+                "get", List.of("NAME", "--json", "--url", "--data-dir"),
+                "delete", List.of("NAME", "--url", "--data-dir"),
+                "invoke", List.of("NAME", "--data", "--data-file", "--log", "--json", "--url", "--data-dir"),
+                "logs", List.of("NAME", "--follow", "--limit", "--json", "--url", "--data-dir"));
+        assertThat(run(Map.of(), "--help").out()).contains(expected.keySet());
+        expected.forEach((command, options) -> {
+            Run help = run(Map.of(), command, "--help");
+            assertThat(help.exitCode()).as(command).isZero();
+            assertThat(help.out()).as(command).contains("--help").contains(options);
+        });
+    }
+
+    @Test
+    void upHelpListsEverySetting() {
+        String help = run(Map.of(), "up", "--help").out();
+        for (ServerSettings.Setting setting : ServerSettings.SETTINGS) {
+            assertThat(help).contains(setting.key(), setting.envVar(), "default: " + setting.defaultValue(), setting.doc());
+        }
+    }
+
+    @Test
+    void upRefusesAnUnknownSettingBeforeStarting() {
+        Run up = run(Map.of(), "up", "--set", "colour=blue");
+
+        assertThat(up.exitCode()).isEqualTo(1);
+        assertThat(up.err()).startsWith("error: unknown setting 'colour'");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{name: 1}", "{\"a\":1} junk", "", "hello"})
+    void invokeRefusesDataThatIsNotJson(String data) {
+        Run invoke = run(Map.of("ALOFT_TOKEN", "t"), "invoke", "hello", "--data", data);
+
+        assertThat(invoke.exitCode()).isEqualTo(2);
+        assertThat(invoke.err()).startsWith("error: --data is ").contains("JSON");
+    }
+
+    @Test
+    void invokeReadsTheEventFileAndChecksIt() throws IOException {
+        Path event = Files.writeString(tmp.resolve("event.json"), "[1, 2");
+
+        Run invoke = run(Map.of("ALOFT_TOKEN", "t"), "invoke", "hello", "--data-file", event.toString());
+
+        assertThat(invoke.exitCode()).isEqualTo(2);
+        assertThat(invoke.err()).startsWith("error: --data-file " + event + " is not valid JSON");
+    }
+
+    @Test
+    void invokeTakesDataOrDataFileNotBoth() {
+        Run invoke = run(Map.of("ALOFT_TOKEN", "t"), "invoke", "hello", "--data", "{}", "--data-file", "e.json");
+
+        assertThat(invoke.exitCode()).isEqualTo(2);
+        assertThat(invoke.err()).contains("mutually exclusive");
+    }
+
+    @Test
+    void deployNeedsRuntimeHandlerAndCode() {
+        Run deploy = run(Map.of("ALOFT_TOKEN", "t"), "deploy", "hello", "--runtime", "nodejs20");
+
+        assertThat(deploy.exitCode()).isEqualTo(2);
+        assertThat(deploy.err()).contains("--code", "--handler");
+    }
+
+    @Test
+    void deployOfAMissingCodePathSaysWhichPath() {
+        Path missing = tmp.resolve("nowhere");
+
+        Run deploy = run(Map.of("ALOFT_TOKEN", "t"), "deploy", "hello", "--runtime", "provided",
+                "--handler", "hello", "--code", missing.toString());
+
+        assertThat(deploy.exitCode()).isEqualTo(1);
+        assertThat(deploy.err()).isEqualTo("error: code path " + missing + " does not exist\n");
+    }
+
+    @Test
+    void aFunctionNameThatCannotBeOneIsRefusedBeforeAnyRequest() {
+        Run get = run(Map.of("ALOFT_TOKEN", "t"), "get", "../functions");
+
+        assertThat(get.exitCode()).isEqualTo(1);
+        assertThat(get.err()).contains("function name '../functions' is not valid");
+    }
+
+    @Test
+    void withoutAServerTheErrorSaysWhereItLookedAndHowToStartOne() throws IOException {
+        int closedPort = closedPort();
+        String expected = "error: no Aloft server at http://127.0.0.1:" + closedPort
+                + " (start one with ./aloft up, or set ALOFT_URL)\n";
+
+        Run byFlag = run(Map.of("ALOFT_TOKEN", "t"), "list", "--url", "http://127.0.0.1:" + closedPort);
+        Run byPort = run(Map.of("ALOFT_TOKEN", "t", "ALOFT_PORT", Integer.toString(closedPort)), "list");
+        Run byUrl = run(Map.of("ALOFT_TOKEN", "t", "ALOFT_URL", "http://127.0.0.1:" + closedPort + "/"), "list");
+
+        for (Run list : List.of(byFlag, byPort, byUrl)) {
+            assertThat(list.exitCode()).isEqualTo(1);
+            assertThat(list.err()).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void tokenComesFromTheEnvironmentThenTheDataDirectory() throws IOException {
+        Path dataDir = Files.createDirectories(tmp.resolve("data"));
+        Files.writeString(dataDir.resolve("admin-token"), "from-file\n");
+
+        assertThat(ConnectionOptions.token(Optional.of(dataDir), Map.of())).isEqualTo("from-file");
+        assertThat(ConnectionOptions.token(Optional.empty(), Map.of("ALOFT_DATA", dataDir.toString())))
+                .isEqualTo("from-file");
+        assertThat(ConnectionOptions.token(Optional.of(dataDir), Map.of("ALOFT_TOKEN", "from-env")))
+                .isEqualTo("from-env");
+    }
+
+    @Test
+    void aMissingTokenSaysWhereItLooked() {
+        Path empty = tmp.resolve("empty");
+
+        assertThatThrownBy(() -> ConnectionOptions.token(Optional.of(empty), Map.of()))
+                .isInstanceOf(AloftException.class)
+                .hasMessageContaining("ALOFT_TOKEN is not set")
+                .hasMessageContaining(empty.resolve("admin-token").toString());
+        Run list = run(Map.of(), "list", "--data-dir", empty.toString());
+        assertThat(list.exitCode()).isEqualTo(1);
+        assertThat(list.err()).startsWith("error: no admin token").contains(empty.toString());
+    }
+
+    @Test
+    void aZippedDirectoryUnzipsToTheSameFilesAndModes() throws IOException {
+        Path code = Files.createDirectories(tmp.resolve("code"));
+        Files.writeString(code.resolve("bootstrap"), "#!/bin/sh\necho hi\n");
+        Files.setPosixFilePermissions(code.resolve("bootstrap"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.writeString(Files.createDirectories(code.resolve("lib/nested")).resolve("data.txt"), "nested");
+        Files.write(code.resolve("blob.bin"), new byte[] {0, 1, 2, (byte) 255});
+
+        byte[] zip = CodeArchive.bytes(code);
+        Path unzipped = unzip(zip, tmp.resolve("unzipped"));
+
+        assertThat(tree(unzipped)).isEqualTo(tree(code));
+        for (Path file : tree(code)) {
+            if (Files.isRegularFile(code.resolve(file))) {
+                assertThat(unzipped.resolve(file)).hasSameBinaryContentAs(code.resolve(file));
+            }
+        }
+        assertThat(Files.getPosixFilePermissions(unzipped.resolve("bootstrap"))).contains(PosixFilePermission.OWNER_EXECUTE);
+        assertThat(Files.getPosixFilePermissions(unzipped.resolve("blob.bin")))
+                .isEqualTo(Files.getPosixFilePermissions(code.resolve("blob.bin")));
+    }
+
+    /** Zip times have one-second resolution, so the second archive is made in a later second. */
+    @Test
+    void unchangedCodeZipsToTheSameBytesLater() throws IOException {
+        Path code = Files.createDirectories(tmp.resolve("code/lib"));
+        Files.writeString(code.resolve("index.js"), "exports.handler = async () => 'hi';");
+        long firstSecond = Instant.now().getEpochSecond();
+        byte[] first = CodeArchive.bytes(code);
+
+        await().until(() -> Instant.now().getEpochSecond() > firstSecond);
+
+        assertThat(CodeArchive.bytes(code)).isEqualTo(first);
+    }
+
+    @Test
+    void aJarIsSentAsIs() throws IOException {
+        Path jar = Files.write(tmp.resolve("f.jar"), new byte[] {'P', 'K', 3, 4});
+
+        assertThat(CodeArchive.bytes(jar)).containsExactly('P', 'K', 3, 4);
+    }
+
+    @Test
+    void everyExampleHasAValidManifest() throws IOException {
+        Path examples = Path.of(System.getProperty("aloft.home", "..")).resolve("examples");
+        try (Stream<Path> dirs = Files.list(examples)) {
+            for (Path dir : dirs.filter(Files::isDirectory).toList()) {
+                FunctionSpec spec = FunctionSpec.readManifest(dir.resolve("aloft.json"));
+                assertThat(spec.name()).isEqualTo(dir.getFileName().toString());
+                assertThat(spec.runtime()).isIn("java25", "nodejs20", "python3", "provided");
+                assertThat(spec.code()).startsWith(dir.toAbsolutePath().normalize());
+            }
+        }
+    }
+
+    private static int closedPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** Unzips with the zip file system, the same reader the server can use to restore modes. */
+    private static Path unzip(byte[] zip, Path target) throws IOException {
+        Path zipFile = Files.write(target.resolveSibling("code.zip"), zip);
+        try (FileSystem fs = FileSystems.newFileSystem(URI.create("jar:" + zipFile.toUri()),
+                Map.of("enablePosixFileAttributes", "true"))) {
+            Path root = fs.getPath("/");
+            for (Path entry : tree(root)) {
+                Path source = root.resolve(entry.toString());
+                Path destination = target.resolve(entry.toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(destination);
+                } else {
+                    Files.createDirectories(destination.getParent());
+                    Files.copy(source, destination);
+                    Files.setPosixFilePermissions(destination, Files.getPosixFilePermissions(source));
+                }
+            }
+        }
+        return target;
+    }
+
+    private static List<Path> tree(Path root) throws IOException {
+        try (Stream<Path> paths = Files.walk(root)) {
+            return paths.filter(path -> !path.equals(root)).map(path -> Path.of(root.relativize(path).toString()))
+                    .sorted().toList();
+        }
+    }
+}
