@@ -47,15 +47,13 @@ final class UpCommand implements Callable<Integer> {
 
     /** Generated from {@link ServerSettings#SETTINGS} so the help can never drift from the code. */
     static void describeSettings(CommandSpec spec) {
-        int keyWidth = ServerSettings.SETTINGS.stream().mapToInt(s -> s.key().length()).max().orElse(0) + 2;
-        int envWidth = ServerSettings.SETTINGS.stream().mapToInt(s -> s.envVar().length()).max().orElse(0) + 2;
         List<String> lines = new ArrayList<>();
         for (ServerSettings.Setting setting : ServerSettings.SETTINGS) {
-            lines.add(escape(("  %-" + keyWidth + "s%-" + envWidth + "sdefault: %s").formatted(
-                    setting.key(), setting.envVar(), setting.defaultValue())));
+            lines.add(escape("  %s  (%s, default: %s)".formatted(setting.key(), setting.envVar(), setting.defaultValue())));
             lines.add(escape("      " + setting.doc()));
         }
         spec.usageMessage()
+                .width(120)
                 .footerHeading("%nSettings (--set KEY=VALUE, or the environment variable):%n")
                 .footer(lines.toArray(String[]::new));
     }
