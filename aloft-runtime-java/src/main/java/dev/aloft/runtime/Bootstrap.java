@@ -1,0 +1,134 @@
+package dev.aloft.runtime;
+
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.InstantSource;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
+
+/**
+ * Entry point of a Java function's process: loads the handler once, then serves events from the
+ * Runtime API until the platform goes away. Started by the platform as
+ * {@code java -cp "<runtime>/lib/*" dev.aloft.runtime.Bootstrap} with Lambda's environment.
+ */
+public final class Bootstrap {
+
+    private static final String TRACE_PROPERTY = "com.amazonaws.xray.traceHeader";
+
+    private final FunctionSettings settings;
+    private final Future<RuntimeApiClient> runtimeApi;
+    private final InstantSource clock;
+
+    private Bootstrap(FunctionSettings settings, Future<RuntimeApiClient> runtimeApi, InstantSource clock) {
+        this.settings = settings;
+        this.runtimeApi = runtimeApi;
+        this.clock = clock;
+    }
+
+    public static void main(String[] args) {
+        // The platform attributes each stdout line to the invocation running when it arrives, so
+        // output must leave the process by the line, not when a buffer fills.
+        System.setOut(lineFlushed(FileDescriptor.out));
+        System.setErr(lineFlushed(FileDescriptor.err));
+        try {
+            FunctionSettings settings = FunctionSettings.fromEnvironment(System.getenv());
+            // Building the HTTP client and loading the handler are independent, and each is a large
+            // share of a cold start: on two or more cores they overlap.
+            var runtimeApi = new FutureTask<>(() -> new RuntimeApiClient(settings.runtimeApi()));
+            Thread.ofPlatform().name("runtime-api-client").daemon().start(runtimeApi);
+            System.exit(new Bootstrap(settings, runtimeApi, InstantSource.system()).run());
+        } catch (RuntimeSetupException e) {
+            System.err.println("aloft-runtime-java: " + e.getMessage());
+            System.exit(1);
+        }
+    }
+
+    /** Serves events until the Runtime API cannot be reached; returns the process exit status. */
+    private int run() {
+        FunctionHandler handler;
+        try {
+            handler = new HandlerLoader(settings.handler(), new TaskRoot(settings.taskRoot())).load();
+        } catch (HandlerInitException e) {
+            return reportInitError(e);
+        } catch (RuntimeException | LinkageError e) {
+            return reportInitError(new HandlerInitException("Runtime.HandlerInitError",
+                    "handler '" + settings.handler() + "' failed to initialize: " + e, e));
+        }
+        try {
+            boolean serving = true;
+            RuntimeApiClient client = runtimeApi();
+            while (serving) {
+                serving = serve(handler, client, client.next());
+            }
+            return 1;
+        } catch (IOException e) {
+            // The platform closes the Runtime API when it retires the instance; nothing is left to do.
+            System.err.println("aloft-runtime-java: Runtime API at " + settings.runtimeApi() + " failed: " + e);
+            return 1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+        }
+    }
+
+    /** Runs one event and reports its outcome; false when the process must not take another. */
+    private boolean serve(FunctionHandler handler, RuntimeApiClient client, Invocation invocation)
+            throws IOException, InterruptedException {
+        invocation.traceId().ifPresentOrElse(
+                trace -> System.setProperty(TRACE_PROPERTY, trace), () -> System.clearProperty(TRACE_PROPERTY));
+        var result = new ByteArrayOutputStream();
+        try {
+            handler.handle(invocation.event(), result, new InvocationContext(settings, invocation, clock));
+        } catch (Throwable thrown) { // everything the function throws is the caller's answer, even an Error
+            ErrorReport error = ErrorReport.ofFunctionError(thrown);
+            System.err.println(error.errorType() + ": " + error.errorMessage());
+            error.stackTrace().forEach(frame -> System.err.println("\tat " + frame));
+            flushOutput();
+            client.postError(invocation.requestId(), error);
+            // After an OutOfMemoryError or StackOverflowError the JVM's state is suspect; a fresh
+            // instance is cheaper than a wrong answer.
+            return !(thrown instanceof VirtualMachineError);
+        }
+        flushOutput();
+        client.postResponse(invocation.requestId(), result.toByteArray());
+        return true;
+    }
+
+    private int reportInitError(HandlerInitException failure) {
+        ErrorReport error = ErrorReport.ofInitError(failure);
+        System.err.println("aloft-runtime-java: " + error.errorType() + ": " + error.errorMessage());
+        try {
+            runtimeApi().postInitError(error);
+        } catch (IOException e) {
+            System.err.println("aloft-runtime-java: could not report the init error: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 1;
+    }
+
+    private RuntimeApiClient runtimeApi() throws InterruptedException {
+        try {
+            return runtimeApi.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeSetupException setup ? setup
+                    : new RuntimeSetupException("cannot create the Runtime API client: " + e.getCause(), e.getCause());
+        }
+    }
+
+    /** Output a handler printed without a final newline still belongs to its invocation. */
+    private static void flushOutput() {
+        System.out.flush();
+        System.err.flush();
+    }
+
+    private static PrintStream lineFlushed(FileDescriptor fd) {
+        return new PrintStream(new BufferedOutputStream(new FileOutputStream(fd), 8192), true, StandardCharsets.UTF_8);
+    }
+}
