@@ -1,6 +1,7 @@
 package dev.aloft.server;
 
 import dev.aloft.server.edge.EdgeServer;
+import dev.aloft.server.events.ScheduleRunner;
 import dev.aloft.server.functions.CodeStore;
 import dev.aloft.server.functions.FunctionRegistry;
 import dev.aloft.server.instances.InstanceScheduler;
@@ -39,11 +40,14 @@ public final class AloftServer implements AutoCloseable {
     /** Held so the level sticks: JUL keeps loggers only weakly. Helidon's INFO lines are noise here. */
     private static final Logger HELIDON_LOG = Logger.getLogger("io.helidon");
     private static final Logger LOG = Logger.getLogger(AloftServer.class.getName());
+    /** The region functions see in AWS_REGION and events carry; one node is one region. */
+    public static final String REGION = "us-east-1";
 
     private final Database database;
     private final BatchWriter<LogLine> logWriter;
     private final InvocationLedger ledger;
     private final AsyncInvoker asyncInvoker;
+    private final ScheduleRunner schedules;
     private final ScheduledExecutorService maintenance;
     private final RuntimeApiServer runtimeApi;
     private final InstanceScheduler scheduler;
@@ -52,12 +56,13 @@ public final class AloftServer implements AutoCloseable {
     private final List<String> startupReport;
 
     private AloftServer(Database database, BatchWriter<LogLine> logWriter, InvocationLedger ledger,
-                        AsyncInvoker asyncInvoker, ScheduledExecutorService maintenance, RuntimeApiServer runtimeApi, InstanceScheduler scheduler,
+                        AsyncInvoker asyncInvoker, ScheduleRunner schedules, ScheduledExecutorService maintenance, RuntimeApiServer runtimeApi, InstanceScheduler scheduler,
                         EdgeServer edge, String adminToken, List<String> startupReport) {
         this.database = database;
         this.logWriter = logWriter;
         this.ledger = ledger;
         this.asyncInvoker = asyncInvoker;
+        this.schedules = schedules;
         this.maintenance = maintenance;
         this.runtimeApi = runtimeApi;
         this.scheduler = scheduler;
@@ -68,8 +73,12 @@ public final class AloftServer implements AutoCloseable {
 
     /** Starts a node; returns once it accepts requests. */
     public static AloftServer start(ServerSettings settings) {
+        return start(settings, InstantSource.system());
+    }
+
+    /** Starts a node whose schedules, ledger and keep-alive read {@code clock} (tests move it). */
+    public static AloftServer start(ServerSettings settings, InstantSource clock) {
         HELIDON_LOG.setLevel(Level.WARNING);
-        InstantSource clock = InstantSource.system();
         Path data = settings.dataDir();
         createPrivateDirectory(data);
         String adminToken = adminToken(data.resolve("admin-token"));
@@ -84,23 +93,26 @@ public final class AloftServer implements AutoCloseable {
         RuntimeApiServer runtimeApi = RuntimeApiServer.start();
         InstanceScheduler scheduler = new InstanceScheduler(sandbox, runtimeApi, new RuntimeCommands(aloftHome()), codeStore,
                 logWriter, clock, new InstanceScheduler.Limits(settings.keepAlive(), settings.queueWait(),
-                settings.initTimeout(), settings.tmpSizeMb()));
+                settings.initTimeout(), settings.tmpSizeMb(), REGION));
         registry.onChange(scheduler::retire);
         InvocationLedger ledger = new InvocationLedger(database);
         Invoker invoker = new Invoker(registry, scheduler, ledger, clock, settings.ledgerPayloadBytes());
         AsyncInvoker asyncInvoker = new AsyncInvoker(registry, scheduler, ledger, clock, new AsyncInvoker.Limits(
                 settings.asyncWorkers(), settings.asyncQueueMax(), settings.asyncRetryBase(), settings.idempotencyWindow(),
                 settings.ledgerPayloadBytes(), settings.initTimeout().plusSeconds(30)));
+        ScheduleRunner schedules = new ScheduleRunner(database, registry, asyncInvoker, clock, REGION);
+        registry.onChange(schedules::functionDeleted);
         EdgeServer edge = EdgeServer.start(settings.host(), settings.port(),
-                new EdgeServer.Parts(registry, invoker, asyncInvoker, ledger, logStore, logWriter, adminToken, clock));
+                new EdgeServer.Parts(registry, invoker, asyncInvoker, ledger, schedules, logStore, logWriter, adminToken, clock));
         asyncInvoker.start();
+        schedules.start();
         ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("maintenance").daemon().factory());
         maintenance.scheduleWithFixedDelay(() -> prune(ledger, logStore, clock, settings), 1, 60, TimeUnit.SECONDS);
         List<String> report = new ArrayList<>();
         report.add("data directory: " + data);
         sandbox.protections().forEach(line -> report.add("sandbox: " + line));
-        return new AloftServer(database, logWriter, ledger, asyncInvoker, maintenance, runtimeApi, scheduler, edge,
+        return new AloftServer(database, logWriter, ledger, asyncInvoker, schedules, maintenance, runtimeApi, scheduler, edge,
                 adminToken, report);
     }
 
@@ -132,6 +144,7 @@ public final class AloftServer implements AutoCloseable {
     @Override
     public void close() {
         edge.close();
+        schedules.close();
         asyncInvoker.close();
         maintenance.shutdownNow();
         scheduler.close();

@@ -1,6 +1,7 @@
 package dev.aloft.server.edge;
 
 import dev.aloft.server.AloftException;
+import dev.aloft.server.events.ScheduleRunner;
 import dev.aloft.server.functions.FunctionRegistry;
 import dev.aloft.server.invocations.AsyncInvoker;
 import dev.aloft.server.invocations.InvocationLedger;
@@ -32,7 +33,7 @@ public final class EdgeServer implements AutoCloseable {
 
     /** Everything the edge serves requests with. */
     public record Parts(FunctionRegistry registry, Invoker invoker, AsyncInvoker asyncInvoker, InvocationLedger ledger,
-                        LogStore logStore,
+                        ScheduleRunner schedules, LogStore logStore,
                         BatchWriter<LogLine> logWriter, String adminToken, InstantSource clock) {}
 
     public static EdgeServer start(String host, int port, Parts parts) {
@@ -42,12 +43,13 @@ public final class EdgeServer implements AutoCloseable {
         ControlApi controlApi = new ControlApi(parts.registry(), parts.invoker(), parts.logStore(), parts.logWriter(),
                 base::get);
         AsyncApi asyncApi = new AsyncApi(parts.asyncInvoker());
+        ScheduleApi scheduleApi = new ScheduleApi(parts.schedules());
         FunctionUrls functionUrls = new FunctionUrls(parts.registry(), parts.invoker(), authenticator, parts.clock());
         LedgerApi ledgerApi = new LedgerApi(parts.ledger(), parts.invoker(), parts.logStore(), parts.logWriter());
         WebServer server = WebServer.builder()
                 .host(host)
                 .port(port)
-                .routing(routing -> routes(routing, authenticator, asyncApi, controlApi, ledgerApi, functionUrls))
+                .routing(routing -> routes(routing, authenticator, asyncApi, controlApi, ledgerApi, scheduleApi, functionUrls))
                 .build()
                 .start();
         base.set(URI.create("http://" + host + ":" + server.port()));
@@ -55,7 +57,8 @@ public final class EdgeServer implements AutoCloseable {
     }
 
     private static void routes(HttpRouting.Builder routing, Authenticator authenticator, AsyncApi asyncApi,
-                               ControlApi controlApi, LedgerApi ledgerApi, FunctionUrls functionUrls) {
+                               ControlApi controlApi, LedgerApi ledgerApi, ScheduleApi scheduleApi,
+                               FunctionUrls functionUrls) {
         routing.error(AloftException.class, (req, res, e) -> Exchange.sendError(res, e))
                 .error(RuntimeException.class, (req, res, e) -> {
                     LOG.log(Level.WARNING, "request " + req.prologue().method().text() + " " + req.path().path() + " failed", e);
@@ -71,6 +74,7 @@ public final class EdgeServer implements AutoCloseable {
         asyncApi.routes(routing);
         controlApi.routes(routing);
         ledgerApi.routes(routing);
+        scheduleApi.routes(routing);
         functionUrls.routes(routing);
     }
 

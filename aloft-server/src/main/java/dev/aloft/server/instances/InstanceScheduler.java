@@ -28,7 +28,7 @@ public final class InstanceScheduler implements AutoCloseable {
     static final Duration INIT_FAILURE_BACKOFF = Duration.ofSeconds(5);
 
     /** The knobs of the scheduler, from the server settings. */
-    public record Limits(Duration keepAlive, Duration queueWait, Duration initTimeout, int tmpSizeMb) {}
+    public record Limits(Duration keepAlive, Duration queueWait, Duration initTimeout, int tmpSizeMb, String region) {}
 
     private final Map<String, FunctionPool> pools = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timers;
@@ -40,7 +40,7 @@ public final class InstanceScheduler implements AutoCloseable {
                              BatchWriter<LogLine> logWriter, InstantSource clock, Limits limits) {
         this.timers = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("instance-timers").daemon().factory());
         this.factory = new InstanceFactory(sandbox, runtimeApi, commands, codeStore, logWriter, timers, clock,
-                limits.initTimeout(), limits.tmpSizeMb(), "us-east-1");
+                limits.initTimeout(), limits.tmpSizeMb(), limits.region());
         this.clock = clock;
         this.limits = limits;
         long reapEveryMs = Math.max(100, Math.min(limits.keepAlive().toMillis() / 4, 5_000));

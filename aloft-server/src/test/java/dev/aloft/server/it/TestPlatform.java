@@ -16,6 +16,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.Base64;
 import java.util.List;
 import java.util.function.UnaryOperator;
@@ -44,11 +45,15 @@ public final class TestPlatform implements AutoCloseable {
     }
 
     public static TestPlatform start(UnaryOperator<ServerSettings> customize) {
+        return start(customize, InstantSource.system());
+    }
+
+    public static TestPlatform start(UnaryOperator<ServerSettings> customize, InstantSource clock) {
         try {
             // Under target/, not /tmp: every function has a private /tmp, which would hide a data
             // dir there anyway and so prove nothing about hiding it.
             Path data = Files.createTempDirectory(Files.createDirectories(Path.of("target/test-data")), "aloft-");
-            return new TestPlatform(AloftServer.start(customize.apply(ServerSettings.defaults(data, 0))), data);
+            return new TestPlatform(AloftServer.start(customize.apply(ServerSettings.defaults(data, 0)), clock), data);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
