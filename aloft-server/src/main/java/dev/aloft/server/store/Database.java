@@ -22,7 +22,7 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class Database implements AutoCloseable {
 
     /** Schema migrations, applied in order, each once; never edit one that has shipped. */
-    private static final List<String> MIGRATIONS = List.of("V1__functions_and_logs.sql");
+    private static final List<String> MIGRATIONS = List.of("V1__functions_and_logs.sql", "V2__access_keys.sql");
 
     private final Connection connection;
     private final ReentrantLock connectionLock = new ReentrantLock();
