@@ -4,6 +4,7 @@ import dev.aloft.server.edge.EdgeServer;
 import dev.aloft.server.events.ScheduleRunner;
 import dev.aloft.server.functions.CodeStore;
 import dev.aloft.server.functions.FunctionRegistry;
+import dev.aloft.server.functions.FunctionVersions;
 import dev.aloft.server.instances.InstanceScheduler;
 import dev.aloft.server.instances.RuntimeCommands;
 import dev.aloft.server.invocations.AsyncInvoker;
@@ -94,16 +95,21 @@ public final class AloftServer implements AutoCloseable {
         InstanceScheduler scheduler = new InstanceScheduler(sandbox, runtimeApi, new RuntimeCommands(aloftHome()), codeStore,
                 logWriter, clock, new InstanceScheduler.Limits(settings.keepAlive(), settings.queueWait(),
                 settings.initTimeout(), settings.tmpSizeMb(), REGION));
-        registry.onChange(scheduler::retire);
+        registry.onChange(change -> scheduler.retire(change.name(), change.deleted()));
+        FunctionVersions versions = new FunctionVersions(registry, database, clock);
         InvocationLedger ledger = new InvocationLedger(database);
-        Invoker invoker = new Invoker(registry, scheduler, ledger, clock, settings.ledgerPayloadBytes());
-        AsyncInvoker asyncInvoker = new AsyncInvoker(registry, scheduler, ledger, clock, new AsyncInvoker.Limits(
+        Invoker invoker = new Invoker(versions, scheduler, ledger, clock, settings.ledgerPayloadBytes());
+        AsyncInvoker asyncInvoker = new AsyncInvoker(registry, versions, scheduler, ledger, clock, new AsyncInvoker.Limits(
                 settings.asyncWorkers(), settings.asyncQueueMax(), settings.asyncRetryBase(), settings.idempotencyWindow(),
                 settings.ledgerPayloadBytes(), settings.initTimeout().plusSeconds(30)));
         ScheduleRunner schedules = new ScheduleRunner(database, registry, asyncInvoker, clock, REGION);
-        registry.onChange(schedules::functionDeleted);
+        registry.onChange(change -> {
+            if (change.deleted()) {
+                schedules.functionDeleted(change.name());
+            }
+        });
         EdgeServer edge = EdgeServer.start(settings.host(), settings.port(),
-                new EdgeServer.Parts(registry, invoker, asyncInvoker, ledger, schedules, logStore, logWriter, adminToken, clock));
+                new EdgeServer.Parts(registry, invoker, asyncInvoker, ledger, schedules, versions, logStore, logWriter, adminToken, clock));
         asyncInvoker.start();
         schedules.start();
         ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(

@@ -49,7 +49,7 @@ final class AsyncApi {
         }
         byte[] payload = Exchange.body(req, AsyncInvoker.MAX_PAYLOAD_BYTES, "asynchronous request payload");
         Optional<String> key = req.headers().first(HeaderNames.create(IDEMPOTENCY_HEADER));
-        AsyncInvoker.Submitted submitted = asyncInvoker.submit(ControlApi.name(req), payload.length == 0 ? "{}".getBytes(StandardCharsets.UTF_8)
+        AsyncInvoker.Submitted submitted = asyncInvoker.submit(ControlApi.qualified(req), payload.length == 0 ? "{}".getBytes(StandardCharsets.UTF_8)
                 : payload, key, Trigger.ASYNC);
         res.header("X-Aloft-Invocation-Id", submitted.invocationId());
         Exchange.sendJson(res, 202, Map.of("invocationId", submitted.invocationId(), "duplicate", submitted.duplicate()));

@@ -6,6 +6,7 @@ import dev.aloft.server.functions.AsyncConfig;
 import dev.aloft.server.functions.DeployRequest;
 import dev.aloft.server.functions.FunctionConfig;
 import dev.aloft.server.functions.FunctionRegistry;
+import dev.aloft.server.functions.FunctionVersions.Qualified;
 import dev.aloft.server.invocations.InvocationResult;
 import dev.aloft.server.invocations.Invoker;
 import dev.aloft.server.invocations.Trigger;
@@ -93,7 +94,7 @@ final class ControlApi {
 
     private void invoke(ServerRequest req, ServerResponse res) {
         byte[] payload = Exchange.body(req, Invoker.MAX_PAYLOAD_BYTES, "request payload");
-        InvocationResult result = invoker.invoke(name(req), payload.length == 0 ? "{}".getBytes() : payload,
+        InvocationResult result = invoker.invoke(qualified(req), payload.length == 0 ? "{}".getBytes() : payload,
                 Invoker.Origin.of(Trigger.INVOKE));
         res.header("X-Aloft-Invocation-Id", result.invocationId());
         result.outcome().errorType().ifPresent(type -> res.header("X-Aloft-Function-Error", "Unhandled")
@@ -148,6 +149,11 @@ final class ControlApi {
         view.put("stream", line.stream());
         view.put("line", line.line());
         return view;
+    }
+
+    /** The {name} path parameter as {@code NAME} or {@code NAME:QUALIFIER} (a version or alias). */
+    static Qualified qualified(ServerRequest req) {
+        return Qualified.parse(req.path().pathParameters().get("name"));
     }
 
     /** The validated {name} path parameter. */

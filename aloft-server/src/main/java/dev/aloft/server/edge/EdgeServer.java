@@ -3,6 +3,7 @@ package dev.aloft.server.edge;
 import dev.aloft.server.AloftException;
 import dev.aloft.server.events.ScheduleRunner;
 import dev.aloft.server.functions.FunctionRegistry;
+import dev.aloft.server.functions.FunctionVersions;
 import dev.aloft.server.invocations.AsyncInvoker;
 import dev.aloft.server.invocations.InvocationLedger;
 import dev.aloft.server.invocations.Invoker;
@@ -33,7 +34,7 @@ public final class EdgeServer implements AutoCloseable {
 
     /** Everything the edge serves requests with. */
     public record Parts(FunctionRegistry registry, Invoker invoker, AsyncInvoker asyncInvoker, InvocationLedger ledger,
-                        ScheduleRunner schedules, LogStore logStore,
+                        ScheduleRunner schedules, FunctionVersions versions, LogStore logStore,
                         BatchWriter<LogLine> logWriter, String adminToken, InstantSource clock) {}
 
     public static EdgeServer start(String host, int port, Parts parts) {
@@ -44,12 +45,14 @@ public final class EdgeServer implements AutoCloseable {
                 base::get);
         AsyncApi asyncApi = new AsyncApi(parts.asyncInvoker());
         ScheduleApi scheduleApi = new ScheduleApi(parts.schedules());
+        VersionsApi versionsApi = new VersionsApi(parts.versions());
         FunctionUrls functionUrls = new FunctionUrls(parts.registry(), parts.invoker(), authenticator, parts.clock());
         LedgerApi ledgerApi = new LedgerApi(parts.ledger(), parts.invoker(), parts.logStore(), parts.logWriter());
         WebServer server = WebServer.builder()
                 .host(host)
                 .port(port)
-                .routing(routing -> routes(routing, authenticator, asyncApi, controlApi, ledgerApi, scheduleApi, functionUrls))
+                .routing(routing -> routes(routing, authenticator, asyncApi, controlApi, ledgerApi, scheduleApi, versionsApi,
+                        functionUrls))
                 .build()
                 .start();
         base.set(URI.create("http://" + host + ":" + server.port()));
@@ -58,7 +61,7 @@ public final class EdgeServer implements AutoCloseable {
 
     private static void routes(HttpRouting.Builder routing, Authenticator authenticator, AsyncApi asyncApi,
                                ControlApi controlApi, LedgerApi ledgerApi, ScheduleApi scheduleApi,
-                               FunctionUrls functionUrls) {
+                               VersionsApi versionsApi, FunctionUrls functionUrls) {
         routing.error(AloftException.class, (req, res, e) -> Exchange.sendError(res, e))
                 .error(RuntimeException.class, (req, res, e) -> {
                     LOG.log(Level.WARNING, "request " + req.prologue().method().text() + " " + req.path().path() + " failed", e);
@@ -75,6 +78,7 @@ public final class EdgeServer implements AutoCloseable {
         controlApi.routes(routing);
         ledgerApi.routes(routing);
         scheduleApi.routes(routing);
+        versionsApi.routes(routing);
         functionUrls.routes(routing);
     }
 

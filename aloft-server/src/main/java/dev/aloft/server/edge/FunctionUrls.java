@@ -2,6 +2,7 @@ package dev.aloft.server.edge;
 
 import dev.aloft.server.functions.FunctionConfig;
 import dev.aloft.server.functions.FunctionRegistry;
+import dev.aloft.server.functions.FunctionVersions.Qualified;
 import dev.aloft.server.instances.InvocationOutcome;
 import dev.aloft.server.invocations.InvocationResult;
 import dev.aloft.server.invocations.Invoker;
@@ -40,7 +41,8 @@ final class FunctionUrls {
     }
 
     private void handle(ServerRequest req, ServerResponse res, String rawPath) {
-        String name = req.path().pathParameters().get("name");
+        Qualified target = Qualified.parse(req.path().pathParameters().get("name"));
+        String name = target.name();
         FunctionConfig function = registry.get(name);
         if (!function.publicUrl()) {
             authenticator.require(req);
@@ -48,7 +50,7 @@ final class FunctionUrls {
         byte[] body = Exchange.body(req, Invoker.MAX_PAYLOAD_BYTES, "request body");
         String requestId = UUID.randomUUID().toString();
         byte[] event = HttpApiEvents.event(req, name, rawPath, requestId, body, !function.publicUrl(), clock.instant());
-        InvocationResult result = invoker.invoke(name, event, Invoker.Origin.of(Trigger.HTTP));
+        InvocationResult result = invoker.invoke(target, event, Invoker.Origin.of(Trigger.HTTP));
         res.header("X-Aloft-Invocation-Id", result.invocationId());
         InvocationOutcome outcome = result.outcome();
         if (!outcome.succeeded()) {

@@ -74,7 +74,7 @@ final class LedgerApi {
     }
 
     private void replay(ServerRequest req, ServerResponse res) {
-        InvocationResult result = invoker.replay(req.path().pathParameters().get("id"));
+        InvocationResult result = invoker.replay(req.path().pathParameters().get("id"), req.query().first("version").asOptional());
         res.header("X-Aloft-Invocation-Id", result.invocationId());
         result.outcome().errorType().ifPresent(type -> res.header("X-Aloft-Function-Error", "Unhandled")
                 .header("X-Aloft-Error-Type", type));
@@ -85,7 +85,8 @@ final class LedgerApi {
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("id", r.id());
         view.put("function", r.functionName());
-        view.put("revision", r.functionRevision());
+        view.put("version", r.functionVersion());
+        view.put("qualifier", r.qualifier().orElse(null));
         view.put("trigger", r.trigger().id());
         view.put("status", r.status().id());
         view.put("errorType", r.errorType().orElse(null));

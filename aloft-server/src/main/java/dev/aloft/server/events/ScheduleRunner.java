@@ -2,6 +2,7 @@ package dev.aloft.server.events;
 
 import dev.aloft.server.AloftException;
 import dev.aloft.server.functions.FunctionRegistry;
+import dev.aloft.server.functions.FunctionVersions.Qualified;
 import dev.aloft.server.invocations.AsyncInvoker;
 import dev.aloft.server.invocations.Trigger;
 import dev.aloft.server.store.Database;
@@ -77,9 +78,7 @@ public final class ScheduleRunner implements AutoCloseable {
 
     /** The function is gone: so are its schedules. */
     public void functionDeleted(String functionName) {
-        if (registry.find(functionName).isEmpty()) {
-            store.deleteFor(functionName);
-        }
+        store.deleteFor(functionName);
     }
 
     /** Fires what is due now; public so tests with a controlled clock can drive it. */
@@ -100,7 +99,7 @@ public final class ScheduleRunner implements AutoCloseable {
         byte[] payload = ScheduledEvent.payloadFor(s.input(), s.id(), fire, region, UUID.nameUUIDFromBytes(
                 (s.id() + fire).getBytes(StandardCharsets.UTF_8)));
         try {
-            asyncInvoker.submit(s.functionName(), payload, Optional.of("schedule:" + s.id() + ":" + fire.toEpochMilli()),
+            asyncInvoker.submit(new Qualified(s.functionName(), Optional.empty()), payload, Optional.of("schedule:" + s.id() + ":" + fire.toEpochMilli()),
                     Trigger.SCHEDULE);
         } catch (AloftException e) {
             LOG.warning("schedule " + s.id() + " could not fire " + s.functionName() + " at " + fire + ": " + e.getMessage());

@@ -4,11 +4,14 @@ import java.time.Instant;
 import java.util.Map;
 
 /**
- * A deployed function as stored. {@code revision} grows with every deploy that changes code or
- * configuration, so instances started for an older revision are never reused for a newer one.
+ * A function as it runs: {@code $LATEST} as deployed, or a published version's snapshot.
+ * {@code revision} identifies what instances run: it grows with every deploy that changes
+ * $LATEST, and is negative (minus the version number) for published versions, so an instance is
+ * never reused for anything but exactly what it was started for.
  */
 public record FunctionConfig(
         String name,
+        String version,
         Runtime runtime,
         String handler,
         int memoryMb,
@@ -24,8 +27,16 @@ public record FunctionConfig(
         Instant createdAt,
         Instant updatedAt) {
 
+    public static final String LATEST = "$LATEST";
+
     public FunctionConfig {
         environment = Map.copyOf(environment);
+    }
+
+    /** This configuration as published version {@code number}. */
+    FunctionConfig asVersion(int number, Instant publishedAt) {
+        return new FunctionConfig(name, Integer.toString(number), runtime, handler, memoryMb, timeoutSeconds, environment,
+                concurrency, publicUrl, sensitive, async, codeSha256, codeSizeBytes, -number, createdAt, publishedAt);
     }
 
     /** True when {@code other} runs the same code with the same settings (a free redeploy). */

@@ -3,6 +3,8 @@ package dev.aloft.server.functions;
 import dev.aloft.server.AloftException;
 import dev.aloft.server.store.Database;
 
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.time.temporal.ChronoUnit;
@@ -23,7 +25,8 @@ public final class FunctionRegistry {
     private final Database database;
     private final CodeStore codeStore;
     private final InstantSource clock;
-    private final List<Consumer<String>> changeListeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<FunctionChange>> changeListeners = new CopyOnWriteArrayList<>();
+    private final List<DeleteStep> deleteSteps = new CopyOnWriteArrayList<>();
     /** Read-through cache: every invocation looks its function up, deploys and deletes are rare. */
     private final Map<String, FunctionConfig> cache = new ConcurrentHashMap<>();
 
@@ -34,9 +37,22 @@ public final class FunctionRegistry {
         this.clock = clock;
     }
 
-    /** Called with a function's name after it was redeployed or deleted (to retire its instances). */
-    public void onChange(Consumer<String> listener) {
+    /** A function's $LATEST changed, or the function was deleted. */
+    public record FunctionChange(String name, boolean deleted) {}
+
+    /** Work that deletes what belongs to a function, inside the transaction that deletes it. */
+    @FunctionalInterface
+    public interface DeleteStep {
+        void delete(Connection c, String functionName) throws SQLException;
+    }
+
+    /** Called after a function was redeployed with changes, or deleted (to retire its instances). */
+    public void onChange(Consumer<FunctionChange> listener) {
         changeListeners.add(listener);
+    }
+
+    void beforeDelete(DeleteStep step) {
+        deleteSteps.add(step);
     }
 
     /**
@@ -54,7 +70,7 @@ public final class FunctionRegistry {
         Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
         Deployed deployed = database.inTransaction(c -> {
             Optional<FunctionConfig> existing = repository.find(c, request.name());
-            FunctionConfig next = new FunctionConfig(request.name(), runtime, request.handler(), request.memoryMb(),
+            FunctionConfig next = new FunctionConfig(request.name(), FunctionConfig.LATEST, runtime, request.handler(), request.memoryMb(),
                     request.timeoutSeconds(), request.environment(), request.concurrency(), request.publicUrl(),
                     request.sensitive(), request.async(), sha256, request.zip().length, existing.map(f -> f.revision() + 1).orElse(1L),
                     existing.map(FunctionConfig::createdAt).orElse(now), now);
@@ -66,7 +82,7 @@ public final class FunctionRegistry {
         });
         if (deployed.changed()) {
             cache.put(request.name(), deployed.function());
-            changeListeners.forEach(listener -> listener.accept(request.name()));
+            changeListeners.forEach(listener -> listener.accept(new FunctionChange(request.name(), false)));
         }
         return deployed;
     }
@@ -87,12 +103,17 @@ public final class FunctionRegistry {
     }
 
     public void delete(String name) {
-        boolean deleted = repository.delete(name);
+        boolean deleted = database.inTransaction(c -> {
+            for (DeleteStep step : deleteSteps) {
+                step.delete(c, name);
+            }
+            return repository.delete(c, name);
+        });
         cache.remove(name);
         if (!deleted) {
             throw AloftException.notFound("function '" + name + "' does not exist");
         }
-        changeListeners.forEach(listener -> listener.accept(name));
+        changeListeners.forEach(listener -> listener.accept(new FunctionChange(name, true)));
     }
 
     public CodeStore codeStore() {

@@ -87,18 +87,17 @@ final class FunctionRepository {
         }
     }
 
-    boolean delete(String name) {
-        return database.withConnection(c -> {
-            try (PreparedStatement delete = c.prepareStatement("DELETE FROM functions WHERE name = ?")) {
-                delete.setString(1, name);
-                return delete.executeUpdate() == 1;
-            }
-        });
+    boolean delete(Connection c, String name) throws SQLException {
+        try (PreparedStatement delete = c.prepareStatement("DELETE FROM functions WHERE name = ?")) {
+            delete.setString(1, name);
+            return delete.executeUpdate() == 1;
+        }
     }
 
     private static FunctionConfig read(ResultSet rs) throws SQLException {
         return new FunctionConfig(
                 rs.getString("name"),
+                FunctionConfig.LATEST,
                 Runtime.fromId(rs.getString("runtime")),
                 rs.getString("handler"),
                 rs.getInt("memory_mb"),

@@ -155,7 +155,8 @@ final class Instance implements RuntimeSession {
         long timeoutMs = function.timeoutSeconds() * 1000L;
         timers.schedule(() -> timedOut(assignment), timeoutMs, TimeUnit.MILLISECONDS);
         return Optional.of(new RuntimeEvent(assignment.requestId(), System.currentTimeMillis() + timeoutMs,
-                "arn:aws:lambda:local:000000000000:function:" + function.name(),
+                "arn:aws:lambda:us-east-1:000000000000:function:" + function.name()
+                        + (function.version().equals(FunctionConfig.LATEST) ? "" : ":" + function.version()),
                 "Root=1-" + Long.toHexString(System.currentTimeMillis() / 1000) + "-" + assignment.requestId().replace("-", "").substring(0, 24)
                         + ";Sampled=0",
                 assignment.payload()));

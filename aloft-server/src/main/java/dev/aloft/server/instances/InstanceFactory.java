@@ -80,10 +80,10 @@ final class InstanceFactory {
         env.put("LAMBDA_TASK_ROOT", taskRoot);
         env.put("LAMBDA_RUNTIME_DIR", taskRoot);
         env.put("AWS_LAMBDA_FUNCTION_NAME", function.name());
-        env.put("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST");
+        env.put("AWS_LAMBDA_FUNCTION_VERSION", function.version());
         env.put("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", Integer.toString(function.memoryMb()));
         env.put("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/" + function.name());
-        env.put("AWS_LAMBDA_LOG_STREAM_NAME", LOG_STREAM_DATE.format(clock.instant()) + "/[$LATEST]" + instanceId);
+        env.put("AWS_LAMBDA_LOG_STREAM_NAME", LOG_STREAM_DATE.format(clock.instant()) + "/[" + function.version() + "]" + instanceId);
         env.put("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
         env.put("AWS_EXECUTION_ENV", RuntimeCommands.executionEnv(function));
         env.put("AWS_REGION", region);

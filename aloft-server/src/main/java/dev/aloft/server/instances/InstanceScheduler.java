@@ -53,7 +53,8 @@ public final class InstanceScheduler implements AutoCloseable {
      * @throws ThrottledException when the function stays at its concurrency limit for the queue wait
      */
     public InvocationOutcome invoke(FunctionConfig function, String invocationId, byte[] payload) {
-        FunctionPool pool = pools.computeIfAbsent(function.name(), name -> new FunctionPool(name, factory));
+        FunctionPool pool = pools.computeIfAbsent(poolKey(function.name(), function.version()),
+                key -> new FunctionPool(function.name(), factory));
         var recentFailure = pool.recentInitFailure(function.revision(), clock.instant(), INIT_FAILURE_BACKOFF);
         if (recentFailure.isPresent()) {
             return recentFailure.get().outcome();
@@ -93,18 +94,26 @@ public final class InstanceScheduler implements AutoCloseable {
         }
     }
 
-    /** Stops the function's idle instances now and its busy ones when they finish. */
-    public void retire(String functionName) {
-        FunctionPool pool = pools.get(functionName);
-        if (pool != null) {
-            pool.retire();
-        }
+    /**
+     * Stops instances of the function's $LATEST — or, when it was deleted, of every version — idle
+     * ones now and busy ones when they finish. Published versions never change, so they keep theirs.
+     */
+    public void retire(String functionName, boolean allVersions) {
+        pools.forEach((key, pool) -> {
+            if (allVersions ? key.startsWith(functionName + ":") : key.equals(poolKey(functionName, "$LATEST"))) {
+                pool.retire();
+            }
+        });
     }
 
-    /** How many instances the function has (starting, busy or idle). */
+    /** How many instances the function has over all its versions (starting, busy or idle). */
     public int liveInstances(String functionName) {
-        FunctionPool pool = pools.get(functionName);
-        return pool == null ? 0 : pool.liveInstances();
+        return pools.entrySet().stream().filter(e -> e.getKey().startsWith(functionName + ":"))
+                .mapToInt(e -> e.getValue().liveInstances()).sum();
+    }
+
+    private static String poolKey(String functionName, String version) {
+        return functionName + ":" + version;
     }
 
     private void reapIdle() {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aloft.server.AloftException;
 import dev.aloft.server.functions.FunctionConfig;
 import dev.aloft.server.functions.FunctionRegistry;
+import dev.aloft.server.functions.FunctionVersions;
 import dev.aloft.server.instances.InstanceScheduler;
 import dev.aloft.server.instances.InvocationOutcome;
 import dev.aloft.server.instances.ThrottledException;
@@ -42,6 +43,7 @@ final class AsyncDispatcher implements AutoCloseable {
 
     private final AsyncInvoker invoker;
     private final FunctionRegistry registry;
+    private final FunctionVersions versions;
     private final InstanceScheduler scheduler;
     private final InvocationLedger ledger;
     private final InstantSource clock;
@@ -53,10 +55,11 @@ final class AsyncDispatcher implements AutoCloseable {
     private final Condition eventsArrived = wakeLock.newCondition();
     private volatile boolean closed;
 
-    AsyncDispatcher(AsyncInvoker invoker, FunctionRegistry registry, InstanceScheduler scheduler, InvocationLedger ledger,
+    AsyncDispatcher(AsyncInvoker invoker, FunctionRegistry registry, FunctionVersions versions, InstanceScheduler scheduler, InvocationLedger ledger,
                     InstantSource clock, AsyncInvoker.Limits limits, LedgerRecords records) {
         this.invoker = invoker;
         this.registry = registry;
+        this.versions = versions;
         this.scheduler = scheduler;
         this.ledger = ledger;
         this.clock = clock;
@@ -119,12 +122,13 @@ final class AsyncDispatcher implements AutoCloseable {
     }
 
     private void deliver(QueuedEvent event) {
-        Optional<FunctionConfig> found = registry.find(event.functionName());
-        if (found.isEmpty()) {
-            finishWithoutRun(event, "FunctionDeleted", "function '" + event.functionName() + "' was deleted before delivery");
+        FunctionConfig function;
+        try {
+            function = versions.resolve(event.target());
+        } catch (AloftException e) {
+            finishWithoutRun(event, "FunctionNotFound", e.getMessage());
             return;
         }
-        FunctionConfig function = found.get();
         Instant started = clock.instant();
         if (Duration.between(event.receivedAt(), started).toSeconds() > function.async().maxEventAgeSeconds()) {
             finishWithoutRun(event, "EventAgeExceeded", "the event is older than maxEventAgeSeconds ("
@@ -133,7 +137,7 @@ final class AsyncDispatcher implements AutoCloseable {
         }
         int attempt = event.attempts() + 1;
         InvocationRecord pending = ledger.find(event.id()).orElseGet(() -> records.pending(event.id(), function,
-                Trigger.ASYNC, InvocationStatus.QUEUED, event.receivedAt(), event.payload(), 0, Optional.empty(),
+                event.qualifier(), Trigger.ASYNC, InvocationStatus.QUEUED, event.receivedAt(), event.payload(), 0, Optional.empty(),
                 Optional.empty(), Optional.empty(), Optional.empty()));
         ledger.inTransaction(c -> {
             InvocationLedger.upsert(c, withStatus(pending, InvocationStatus.RUNNING));
@@ -175,7 +179,7 @@ final class AsyncDispatcher implements AutoCloseable {
             Optional<FunctionConfig> target = destination.flatMap(registry::find);
             if (target.isPresent()) {
                 byte[] record = destinationRecord(event, finished, condition, Optional.of(outcome));
-                invoker.enqueue(c, target.get(), record, Optional.empty(), Trigger.ASYNC, clock.instant());
+                invoker.enqueue(c, target.get(), Optional.empty(), record, Optional.empty(), Trigger.ASYNC, clock.instant());
                 return true;
             }
             if (!outcome.succeeded()) {
@@ -199,8 +203,8 @@ final class AsyncDispatcher implements AutoCloseable {
             AsyncQueue.remove(c, event.id());
             Optional<FunctionConfig> target = function.flatMap(f -> f.async().onFailureFunction()).flatMap(registry::find);
             if (target.isPresent() && record.isPresent()) {
-                invoker.enqueue(c, target.get(), destinationRecord(event, withError(record.get(), condition, message),
-                        condition, Optional.empty()), Optional.empty(), Trigger.ASYNC, clock.instant());
+                invoker.enqueue(c, target.get(), Optional.empty(), destinationRecord(event, withError(record.get(), condition,
+                        message), condition, Optional.empty()), Optional.empty(), Trigger.ASYNC, clock.instant());
                 return true;
             }
             AsyncQueue.addDeadLetter(c, new DeadLetter(event.id(), event.functionName(), event.payload(), condition,
@@ -229,14 +233,16 @@ final class AsyncDispatcher implements AutoCloseable {
     }
 
     private static InvocationRecord withStatus(InvocationRecord r, InvocationStatus status) {
-        return new InvocationRecord(r.id(), r.functionName(), r.functionRevision(), r.trigger(), status, r.errorType(),
+        return new InvocationRecord(r.id(), r.functionName(), r.functionRevision(), r.functionVersion(), r.qualifier(),
+                r.trigger(), status, r.errorType(),
                 r.errorMessage(), r.receivedAt(), r.startedAt(), r.finishedAt(), r.cold(), r.initMs(), r.queueMs(),
                 r.durationMs(), r.billedMs(), r.memoryMb(), r.attempt(), r.idempotencyKey(), r.replayOf(), r.instanceId(),
                 r.input(), r.inputBytes(), r.output(), r.outputBytes());
     }
 
     private static InvocationRecord withError(InvocationRecord r, String errorType, String message) {
-        return new InvocationRecord(r.id(), r.functionName(), r.functionRevision(), r.trigger(), InvocationStatus.UNDELIVERED,
+        return new InvocationRecord(r.id(), r.functionName(), r.functionRevision(), r.functionVersion(), r.qualifier(),
+                r.trigger(), InvocationStatus.UNDELIVERED,
                 Optional.of(errorType), Optional.of(message), r.receivedAt(), r.startedAt(), r.finishedAt(), r.cold(),
                 r.initMs(), r.queueMs(), r.durationMs(), r.billedMs(), r.memoryMb(), r.attempt(), r.idempotencyKey(),
                 r.replayOf(), r.instanceId(), r.input(), r.inputBytes(), r.output(), r.outputBytes());

@@ -3,6 +3,8 @@ package dev.aloft.server.invocations;
 import dev.aloft.server.AloftException;
 import dev.aloft.server.functions.FunctionConfig;
 import dev.aloft.server.functions.FunctionRegistry;
+import dev.aloft.server.functions.FunctionVersions;
+import dev.aloft.server.functions.FunctionVersions.Qualified;
 import dev.aloft.server.instances.InstanceScheduler;
 
 import java.sql.Connection;
@@ -33,6 +35,7 @@ public final class AsyncInvoker implements AutoCloseable {
     public record Submitted(String invocationId, boolean duplicate) {}
 
     private final FunctionRegistry registry;
+    private final FunctionVersions versions;
     private final InvocationLedger ledger;
     private final InstantSource clock;
     private final Limits limits;
@@ -40,9 +43,10 @@ public final class AsyncInvoker implements AutoCloseable {
     private final AtomicLong queued = new AtomicLong();
     private final AsyncDispatcher dispatcher;
 
-    public AsyncInvoker(FunctionRegistry registry, InstanceScheduler scheduler, InvocationLedger ledger, InstantSource clock,
+    public AsyncInvoker(FunctionRegistry registry, FunctionVersions versions, InstanceScheduler scheduler, InvocationLedger ledger, InstantSource clock,
                         Limits limits) {
         this.registry = registry;
+        this.versions = versions;
         this.ledger = ledger;
         this.clock = clock;
         this.limits = limits;
@@ -52,7 +56,7 @@ public final class AsyncInvoker implements AutoCloseable {
             queued.set(AsyncQueue.size(c));
             return null;
         });
-        this.dispatcher = new AsyncDispatcher(this, registry, scheduler, ledger, clock, limits, records);
+        this.dispatcher = new AsyncDispatcher(this, registry, versions, scheduler, ledger, clock, limits, records);
     }
 
     /**
@@ -60,13 +64,14 @@ public final class AsyncInvoker implements AutoCloseable {
      *
      * @throws AloftException 404 unknown function, 413 payload over 256 KB, 429 queue full
      */
-    public Submitted submit(String functionName, byte[] payload, Optional<String> idempotencyKey, Trigger trigger) {
+    public Submitted submit(Qualified target, byte[] payload, Optional<String> idempotencyKey, Trigger trigger) {
         if (payload.length > MAX_PAYLOAD_BYTES) {
             throw new PayloadTooLargeException("request payload is " + payload.length + " bytes; the limit for an "
                     + "asynchronous invocation is " + MAX_PAYLOAD_BYTES + " bytes (256 KB)");
         }
         idempotencyKey.ifPresent(AsyncInvoker::validateKey);
-        FunctionConfig function = registry.get(functionName);
+        FunctionConfig function = versions.resolve(target);
+        String functionName = target.name();
         Submitted submitted = ledger.inTransaction(c -> {
             Instant now = clock.instant();
             if (idempotencyKey.isPresent()) {
@@ -80,7 +85,7 @@ public final class AsyncInvoker implements AutoCloseable {
                 throw new AloftException(429, "TooManyRequestsException", "the async queue holds " + queued.get()
                         + " events, its limit (async-queue-max); retry later — nothing was accepted");
             }
-            return new Submitted(enqueue(c, function, payload, idempotencyKey, trigger, now), false);
+            return new Submitted(enqueue(c, function, target.qualifier(), payload, idempotencyKey, trigger, now), false);
         });
         if (!submitted.duplicate()) {
             queued.incrementAndGet();
@@ -90,12 +95,12 @@ public final class AsyncInvoker implements AutoCloseable {
     }
 
     /** Inserts a new event (record + queue row) inside {@code c}'s transaction; returns its id. */
-    String enqueue(Connection c, FunctionConfig function, byte[] payload, Optional<String> idempotencyKey, Trigger trigger,
-                   Instant now) throws SQLException {
+    String enqueue(Connection c, FunctionConfig function, Optional<String> qualifier, byte[] payload,
+                   Optional<String> idempotencyKey, Trigger trigger, Instant now) throws SQLException {
         String id = UUID.randomUUID().toString();
-        InvocationLedger.upsert(c, records.pending(id, function, trigger, InvocationStatus.QUEUED, now, payload, 0,
+        InvocationLedger.upsert(c, records.pending(id, function, qualifier, trigger, InvocationStatus.QUEUED, now, payload, 0,
                 idempotencyKey, Optional.empty(), Optional.empty(), Optional.empty()));
-        AsyncQueue.enqueue(c, new QueuedEvent(id, function.name(), payload, now, 0), now);
+        AsyncQueue.enqueue(c, new QueuedEvent(id, function.name(), qualifier, payload, now, 0), now);
         return id;
     }
 
@@ -129,7 +134,8 @@ public final class AsyncInvoker implements AutoCloseable {
                 DeadLetter letter = letters.stream().filter(l -> l.id().equals(id)).findFirst().orElseThrow(() ->
                         AloftException.notFound("function '" + functionName + "' has no dead letter '" + id + "'"));
                 AsyncQueue.removeDeadLetter(c, id);
-                newIds.add(enqueue(c, function, letter.payload(), Optional.empty(), Trigger.ASYNC, clock.instant()));
+                newIds.add(enqueue(c, function, Optional.empty(), letter.payload(), Optional.empty(), Trigger.ASYNC,
+                        clock.instant()));
             }
             return newIds;
         });

@@ -16,13 +16,14 @@ final class AsyncQueue {
 
     static void enqueue(Connection c, QueuedEvent event, Instant dueAt) throws SQLException {
         try (PreparedStatement insert = c.prepareStatement("INSERT INTO async_queue (id, function_name, payload, "
-                + "received_at_ms, attempts, next_attempt_at_ms, claimed_until_ms) VALUES (?, ?, ?, ?, ?, ?, NULL)")) {
+                + "received_at_ms, attempts, next_attempt_at_ms, claimed_until_ms, qualifier) VALUES (?, ?, ?, ?, ?, ?, NULL, ?)")) {
             insert.setString(1, event.id());
             insert.setString(2, event.functionName());
             insert.setBytes(3, event.payload());
             insert.setLong(4, event.receivedAt().toEpochMilli());
             insert.setInt(5, event.attempts());
             insert.setLong(6, dueAt.toEpochMilli());
+            insert.setString(7, event.qualifier().orElse(null));
             insert.executeUpdate();
         }
     }
@@ -31,7 +32,7 @@ final class AsyncQueue {
     static Optional<QueuedEvent> claimNext(Connection c, Instant now, Instant claimUntil) throws SQLException {
         try (PreparedStatement claim = c.prepareStatement("UPDATE async_queue SET claimed_until_ms = ? WHERE id = ("
                 + "SELECT id FROM async_queue WHERE next_attempt_at_ms <= ? AND (claimed_until_ms IS NULL OR claimed_until_ms < ?) "
-                + "ORDER BY next_attempt_at_ms LIMIT 1) RETURNING id, function_name, payload, received_at_ms, attempts")) {
+                + "ORDER BY next_attempt_at_ms LIMIT 1) RETURNING id, function_name, payload, received_at_ms, attempts, qualifier")) {
             claim.setLong(1, claimUntil.toEpochMilli());
             claim.setLong(2, now.toEpochMilli());
             claim.setLong(3, now.toEpochMilli());
@@ -39,8 +40,8 @@ final class AsyncQueue {
                 if (!rs.next()) {
                     return Optional.empty();
                 }
-                return Optional.of(new QueuedEvent(rs.getString(1), rs.getString(2), rs.getBytes(3),
-                        Instant.ofEpochMilli(rs.getLong(4)), rs.getInt(5)));
+                return Optional.of(new QueuedEvent(rs.getString(1), rs.getString(2), Optional.ofNullable(rs.getString(6)),
+                        rs.getBytes(3), Instant.ofEpochMilli(rs.getLong(4)), rs.getInt(5)));
             }
         }
     }

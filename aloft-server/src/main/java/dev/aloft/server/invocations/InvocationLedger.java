@@ -21,13 +21,13 @@ import java.util.stream.Collectors;
  */
 public final class InvocationLedger implements AutoCloseable {
 
-    private static final String COLUMNS = "id, function_name, function_revision, trigger_type, status, error_type, "
+    private static final String COLUMNS = "id, function_name, function_revision, function_version, qualifier, trigger_type, status, error_type, "
             + "error_message, received_at_ms, started_at_ms, finished_at_ms, cold, init_ms, queue_ms, duration_ms, "
             + "billed_ms, memory_mb, attempt, idempotency_key, replay_of, instance_id, input, input_bytes, output, output_bytes";
 
     /** Insert, or replace every column but the id: a record is rewritten as its invocation progresses. */
     private static final String UPSERT = "INSERT INTO invocations (" + COLUMNS + ") VALUES "
-            + "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+            + "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
             + Arrays.stream(COLUMNS.split(", ")).skip(1).map(col -> col + " = excluded." + col)
                     .collect(Collectors.joining(", "));
 
@@ -153,27 +153,29 @@ public final class InvocationLedger implements AutoCloseable {
         s.setString(1, r.id());
         s.setString(2, r.functionName());
         s.setLong(3, r.functionRevision());
-        s.setString(4, r.trigger().id());
-        s.setString(5, r.status().id());
-        s.setString(6, r.errorType().orElse(null));
-        s.setString(7, r.errorMessage().orElse(null));
-        s.setLong(8, r.receivedAt().toEpochMilli());
-        setInstant(s, 9, r.startedAt());
-        setInstant(s, 10, r.finishedAt());
-        s.setInt(11, r.cold() ? 1 : 0);
-        s.setLong(12, r.initMs());
-        s.setLong(13, r.queueMs());
-        s.setLong(14, r.durationMs());
-        s.setLong(15, r.billedMs());
-        s.setInt(16, r.memoryMb());
-        s.setInt(17, r.attempt());
-        s.setString(18, r.idempotencyKey().orElse(null));
-        s.setString(19, r.replayOf().orElse(null));
-        s.setString(20, r.instanceId().orElse(null));
-        s.setBytes(21, r.input().orElse(null));
-        s.setLong(22, r.inputBytes());
-        s.setBytes(23, r.output().orElse(null));
-        s.setLong(24, r.outputBytes());
+        s.setString(4, r.functionVersion());
+        s.setString(5, r.qualifier().orElse(null));
+        s.setString(6, r.trigger().id());
+        s.setString(7, r.status().id());
+        s.setString(8, r.errorType().orElse(null));
+        s.setString(9, r.errorMessage().orElse(null));
+        s.setLong(10, r.receivedAt().toEpochMilli());
+        setInstant(s, 11, r.startedAt());
+        setInstant(s, 12, r.finishedAt());
+        s.setInt(13, r.cold() ? 1 : 0);
+        s.setLong(14, r.initMs());
+        s.setLong(15, r.queueMs());
+        s.setLong(16, r.durationMs());
+        s.setLong(17, r.billedMs());
+        s.setInt(18, r.memoryMb());
+        s.setInt(19, r.attempt());
+        s.setString(20, r.idempotencyKey().orElse(null));
+        s.setString(21, r.replayOf().orElse(null));
+        s.setString(22, r.instanceId().orElse(null));
+        s.setBytes(23, r.input().orElse(null));
+        s.setLong(24, r.inputBytes());
+        s.setBytes(25, r.output().orElse(null));
+        s.setLong(26, r.outputBytes());
     }
 
     private static void setInstant(PreparedStatement s, int index, Optional<Instant> instant) throws SQLException {
@@ -189,6 +191,8 @@ public final class InvocationLedger implements AutoCloseable {
                 rs.getString("id"),
                 rs.getString("function_name"),
                 rs.getLong("function_revision"),
+                rs.getString("function_version"),
+                Optional.ofNullable(rs.getString("qualifier")),
                 Trigger.fromId(rs.getString("trigger_type")),
                 InvocationStatus.fromId(rs.getString("status")),
                 Optional.ofNullable(rs.getString("error_type")),

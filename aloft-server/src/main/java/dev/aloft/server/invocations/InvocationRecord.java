@@ -12,6 +12,8 @@ public record InvocationRecord(
         String id,
         String functionName,
         long functionRevision,
+        String functionVersion,
+        Optional<String> qualifier,
         Trigger trigger,
         InvocationStatus status,
         Optional<String> errorType,

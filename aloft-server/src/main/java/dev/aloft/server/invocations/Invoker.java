@@ -2,7 +2,8 @@ package dev.aloft.server.invocations;
 
 import dev.aloft.server.AloftException;
 import dev.aloft.server.functions.FunctionConfig;
-import dev.aloft.server.functions.FunctionRegistry;
+import dev.aloft.server.functions.FunctionVersions;
+import dev.aloft.server.functions.FunctionVersions.Qualified;
 import dev.aloft.server.instances.InstanceScheduler;
 import dev.aloft.server.instances.InvocationOutcome;
 import dev.aloft.server.instances.ThrottledException;
@@ -21,15 +22,15 @@ public final class Invoker {
     /** Lambda's limit for a synchronous request payload. */
     public static final int MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
 
-    private final FunctionRegistry registry;
+    private final FunctionVersions versions;
     private final InstanceScheduler scheduler;
     private final InvocationLedger ledger;
     private final InstantSource clock;
     private final LedgerRecords records;
 
-    public Invoker(FunctionRegistry registry, InstanceScheduler scheduler, InvocationLedger ledger, InstantSource clock,
+    public Invoker(FunctionVersions versions, InstanceScheduler scheduler, InvocationLedger ledger, InstantSource clock,
                    int ledgerPayloadBytes) {
-        this.registry = registry;
+        this.versions = versions;
         this.scheduler = scheduler;
         this.ledger = ledger;
         this.clock = clock;
@@ -49,30 +50,32 @@ public final class Invoker {
      * @throws dev.aloft.server.AloftException 404 for an unknown function, 413 for a payload over
      *                                         the limit, 429 when the function stays at its limit
      */
-    public InvocationResult invoke(String functionName, byte[] payload, Origin origin) {
+    public InvocationResult invoke(Qualified target, byte[] payload, Origin origin) {
         checkPayloadSize(payload.length);
         Instant received = clock.instant();
-        FunctionConfig function = registry.get(functionName);
+        FunctionConfig function = versions.resolve(target);
         String invocationId = UUID.randomUUID().toString();
         InvocationOutcome outcome;
         try {
             outcome = scheduler.invoke(function, invocationId, payload);
         } catch (ThrottledException e) {
-            ledger.record(records.pending(invocationId, function, origin.trigger(), InvocationStatus.THROTTLED, received,
+            ledger.record(records.pending(invocationId, function, target.qualifier(), origin.trigger(),
+                    InvocationStatus.THROTTLED, received,
                     payload, 1, Optional.empty(), origin.replayOf(), Optional.of(e.errorType()), Optional.of(e.getMessage())));
             throw e;
         }
-        InvocationRecord pending = records.pending(invocationId, function, origin.trigger(), InvocationStatus.RUNNING,
+        InvocationRecord pending = records.pending(invocationId, function, target.qualifier(), origin.trigger(),
+                InvocationStatus.RUNNING,
                 received, payload, 1, Optional.empty(), origin.replayOf(), Optional.empty(), Optional.empty());
         ledger.record(records.finished(pending, function, outcome, payload, received, clock.instant(), 1));
         return new InvocationResult(invocationId, function, outcome);
     }
 
     /**
-     * Runs a recorded invocation again with its recorded input, on the function's current code;
-     * the new record links to the original.
+     * Runs a recorded invocation again with its recorded input — on the qualifier it was invoked
+     * with, or on {@code qualifier} (e.g. a fixed version) — and links the new record to the original.
      */
-    public InvocationResult replay(String invocationId) {
+    public InvocationResult replay(String invocationId, Optional<String> qualifier) {
         InvocationRecord original = ledger.find(invocationId).orElseThrow(() -> AloftException.notFound("invocation '"
                 + invocationId + "' does not exist (records are pruned after the ledger retention period)"));
         if (!original.inputComplete()) {
@@ -81,7 +84,7 @@ public final class Invoker {
                     ? "the function is sensitive or the ledger keeps no payloads"
                     : "it was " + original.inputBytes() + " bytes, over ledger-payload-bytes") + ")");
         }
-        return invoke(original.functionName(), original.input().orElseThrow(),
+        return invoke(new Qualified(original.functionName(), qualifier.or(original::qualifier)), original.input().orElseThrow(),
                 new Origin(Trigger.REPLAY, Optional.of(invocationId)));
     }
 

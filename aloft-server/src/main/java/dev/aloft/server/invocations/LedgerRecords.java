@@ -18,10 +18,12 @@ final class LedgerRecords {
     }
 
     /** A record that has no outcome yet: queued, or throttled before it ran. */
-    InvocationRecord pending(String id, FunctionConfig function, Trigger trigger, InvocationStatus status, Instant received,
-                             byte[] input, int attempt, Optional<String> idempotencyKey, Optional<String> replayOf,
+    InvocationRecord pending(String id, FunctionConfig function, Optional<String> qualifier, Trigger trigger,
+                             InvocationStatus status, Instant received, byte[] input, int attempt,
+                             Optional<String> idempotencyKey, Optional<String> replayOf,
                              Optional<String> errorType, Optional<String> errorMessage) {
-        return new InvocationRecord(id, function.name(), function.revision(), trigger, status, errorType, errorMessage,
+        return new InvocationRecord(id, function.name(), function.revision(), function.version(), qualifier, trigger, status,
+                errorType, errorMessage,
                 received, Optional.empty(), Optional.empty(), false, 0, 0, 0, 0, function.memoryMb(), attempt,
                 idempotencyKey, replayOf, Optional.empty(), kept(function, input), input.length, Optional.empty(), 0);
     }
@@ -30,7 +32,8 @@ final class LedgerRecords {
     InvocationRecord finished(InvocationRecord pending, FunctionConfig function, InvocationOutcome outcome, byte[] input,
                               Instant attemptStarted, Instant finished, int attempt) {
         long totalMs = Duration.between(attemptStarted, finished).toMillis();
-        return new InvocationRecord(pending.id(), function.name(), function.revision(), pending.trigger(),
+        return new InvocationRecord(pending.id(), function.name(), function.revision(), function.version(),
+                pending.qualifier(), pending.trigger(),
                 InvocationStatus.of(outcome.status()), outcome.errorType(),
                 outcome.succeeded() ? Optional.empty() : Optional.of(ErrorMessages.of(outcome.body())),
                 pending.receivedAt(), Optional.of(finished.minusMillis(outcome.durationMs())), Optional.of(finished),

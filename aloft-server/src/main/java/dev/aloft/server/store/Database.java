@@ -23,7 +23,8 @@ public final class Database implements AutoCloseable {
 
     /** Schema migrations, applied in order, each once; never edit one that has shipped. */
     private static final List<String> MIGRATIONS = List.of("V1__functions_and_logs.sql", "V2__invocation_ledger.sql",
-            "V3__async_delivery.sql", "V4__schedules.sql", "V5__access_keys.sql");
+            "V3__async_delivery.sql", "V4__schedules.sql", "V5__access_keys.sql",
+            "V6__versions_and_aliases.sql");
 
     private final Connection connection;
     private final ReentrantLock connectionLock = new ReentrantLock();
