@@ -21,7 +21,8 @@ import picocli.CommandLine.Spec;
         description = "Run and use a self-hosted Aloft serverless node.",
         subcommands = {
                 UpCommand.class, DeployCommand.class, ListCommand.class, GetCommand.class,
-                DeleteCommand.class, InvokeCommand.class, LogsCommand.class})
+                DeleteCommand.class, InvokeCommand.class, LogsCommand.class, InvocationsCommand.class,
+                InvocationCommand.class, ReplayCommand.class, DeadLettersCommand.class, RedriveCommand.class})
 public final class AloftCommand implements Runnable {
 
     private final Map<String, String> environment;

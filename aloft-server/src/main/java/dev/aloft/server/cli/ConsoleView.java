@@ -2,6 +2,7 @@ package dev.aloft.server.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,6 +10,9 @@ import java.util.Map;
 
 /** How functions and other API answers look on a terminal; shared so every command prints alike. */
 final class ConsoleView {
+
+    /** What a table or block shows for a field the server left empty (null). */
+    private static final String NONE = "-";
 
     private ConsoleView() {}
 
@@ -22,7 +26,7 @@ final class ConsoleView {
 
     /** One line per field that matters to a person; the rest is in {@code --json}. */
     static void printSummary(PrintWriter out, JsonNode function) {
-        String[][] rows = {
+        printBlock(out, new String[][] {
                 {"name", function.path("name").asText()},
                 {"runtime", function.path("runtime").asText()},
                 {"handler", function.path("handler").asText()},
@@ -30,28 +34,143 @@ final class ConsoleView {
                 {"timeout", function.path("timeoutSeconds").asText() + " s"},
                 {"concurrency", function.path("concurrency").asText()},
                 {"public", function.path("public").asText()},
+                {"sensitive", function.path("sensitive").asText()},
                 {"environment", String.join(", ", function.path("environment").properties().stream().map(Map.Entry::getKey).toList())},
+                {"retries", function.path("maxRetryAttempts").asText() + " (async events)"},
+                {"event age", "at most " + function.path("maxEventAgeSeconds").asText() + " s (async events)"},
+                {"on success", text(function, "onSuccess")},
+                {"on failure", function.path("onFailure").isTextual() ? function.path("onFailure").asText()
+                        : "dead-letter list (aloft dlq " + function.path("name").asText() + ")"},
                 {"code", function.path("codeSha256").asText() + " (" + function.path("codeSizeBytes").asText() + " bytes)"},
                 {"updated", function.path("updatedAt").asText()},
-                {"url", function.path("url").asText()}};
+                {"url", function.path("url").asText()}});
+    }
+
+    static void printFunctions(PrintWriter out, List<JsonNode> functions) {
+        printTable(out, new String[] {"NAME", "RUNTIME", "MEMORY", "TIMEOUT", "PUBLIC", "UPDATED"},
+                functions.stream().map(function -> new String[] {
+                        function.path("name").asText(),
+                        function.path("runtime").asText(),
+                        function.path("memoryMb").asText() + "MB",
+                        function.path("timeoutSeconds").asText() + "s",
+                        function.path("public").asText(),
+                        function.path("updatedAt").asText()}).toList());
+    }
+
+    /** The full id, not a prefix: it is what {@code aloft invocation} and {@code replay} take. */
+    static void printInvocations(PrintWriter out, List<JsonNode> invocations) {
+        printTable(out, new String[] {"ID", "FUNCTION", "TRIGGER", "STATUS", "COLD", "DURATION", "BILLED", "RECEIVED"},
+                invocations.stream().map(invocation -> new String[] {
+                        invocation.path("id").asText(),
+                        invocation.path("function").asText(),
+                        invocation.path("trigger").asText(),
+                        invocation.path("status").asText(),
+                        invocation.path("cold").asBoolean() ? "cold" : "warm",
+                        finished(invocation) ? invocation.path("durationMs").asText() + "ms" : NONE,
+                        finished(invocation) ? invocation.path("billedMs").asText() + "ms" : NONE,
+                        invocation.path("receivedAt").asText()}).toList());
+    }
+
+    static void printDeadLetters(PrintWriter out, List<JsonNode> letters) {
+        printTable(out, new String[] {"INVOCATION", "CONDITION", "ATTEMPTS", "ERROR", "FAILED"},
+                letters.stream().map(letter -> new String[] {
+                        letter.path("invocationId").asText(),
+                        letter.path("condition").asText(),
+                        letter.path("attempts").asText(),
+                        error(letter).lines().findFirst().orElse(NONE),
+                        letter.path("failedAt").asText()}).toList());
+    }
+
+    /** An invocation record as a block: what happened and when, then input, output and log lines. */
+    static void printInvocation(PrintWriter out, JsonNode invocation) {
+        printBlock(out, new String[][] {
+                {"id", invocation.path("id").asText()},
+                {"function", invocation.path("function").asText() + " (revision " + invocation.path("revision").asText() + ")"},
+                {"status", invocation.path("status").asText()},
+                {"error", error(invocation)},
+                {"trigger", invocation.path("trigger").asText()},
+                {"attempt", invocation.path("attempt").asText()},
+                {"replay of", text(invocation, "replayOf")},
+                {"idempotency", text(invocation, "idempotencyKey")},
+                {"instance", text(invocation, "instanceId")},
+                {"cold", invocation.path("cold").asText()},
+                {"received", invocation.path("receivedAt").asText()},
+                {"started", text(invocation, "startedAt")},
+                {"finished", text(invocation, "finishedAt")},
+                {"init", invocation.path("initMs").asText() + " ms"},
+                {"queue", invocation.path("queueMs").asText() + " ms"},
+                {"duration", invocation.path("durationMs").asText() + " ms"},
+                {"billed", invocation.path("billedMs").asText() + " ms"},
+                {"memory", invocation.path("memoryMb").asText() + " MB"}});
+        printPayload(out, invocation, "input");
+        printPayload(out, invocation, "output");
+        out.println();
+        out.println("logs");
+        for (JsonNode log : invocation.path("logs")) {
+            out.printf("%s  %-6s  %s%n", log.path("time").asText(), log.path("stream").asText(), log.path("line").asText());
+        }
+    }
+
+    /**
+     * A synchronous invocation's result as {@code invoke} and {@code replay} print it: the payload on
+     * stdout, or the function's error on stderr; returns the exit code, 1 when the function failed.
+     */
+    static int printResult(PrintWriter out, PrintWriter err, String subject, ControlClient.Invocation invocation,
+                           boolean json) {
+        if (json) {
+            ObjectNode result = ControlClient.JSON.createObjectNode().put("invocationId", invocation.invocationId());
+            result.put("functionError", invocation.functionError().orElse(null));
+            result.set("result", invocation.payloadJson());
+            printJson(out, result);
+        } else if (invocation.functionError().isEmpty()) {
+            out.println(invocation.payload());
+        } else {
+            JsonNode error = invocation.payloadJson();
+            err.printf("error: %s failed (%s): %s: %s%n", subject, invocation.functionError().get(),
+                    error.path("errorType").asText("Unknown"), error.path("errorMessage").asText(invocation.payload()));
+        }
+        return invocation.functionError().isPresent() ? 1 : 0;
+    }
+
+    /** {@code time  invocation  line}; the id is cut to 8 characters, enough to tell invocations apart. */
+    static void printLogLine(PrintWriter out, JsonNode log) {
+        String invocationId = log.path("invocationId").asText();
+        out.printf("%s  %-8s  %s%n", log.path("time").asText(),
+                invocationId.substring(0, Math.min(8, invocationId.length())), log.path("line").asText());
+    }
+
+    /** One log entry per line, so {@code --follow --json} can be piped into line-based tools. */
+    static void printJsonLine(PrintWriter out, JsonNode json) {
+        out.println(json.toString());
+    }
+
+    /** Text as it is; a binary payload the API sent as base64 stays base64; none when not kept. */
+    private static void printPayload(PrintWriter out, JsonNode invocation, String name) {
+        JsonNode text = invocation.path(name);
+        JsonNode base64 = invocation.path(name + "Base64");
+        String size = invocation.path(name + "Bytes").asText() + " bytes"
+                + (invocation.path(name + "Truncated").asBoolean() ? ", truncated" : "")
+                + (base64.isTextual() ? ", binary, base64" : "");
+        out.println();
+        if (text.isTextual() || base64.isTextual()) {
+            out.println(name + " (" + size + ")");
+            out.println(text.isTextual() ? text.asText() : base64.asText());
+        } else {
+            out.println(name + " (" + size + ", not kept: the function is sensitive or the ledger keeps no payloads)");
+        }
+    }
+
+    private static void printBlock(PrintWriter out, String[][] rows) {
         for (String[] row : rows) {
             out.printf("%-12s %s%n", row[0], row[1]);
         }
     }
 
-    static void printTable(PrintWriter out, List<JsonNode> functions) {
+    private static void printTable(PrintWriter out, String[] header, List<String[]> body) {
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"NAME", "RUNTIME", "MEMORY", "TIMEOUT", "PUBLIC", "UPDATED"});
-        for (JsonNode function : functions) {
-            rows.add(new String[] {
-                    function.path("name").asText(),
-                    function.path("runtime").asText(),
-                    function.path("memoryMb").asText() + "MB",
-                    function.path("timeoutSeconds").asText() + "s",
-                    function.path("public").asText(),
-                    function.path("updatedAt").asText()});
-        }
-        int[] widths = new int[rows.getFirst().length];
+        rows.add(header);
+        rows.addAll(body);
+        int[] widths = new int[header.length];
         for (String[] row : rows) {
             for (int column = 0; column < row.length; column++) {
                 widths[column] = Math.max(widths[column], row[column].length());
@@ -66,16 +185,20 @@ final class ConsoleView {
         }
     }
 
-    /** {@code time  invocation  line}; the id is cut to 8 characters, enough to tell invocations apart. */
-    static void printLogLine(PrintWriter out, JsonNode log) {
-        String invocationId = log.path("invocationId").asText();
-        out.printf("%s  %-8s  %s%n", log.path("time").asText(),
-                invocationId.substring(0, Math.min(8, invocationId.length())), log.path("line").asText());
+    /** {@code errorType: errorMessage} of a record or dead letter, or {@link #NONE}. */
+    private static String error(JsonNode json) {
+        if (!json.path("errorType").isTextual() && !json.path("errorMessage").isTextual()) {
+            return NONE;
+        }
+        return json.path("errorType").asText("Unknown") + ": " + json.path("errorMessage").asText("");
     }
 
-    /** One log entry per line, so {@code --follow --json} can be piped into line-based tools. */
-    static void printJsonLine(PrintWriter out, JsonNode json) {
-        out.println(json.toString());
+    private static boolean finished(JsonNode invocation) {
+        return invocation.path("finishedAt").isTextual();
+    }
+
+    private static String text(JsonNode json, String field) {
+        return json.path(field).isTextual() ? json.path(field).asText() : NONE;
     }
 
     private static String pad(String text, int width) {

@@ -3,6 +3,7 @@ package dev.aloft.server.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aloft.server.AloftException;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -14,8 +15,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -28,19 +32,50 @@ final class ControlClient {
     static final ObjectMapper JSON = new ObjectMapper();
 
     private static final Pattern FUNCTION_NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    private static final Pattern INVOCATION_ID = Pattern.compile("[A-Za-z0-9_-]{1,128}");
+    /** The most ledger records the API returns in one page. */
+    private static final int MAX_LEDGER_PAGE_SIZE = 1000;
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
     private final URI baseUrl;
     private final String token;
+    private final int ledgerPageSize;
 
     ControlClient(URI baseUrl, String token) {
+        this(baseUrl, token, MAX_LEDGER_PAGE_SIZE);
+    }
+
+    /** A smaller {@code ledgerPageSize} lets a test cross ledger pages without a thousand invocations. */
+    ControlClient(URI baseUrl, String token, int ledgerPageSize) {
         this.baseUrl = URI.create(baseUrl.toString().replaceAll("/+$", ""));
         this.token = token;
+        this.ledgerPageSize = ledgerPageSize;
     }
 
     /** The result of one invocation; {@code functionError} is set when the function failed. */
-    record Invocation(String invocationId, Optional<String> functionError, String payload) {}
+    record Invocation(String invocationId, Optional<String> functionError, String payload) {
+
+        private static Invocation of(HttpResponse<String> response) {
+            return new Invocation(
+                    response.headers().firstValue("X-Aloft-Invocation-Id").orElse(""),
+                    response.headers().firstValue("X-Aloft-Function-Error"),
+                    response.body());
+        }
+
+        /** The payload as JSON, or as a JSON string when the function returned something else. */
+        JsonNode payloadJson() {
+            try {
+                JsonNode parsed = JSON.readTree(payload);
+                return parsed.isMissingNode() ? JSON.getNodeFactory().textNode(payload) : parsed;
+            } catch (JsonProcessingException e) {
+                return JSON.getNodeFactory().textNode(payload);
+            }
+        }
+    }
+
+    /** Which ledger records to list; every part is optional, like the API's query parameters. */
+    record InvocationFilter(Optional<String> function, Optional<String> status, Optional<Instant> since) {}
 
     /** One page of log lines; poll again with {@code after = nextCursor} for newer ones. */
     record LogPage(List<JsonNode> logs, long nextCursor) {}
@@ -70,20 +105,75 @@ final class ControlClient {
     }
 
     Invocation invoke(String name, String event) {
-        HttpResponse<String> response = send("POST", functionPath(name) + "/invoke", Optional.of(event));
-        return new Invocation(
-                response.headers().firstValue("X-Aloft-Invocation-Id").orElse(""),
-                response.headers().firstValue("X-Aloft-Function-Error"),
-                response.body());
+        return Invocation.of(send("POST", functionPath(name) + "/invoke", Optional.of(event)));
+    }
+
+    /**
+     * Queues the event and returns once the server has stored it: {@code {"invocationId",
+     * "duplicate"}}, where {@code duplicate} means the key was seen before and nothing new was queued.
+     */
+    JsonNode invokeAsync(String name, String event, Optional<String> idempotencyKey) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("X-Amz-Invocation-Type", "Event");
+        idempotencyKey.ifPresent(key -> headers.put("X-Aloft-Idempotency-Key", key));
+        return json(send("POST", functionPath(name) + "/invoke", Optional.of(event), headers));
     }
 
     LogPage logs(String name, Optional<String> invocationId, long after, int limit) {
         String query = "?after=" + after + "&limit=" + limit
-                + invocationId.map(id -> "&invocationId=" + URLEncoder.encode(id, StandardCharsets.UTF_8)).orElse("");
+                + invocationId.map(id -> "&invocationId=" + encode(id)).orElse("");
         JsonNode page = json(send("GET", functionPath(name) + "/logs" + query, Optional.empty()));
         List<JsonNode> logs = new ArrayList<>();
         page.path("logs").forEach(logs::add);
         return new LogPage(logs, page.path("nextCursor").asLong(after));
+    }
+
+    /** Ledger records, newest first: pages are followed until {@code limit} records or the oldest one. */
+    List<JsonNode> invocations(InvocationFilter filter, int limit) {
+        StringBuilder filterQuery = new StringBuilder();
+        filter.function().ifPresent(name -> filterQuery.append("&function=").append(encode(name)));
+        filter.status().ifPresent(status -> filterQuery.append("&status=").append(encode(status)));
+        filter.since().ifPresent(since -> filterQuery.append("&since=").append(encode(since.toString())));
+        List<JsonNode> invocations = new ArrayList<>();
+        Optional<String> before = Optional.empty();
+        while (invocations.size() < limit) {
+            String query = "?limit=" + Math.min(limit - invocations.size(), ledgerPageSize) + filterQuery
+                    + before.map(cursor -> "&before=" + encode(cursor)).orElse("");
+            JsonNode page = json(send("GET", "/api/v1/invocations" + query, Optional.empty()));
+            page.path("invocations").forEach(invocations::add);
+            before = Optional.of(page.path("nextCursor")).filter(JsonNode::isTextual).map(JsonNode::asText);
+            if (before.isEmpty()) {
+                break;
+            }
+        }
+        return invocations;
+    }
+
+    /** One ledger record with its input, output and log lines. */
+    JsonNode invocation(String id) {
+        return json(send("GET", invocationPath(id), Optional.empty()));
+    }
+
+    /** Runs a recorded invocation again with its recorded input; the result has the new id. */
+    Invocation replay(String id) {
+        return Invocation.of(send("POST", invocationPath(id) + "/replay", Optional.empty()));
+    }
+
+    /** Events that failed every attempt and had no on-failure destination, oldest first. */
+    List<JsonNode> deadLetters(String name) {
+        List<JsonNode> letters = new ArrayList<>();
+        json(send("GET", functionPath(name) + "/dead-letters", Optional.empty())).path("deadLetters").forEach(letters::add);
+        return letters;
+    }
+
+    /** Queues dead letters again (all of them when {@code ids} is empty); returns the new invocation ids. */
+    List<String> redrive(String name, List<String> ids) {
+        ObjectNode body = JSON.createObjectNode();
+        ids.forEach(body.putArray("invocationIds")::add);
+        List<String> submitted = new ArrayList<>();
+        json(send("POST", functionPath(name) + "/dead-letters/redrive", Optional.of(body.toString())))
+                .path("invocationIds").forEach(id -> submitted.add(id.asText()));
+        return submitted;
     }
 
     /** Checked here, not only by the server, because the name becomes part of the request path. */
@@ -95,14 +185,32 @@ final class ControlClient {
         return "/api/v1/functions/" + name;
     }
 
+    /** Same reason as for function names; ids are the server's UUIDs, so anything else is a typo. */
+    private static String invocationPath(String id) {
+        if (!INVOCATION_ID.matcher(id).matches()) {
+            throw AloftException.invalid("invocation id '" + id
+                    + "' is not valid: copy the full id from 'aloft invocations' or an invoke's output");
+        }
+        return "/api/v1/invocations/" + id;
+    }
+
+    private static String encode(String queryValue) {
+        return URLEncoder.encode(queryValue, StandardCharsets.UTF_8);
+    }
+
     private HttpResponse<String> send(String method, String path, Optional<String> body) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + path))
+        return send(method, path, body, Map.of());
+    }
+
+    private HttpResponse<String> send(String method, String path, Optional<String> body, Map<String, String> headers) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(baseUrl + path))
                 .header("Authorization", "Bearer " + token)
                 .header("Content-Type", "application/json")
                 .header("Accept", "application/json")
                 .method(method, body.map(HttpRequest.BodyPublishers::ofString)
-                        .orElseGet(HttpRequest.BodyPublishers::noBody))
-                .build();
+                        .orElseGet(HttpRequest.BodyPublishers::noBody));
+        headers.forEach(builder::header);
+        HttpRequest request = builder.build();
         HttpResponse<String> response;
         try {
             response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
@@ -126,8 +234,12 @@ final class ControlClient {
         try {
             JsonNode error = JSON.readTree(response.body());
             if (error != null && error.hasNonNull("message")) {
+                // The server's advice is about HTTP headers; a CLI user sets the token, not headers.
+                String hint = response.statusCode() == 401
+                        ? " (the CLI sends $ALOFT_TOKEN, else the admin-token file in --data-dir: it must be the server's)"
+                        : "";
                 return new AloftException(response.statusCode(),
-                        error.path("errorType").asText("ServiceException"), error.get("message").asText());
+                        error.path("errorType").asText("ServiceException"), error.get("message").asText() + hint);
             }
         } catch (JsonProcessingException e) {
             // Not the API's error shape (a proxy in between, or not Aloft at all): report it raw below.

@@ -54,6 +54,26 @@ final class DeployCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true)
     private Visibility visibility = new Visibility();
 
+    @Option(names = "--sensitive", description = "keep no inputs or outputs in the invocation ledger"
+            + " (its invocations then cannot be replayed)")
+    private boolean sensitive;
+
+    @Option(names = "--max-retry-attempts", paramLabel = "N",
+            description = "retries of a failed async event, 0 to 2 (server default 2)")
+    private Optional<Integer> maxRetryAttempts;
+
+    @Option(names = "--max-event-age", paramLabel = "SECONDS",
+            description = "drop an async event not delivered by this age, 60 to 21600 (server default 21600)")
+    private Optional<Integer> maxEventAgeSeconds;
+
+    @Option(names = "--on-success", paramLabel = "function:NAME",
+            description = "where a succeeded async event's result goes")
+    private Optional<String> onSuccess;
+
+    @Option(names = "--on-failure", paramLabel = "function:NAME",
+            description = "where an async event goes once every attempt failed (default: 'aloft dlq NAME')")
+    private Optional<String> onFailure;
+
     @Option(names = "--json", description = "print the deployed function as JSON")
     private boolean json;
 
@@ -69,7 +89,8 @@ final class DeployCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         FunctionSpec spec = new FunctionSpec(name, runtime, handler, memoryMb, timeoutSeconds, environment,
-                concurrency, visibility.isPublic, code);
+                concurrency, visibility.isPublic, sensitive,
+                new FunctionSpec.AsyncSettings(maxRetryAttempts, maxEventAgeSeconds, onSuccess, onFailure), code);
         JsonNode function = connection.client(root.environment()).deploy(spec);
         PrintWriter out = root.out();
         if (json) {

@@ -23,7 +23,13 @@ record FunctionSpec(
         Map<String, String> environment,
         Optional<Integer> concurrency,
         boolean isPublic,
+        boolean sensitive,
+        AsyncSettings async,
         Path code) {
+
+    /** How async events are retried and where their results go; unset parts keep the server's defaults. */
+    record AsyncSettings(Optional<Integer> maxRetryAttempts, Optional<Integer> maxEventAgeSeconds,
+                         Optional<String> onSuccess, Optional<String> onFailure) {}
 
     static final String MANIFEST = "aloft.json";
 
@@ -33,7 +39,8 @@ record FunctionSpec(
 
     /**
      * Reads a manifest such as {@code {"name": "hello-node", "runtime": "nodejs20", "handler":
-     * "index.handler", "public": true, "code": "."}}; {@code code} is relative to the manifest.
+     * "index.handler", "public": true, "code": "."}}; {@code code} is relative to the manifest. The
+     * optional fields are named as in the deploy request.
      */
     static FunctionSpec readManifest(Path manifest) {
         JsonNode json;
@@ -53,6 +60,9 @@ record FunctionSpec(
                 environment,
                 optionalInt(json, "concurrency"),
                 json.path("public").asBoolean(false),
+                json.path("sensitive").asBoolean(false),
+                new AsyncSettings(optionalInt(json, "maxRetryAttempts"), optionalInt(json, "maxEventAgeSeconds"),
+                        optionalText(json, "onSuccess"), optionalText(json, "onFailure")),
                 manifest.toAbsolutePath().getParent().resolve(required(manifest, json, "code")).normalize());
     }
 
@@ -65,6 +75,13 @@ record FunctionSpec(
         memoryMb.ifPresent(value -> body.put("memoryMb", value));
         timeoutSeconds.ifPresent(value -> body.put("timeoutSeconds", value));
         concurrency.ifPresent(value -> body.put("concurrency", value));
+        if (sensitive) {
+            body.put("sensitive", true);
+        }
+        async.maxRetryAttempts().ifPresent(value -> body.put("maxRetryAttempts", value));
+        async.maxEventAgeSeconds().ifPresent(value -> body.put("maxEventAgeSeconds", value));
+        async.onSuccess().ifPresent(value -> body.put("onSuccess", value));
+        async.onFailure().ifPresent(value -> body.put("onFailure", value));
         ObjectNode env = body.putObject("environment");
         environment.forEach(env::put);
         body.put("zipBase64", Base64.getEncoder().encodeToString(CodeArchive.bytes(code)));
@@ -81,5 +98,9 @@ record FunctionSpec(
 
     private static Optional<Integer> optionalInt(JsonNode json, String field) {
         return json.hasNonNull(field) ? Optional.of(json.get(field).asInt()) : Optional.empty();
+    }
+
+    private static Optional<String> optionalText(JsonNode json, String field) {
+        return json.hasNonNull(field) ? Optional.of(json.get(field).asText()) : Optional.empty();
     }
 }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +21,9 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "invoke",
         description = {"Invoke a function with an event and print its result.",
-                "Exits with 1 when the function fails; its error goes to stderr."})
+                "Exits with 1 when the function fails; its error goes to stderr.",
+                "With --async, queue the event, print its invocation id and return at once;",
+                "follow it with 'aloft invocation ID'."})
 final class InvokeCommand implements Callable<Integer> {
 
     /** Strict so that {@code {"a":1} junk} is refused here rather than half-sent. */
@@ -47,7 +48,16 @@ final class InvokeCommand implements Callable<Integer> {
     @Option(names = "--log", description = "also print the invocation's log lines (to stderr)")
     private boolean log;
 
-    @Option(names = "--json", description = "print invocation id, error and result as one JSON object")
+    @Option(names = "--async", description = "queue the event and return once the server has stored it;"
+            + " failures are retried, then go to the on-failure destination or 'aloft dlq NAME'")
+    private boolean async;
+
+    @Option(names = "--idempotency-key", paramLabel = "KEY",
+            description = "with --async: an event with a key the server has seen is not queued again")
+    private Optional<String> idempotencyKey = Optional.empty();
+
+    @Option(names = "--json", description = "print invocation id, error and result as one JSON object"
+            + " (with --async: the server's answer)")
     private boolean json;
 
     static final class Event {
@@ -60,26 +70,32 @@ final class InvokeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (async && log) {
+            throw new ParameterException(spec.commandLine(), "--async and --log cannot be combined: an async event"
+                    + " has not run when the command returns (see its log lines later with 'aloft invocation ID')");
+        }
+        if (idempotencyKey.isPresent() && !async) {
+            throw new ParameterException(spec.commandLine(), "--idempotency-key needs --async: only queued events"
+                    + " are deduplicated");
+        }
         String payload = eventJson();
         ControlClient client = connection.client(root.environment());
+        if (async) {
+            JsonNode accepted = client.invokeAsync(name, payload, idempotencyKey);
+            if (json) {
+                ConsoleView.printJson(root.out(), accepted);
+            } else {
+                root.out().println((accepted.path("duplicate").asBoolean() ? "duplicate of " : "accepted ")
+                        + accepted.path("invocationId").asText());
+            }
+            return 0;
+        }
         ControlClient.Invocation invocation = client.invoke(name, payload);
         if (log) {
             client.logs(name, Optional.of(invocation.invocationId()), 0, 1000).logs()
                     .forEach(line -> ConsoleView.printLogLine(root.err(), line));
         }
-        if (json) {
-            ObjectNode result = ControlClient.JSON.createObjectNode().put("invocationId", invocation.invocationId());
-            result.put("functionError", invocation.functionError().orElse(null));
-            result.set("result", parsedOrText(invocation.payload()));
-            ConsoleView.printJson(root.out(), result);
-        } else if (invocation.functionError().isEmpty()) {
-            root.out().println(invocation.payload());
-        } else {
-            JsonNode error = parsedOrText(invocation.payload());
-            root.err().printf("error: function '%s' failed (%s): %s: %s%n", name, invocation.functionError().get(),
-                    error.path("errorType").asText("Unknown"), error.path("errorMessage").asText(invocation.payload()));
-        }
-        return invocation.functionError().isPresent() ? 1 : 0;
+        return ConsoleView.printResult(root.out(), root.err(), "function '" + name + "'", invocation, json);
     }
 
     private String eventJson() {
@@ -101,15 +117,6 @@ final class InvokeCommand implements Callable<Integer> {
             return Files.readString(file);
         } catch (IOException e) {
             throw new ParameterException(spec.commandLine(), "cannot read --data-file " + file + ": " + e.getMessage());
-        }
-    }
-
-    private static JsonNode parsedOrText(String body) {
-        try {
-            JsonNode parsed = ControlClient.JSON.readTree(body);
-            return parsed.isMissingNode() ? ControlClient.JSON.getNodeFactory().textNode(body) : parsed;
-        } catch (JsonProcessingException e) {
-            return ControlClient.JSON.getNodeFactory().textNode(body);
         }
     }
 }

@@ -29,7 +29,7 @@ final class ListCommand implements Callable<Integer> {
         } else if (functions.isEmpty()) {
             root.out().println("no functions yet (deploy one with ./aloft deploy NAME --runtime … --handler … --code …)");
         } else {
-            ConsoleView.printTable(root.out(), functions);
+            ConsoleView.printFunctions(root.out(), functions);
         }
         return 0;
     }

@@ -44,15 +44,22 @@ class CliTest {
 
     @Test
     void everyCommandsHelpListsItsOptions() {
-        Map<String, List<String>> expected = Map.of(
-                "up", List.of("--port", "--data", "--set", "--no-examples"),
-                "deploy", List.of("NAME", "--runtime", "--handler", "--code", "--memory", "--timeout", "--env",
-                        "--concurrency", "--public", "--private", "--json", "--url", "--data-dir"),
-                "list", List.of("--json", "--url", "--data-dir"),
-                "get", List.of("NAME", "--json", "--url", "--data-dir"),
-                "delete", List.of("NAME", "--url", "--data-dir"),
-                "invoke", List.of("NAME", "--data", "--data-file", "--log", "--json", "--url", "--data-dir"),
-                "logs", List.of("NAME", "--follow", "--limit", "--json", "--url", "--data-dir"));
+        Map<String, List<String>> expected = Map.ofEntries(
+                Map.entry("up", List.of("--port", "--data", "--set", "--no-examples")),
+                Map.entry("deploy", List.of("NAME", "--runtime", "--handler", "--code", "--memory", "--timeout", "--env",
+                        "--concurrency", "--public", "--private", "--sensitive", "--max-retry-attempts",
+                        "--max-event-age", "--on-success", "--on-failure", "--json", "--url", "--data-dir")),
+                Map.entry("list", List.of("--json", "--url", "--data-dir")),
+                Map.entry("get", List.of("NAME", "--json", "--url", "--data-dir")),
+                Map.entry("delete", List.of("NAME", "--url", "--data-dir")),
+                Map.entry("invoke", List.of("NAME", "--data", "--data-file", "--log", "--async", "--idempotency-key", "--json",
+                        "--url", "--data-dir")),
+                Map.entry("logs", List.of("NAME", "--follow", "--limit", "--json", "--url", "--data-dir")),
+                Map.entry("invocations", List.of("NAME", "--status", "--since", "--limit", "--json", "--url", "--data-dir")),
+                Map.entry("invocation", List.of("ID", "--json", "--url", "--data-dir")),
+                Map.entry("replay", List.of("ID", "--json", "--url", "--data-dir")),
+                Map.entry("dlq", List.of("NAME", "--json", "--url", "--data-dir")),
+                Map.entry("redrive", List.of("NAME", "ID", "--url", "--data-dir")));
         assertThat(run(Map.of(), "--help").out()).contains(expected.keySet());
         expected.forEach((command, options) -> {
             Run help = run(Map.of(), command, "--help");
@@ -102,6 +109,52 @@ class CliTest {
 
         assertThat(invoke.exitCode()).isEqualTo(2);
         assertThat(invoke.err()).contains("mutually exclusive");
+    }
+
+    @Test
+    void asyncInvokeCannotWaitForLogLines() {
+        Run invoke = run(Map.of("ALOFT_TOKEN", "t"), "invoke", "hello", "--async", "--log");
+
+        assertThat(invoke.exitCode()).isEqualTo(2);
+        assertThat(invoke.err()).startsWith("error: --async and --log cannot be combined");
+    }
+
+    @Test
+    void anIdempotencyKeyNeedsAsync() {
+        Run invoke = run(Map.of("ALOFT_TOKEN", "t"), "invoke", "hello", "--idempotency-key", "k1");
+
+        assertThat(invoke.exitCode()).isEqualTo(2);
+        assertThat(invoke.err()).startsWith("error: --idempotency-key needs --async");
+    }
+
+    @Test
+    void sinceTakesAnInstantOrAnAgeBeforeNow() {
+        Instant now = Instant.parse("2026-11-26T10:00:00Z");
+
+        assertThat(InvocationsCommand.parseSince("2026-11-25T08:30:00Z", now)).contains(Instant.parse("2026-11-25T08:30:00Z"));
+        assertThat(InvocationsCommand.parseSince("30s", now)).contains(Instant.parse("2026-11-26T09:59:30Z"));
+        assertThat(InvocationsCommand.parseSince("15m", now)).contains(Instant.parse("2026-11-26T09:45:00Z"));
+        assertThat(InvocationsCommand.parseSince("2h", now)).contains(Instant.parse("2026-11-26T08:00:00Z"));
+        assertThat(InvocationsCommand.parseSince("3d", now)).contains(Instant.parse("2026-11-23T10:00:00Z"));
+        assertThat(InvocationsCommand.parseSince("yesterday", now)).isEmpty();
+        assertThat(InvocationsCommand.parseSince("15", now)).isEmpty();
+    }
+
+    @Test
+    void aSinceThatIsNeitherIsRefusedBeforeAnyRequest() {
+        Run invocations = run(Map.of("ALOFT_TOKEN", "t"), "invocations", "--since", "15 minutes");
+
+        assertThat(invocations.exitCode()).isEqualTo(2);
+        assertThat(invocations.err()).startsWith("error: --since must be an instant such as 2026-11-26T10:00:00Z"
+                + " or an age such as 30s, 15m, 2h or 3d, got '15 minutes'");
+    }
+
+    @Test
+    void anInvocationIdThatCannotBeOneIsRefusedBeforeAnyRequest() {
+        Run invocation = run(Map.of("ALOFT_TOKEN", "t"), "invocation", "../functions");
+
+        assertThat(invocation.exitCode()).isEqualTo(1);
+        assertThat(invocation.err()).startsWith("error: invocation id '../functions' is not valid");
     }
 
     @Test
