@@ -9,6 +9,7 @@ import dev.aloft.server.sandbox.SandboxedProcess;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
@@ -26,6 +27,9 @@ final class Instance implements RuntimeSession {
 
     /** An invocation given to this instance, and the future its caller waits on. */
     private record Assignment(String requestId, byte[] payload, CompletableFuture<InvocationOutcome> outcome) {}
+
+    /** How long an answer may wait for its invocation's output to be read from the pipes. */
+    private static final Duration LOG_DRAIN_LIMIT = Duration.ofMillis(50);
 
     private final String id;
     private final FunctionConfig function;
@@ -50,6 +54,7 @@ final class Instance implements RuntimeSession {
     private volatile String logInvocationId = "";
     private volatile Instant idleSince = Instant.EPOCH;
     private SandboxedProcess process;
+    private List<LogPump> pumps = List.of();
     private RuntimeApiServer.Registration registration;
 
     Instance(String id, FunctionConfig function, long generation, ScheduledExecutorService timers, RuntimeApiServer runtimeApi) {
@@ -97,8 +102,9 @@ final class Instance implements RuntimeSession {
     }
 
     /** Attaches the started process, watching for its exit and for a too-slow init. */
-    void attach(SandboxedProcess process, Duration initTimeout) {
+    void attach(SandboxedProcess process, List<LogPump> pumps, Duration initTimeout) {
         this.process = process;
+        this.pumps = pumps;
         process.process().onExit().thenRun(this::exited);
         timers.schedule(this::checkInitialised, initTimeout.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -185,6 +191,8 @@ final class Instance implements RuntimeSession {
     }
 
     private boolean finishRunning(String requestId, Status status, byte[] body, Optional<String> errorType) {
+        // The runtime printed this invocation's lines before it answered: take them in first.
+        pumps.forEach(pump -> pump.awaitDrained(LOG_DRAIN_LIMIT));
         Assignment finished;
         long durationMs;
         stateLock.lock();

@@ -15,6 +15,7 @@ import java.time.InstantSource;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
@@ -66,9 +67,11 @@ final class InstanceFactory {
             instance.unregister();
             throw e;
         }
-        LogPump.start(instance, process.process().getInputStream(), "stdout", logWriter, clock);
-        LogPump.start(instance, process.process().getErrorStream(), "stderr", logWriter, clock);
-        instance.attach(process, initTimeout);
+        Process child = process.process();
+        List<LogPump> pumps = List.of(
+                LogPump.start(instance, child, 1, child.getInputStream(), "stdout", logWriter, clock),
+                LogPump.start(instance, child, 2, child.getErrorStream(), "stderr", logWriter, clock));
+        instance.attach(process, pumps, initTimeout);
         return instance;
     }
 

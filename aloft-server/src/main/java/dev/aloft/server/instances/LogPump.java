@@ -1,13 +1,19 @@
 package dev.aloft.server.instances;
 
-import dev.aloft.server.store.LogLine;
 import dev.aloft.server.store.BatchWriter;
+import dev.aloft.server.store.LogLine;
 
 import java.io.ByteArrayOutputStream;
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.time.InstantSource;
+import java.util.Optional;
 
 /**
  * Reads one output stream of an instance line by line and stores each line with the invocation
@@ -18,40 +24,126 @@ final class LogPump {
     /** Longer lines are cut; a runaway print must not exhaust the platform's memory. */
     static final int MAX_LINE_BYTES = 16 * 1024;
 
-    private LogPump() {}
+    private final Instance instance;
+    private final InputStream stream;
+    private final String streamName;
+    private final BatchWriter<LogLine> writer;
+    private final InstantSource clock;
+    /** Our read end of the pipe, opened a second time only to ask how many bytes wait in it. */
+    private final Optional<FileInputStream> probe;
+    /** True while bytes read from the pipe are not yet handed to the writer. */
+    private volatile boolean busy;
 
-    static void start(Instance instance, InputStream stream, String streamName, BatchWriter<LogLine> writer, InstantSource clock) {
-        Thread.ofVirtual().name("log-" + instance.id() + "-" + streamName).start(() -> {
-            ByteArrayOutputStream line = new ByteArrayOutputStream();
-            byte[] buffer = new byte[8192];
-            try (stream) {
-                int n;
-                while ((n = stream.read(buffer)) > 0) {
-                    for (int i = 0; i < n; i++) {
-                        byte b = buffer[i];
-                        if (b == '\n') {
-                            emit(instance, streamName, writer, clock, line);
-                        } else if (line.size() < MAX_LINE_BYTES) {
-                            line.write(b);
-                        }
-                    }
-                }
-            } catch (IOException e) {
-                // The process is gone; whatever it printed before has been stored.
-            }
-            if (line.size() > 0) {
-                emit(instance, streamName, writer, clock, line);
-            }
-        });
+    private LogPump(Instance instance, InputStream stream, String streamName, BatchWriter<LogLine> writer,
+                    InstantSource clock, Optional<FileInputStream> probe) {
+        this.instance = instance;
+        this.stream = stream;
+        this.streamName = streamName;
+        this.writer = writer;
+        this.clock = clock;
+        this.probe = probe;
     }
 
-    private static void emit(Instance instance, String streamName, BatchWriter<LogLine> writer, InstantSource clock,
-                             ByteArrayOutputStream line) {
+    /** Starts pumping file descriptor {@code fd} (1 or 2) of {@code process} from {@code stream}. */
+    static LogPump start(Instance instance, Process process, int fd, InputStream stream, String streamName,
+                         BatchWriter<LogLine> writer, InstantSource clock) {
+        LogPump pump = new LogPump(instance, stream, streamName, writer, clock, openProbe(process, fd));
+        Thread.ofVirtual().name("log-" + instance.id() + "-" + streamName).start(pump::run);
+        return pump;
+    }
+
+    /**
+     * Waits (boundedly) until every byte the process wrote so far is read and handed on. A runtime
+     * prints its lines before it answers, so after this its answer's lines are attributed to it.
+     */
+    void awaitDrained(Duration atMost) {
+        if (probe.isEmpty()) {
+            return;
+        }
+        long deadline = System.nanoTime() + atMost.toNanos();
+        try {
+            while ((busy || probe.get().available() > 0) && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+                Thread.yield();
+            }
+        } catch (IOException e) {
+            // The pipe is gone with the process; nothing more can arrive.
+        }
+    }
+
+    private void run() {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        byte[] buffer = new byte[8192];
+        try (stream) {
+            int n;
+            while ((n = stream.read(buffer)) > 0) {
+                busy = true;
+                for (int i = 0; i < n; i++) {
+                    byte b = buffer[i];
+                    if (b == '\n') {
+                        emit(line);
+                    } else if (line.size() < MAX_LINE_BYTES) {
+                        line.write(b);
+                    }
+                }
+                busy = stream.available() > 0;
+            }
+        } catch (IOException e) {
+            // The process is gone; whatever it printed before has been stored.
+        } finally {
+            if (line.size() > 0) {
+                emit(line);
+            }
+            busy = false;
+            probe.ifPresent(LogPump::closeQuietly);
+        }
+    }
+
+    private void emit(ByteArrayOutputStream line) {
         String text = line.toString(StandardCharsets.UTF_8);
         if (text.endsWith("\r")) {
             text = text.substring(0, text.length() - 1);
         }
         writer.append(new LogLine(0, instance.function().name(), instance.logInvocationId(), clock.instant(), streamName, text));
         line.reset();
+    }
+
+    /**
+     * Finds our end of the child's pipe through /proc (Linux) and opens it again: FIONREAD on it
+     * tells what is still unread without taking anything. Empty where /proc does not offer this.
+     */
+    private static Optional<FileInputStream> openProbe(Process process, int fd) {
+        try {
+            String pipe = Files.readSymbolicLink(Path.of("/proc", Long.toString(process.pid()), "fd", Integer.toString(fd))).toString();
+            if (!pipe.startsWith("pipe:")) {
+                return Optional.empty();
+            }
+            try (DirectoryStream<Path> ours = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
+                for (Path candidate : ours) {
+                    if (pipe.equals(readLink(candidate))) {
+                        return Optional.of(new FileInputStream(candidate.toFile()));
+                    }
+                }
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            // No /proc: lines may then trail their invocation's answer by a moment.
+        }
+        return Optional.empty();
+    }
+
+    private static String readLink(Path link) {
+        try {
+            return Files.readSymbolicLink(link).toString();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static void closeQuietly(FileInputStream in) {
+        try {
+            in.close();
+        } catch (IOException e) {
+            // Only a probe; nothing to lose.
+        }
     }
 }

@@ -50,6 +50,16 @@ class LogsTest {
     }
 
     @Test
+    void linesAreThereAsSoonAsTheInvocationAnswers() {
+        for (int i = 0; i < 100; i++) {
+            var response = platform.invoke("talker", "{\"print\": [\"line " + i + "\"]}");
+            String id = response.headers().firstValue("X-Aloft-Invocation-Id").orElseThrow();
+            assertThat(logs("?invocationId=" + id).path("logs")).as("invocation " + i)
+                    .extracting(l -> l.path("line").asText()).containsExactly("line " + i);
+        }
+    }
+
+    @Test
     void pagingByCursorReturnsOnlyNewerLines() {
         JsonNode before = logs("?limit=1000");
         long cursor = before.path("nextCursor").asLong();
