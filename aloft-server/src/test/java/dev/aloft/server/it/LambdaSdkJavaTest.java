@@ -232,6 +232,17 @@ class LambdaSdkJavaTest {
     }
 
     @Test
+    void anUnsignedRequestIsRefusedAsAwsRefusesIt() {
+        HttpResponse<String> response = platform.sendRaw(HttpRequest.newBuilder(platform.url("/2015-03-31/functions/")).GET());
+        assertThat(response.statusCode()).isEqualTo(403);
+        assertThat(response.headers().firstValue("x-amzn-ErrorType")).hasValue("MissingAuthenticationTokenException");
+        assertThat(response.headers().allValues("date")).hasSize(1);
+        JsonNode body = TestPlatform.parse(response.body());
+        assertThat(body.get("Type").asText()).isEqualTo("User");
+        assertThat(body.get("message").asText()).startsWith("Missing Authentication Token");
+    }
+
+    @Test
     void aFunctionAtItsConcurrencyLimitIsThrottled() {
         try (TestPlatform throttling = TestPlatform.start(s -> s.with("queue-wait-ms", "0"))) {
             JsonNode key = createKey(throttling, "throttle");
