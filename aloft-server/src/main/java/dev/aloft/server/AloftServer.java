@@ -1,5 +1,6 @@
 package dev.aloft.server;
 
+import dev.aloft.server.auth.AccessKeyStore;
 import dev.aloft.server.edge.EdgeServer;
 import dev.aloft.server.events.ScheduleRunner;
 import dev.aloft.server.functions.CodeStore;
@@ -53,12 +54,13 @@ public final class AloftServer implements AutoCloseable {
     private final RuntimeApiServer runtimeApi;
     private final InstanceScheduler scheduler;
     private final EdgeServer edge;
+    private final AccessKeyStore accessKeys;
     private final String adminToken;
     private final List<String> startupReport;
 
     private AloftServer(Database database, BatchWriter<LogLine> logWriter, InvocationLedger ledger,
                         AsyncInvoker asyncInvoker, ScheduleRunner schedules, ScheduledExecutorService maintenance, RuntimeApiServer runtimeApi, InstanceScheduler scheduler,
-                        EdgeServer edge, String adminToken, List<String> startupReport) {
+                        EdgeServer edge, AccessKeyStore accessKeys, String adminToken, List<String> startupReport) {
         this.database = database;
         this.logWriter = logWriter;
         this.ledger = ledger;
@@ -68,6 +70,7 @@ public final class AloftServer implements AutoCloseable {
         this.runtimeApi = runtimeApi;
         this.scheduler = scheduler;
         this.edge = edge;
+        this.accessKeys = accessKeys;
         this.adminToken = adminToken;
         this.startupReport = List.copyOf(startupReport);
     }
@@ -108,8 +111,10 @@ public final class AloftServer implements AutoCloseable {
                 schedules.functionDeleted(change.name());
             }
         });
+        AccessKeyStore accessKeys = new AccessKeyStore(database, data, clock);
         EdgeServer edge = EdgeServer.start(settings.host(), settings.port(),
-                new EdgeServer.Parts(registry, invoker, asyncInvoker, ledger, schedules, versions, logStore, logWriter, adminToken, clock));
+                new EdgeServer.Parts(registry, invoker, asyncInvoker, ledger, schedules, versions, logStore, logWriter,
+                        accessKeys, adminToken, clock));
         asyncInvoker.start();
         schedules.start();
         ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(
@@ -119,7 +124,7 @@ public final class AloftServer implements AutoCloseable {
         report.add("data directory: " + data);
         sandbox.protections().forEach(line -> report.add("sandbox: " + line));
         return new AloftServer(database, logWriter, ledger, asyncInvoker, schedules, maintenance, runtimeApi, scheduler, edge,
-                adminToken, report);
+                accessKeys, adminToken, report);
     }
 
     /** Where Aloft's own files are (runtimes, the Java runtime's jars, examples). */
@@ -135,6 +140,11 @@ public final class AloftServer implements AutoCloseable {
     /** The admin bearer token (also in {@code <data>/admin-token}, mode 0600). */
     public String adminToken() {
         return adminToken;
+    }
+
+    /** The access keys that sign requests to the Lambda API and the native API (SigV4). */
+    public AccessKeyStore accessKeys() {
+        return accessKeys;
     }
 
     /** Lines telling which limits and protections this host enforces. */

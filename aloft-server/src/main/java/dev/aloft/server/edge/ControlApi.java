@@ -31,7 +31,7 @@ import java.util.function.Supplier;
 final class ControlApi {
 
     /** A 50 MB zip, base64-encoded, plus the configuration around it. */
-    private static final int MAX_DEPLOY_BODY_BYTES = 70 * 1024 * 1024;
+    static final int MAX_DEPLOY_BODY_BYTES = 70 * 1024 * 1024;
 
     private final FunctionRegistry registry;
     private final Invoker invoker;
@@ -82,7 +82,7 @@ final class ControlApi {
                 integer(body, "memoryMb", 256),
                 integer(body, "timeoutSeconds", 30),
                 environment(body),
-                integer(body, "concurrency", 10),
+                integer(body, "concurrency", DeployRequest.DEFAULT_CONCURRENCY),
                 bool(body, "public", false),
                 bool(body, "sensitive", false),
                 new AsyncConfig(integer(body, "maxRetryAttempts", AsyncConfig.DEFAULT.maxRetryAttempts()),

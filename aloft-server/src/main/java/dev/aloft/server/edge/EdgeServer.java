@@ -1,6 +1,8 @@
 package dev.aloft.server.edge;
 
 import dev.aloft.server.AloftException;
+import dev.aloft.server.auth.AccessKeyStore;
+import dev.aloft.server.auth.SigV4Verifier;
 import dev.aloft.server.events.ScheduleRunner;
 import dev.aloft.server.functions.FunctionRegistry;
 import dev.aloft.server.functions.FunctionVersions;
@@ -19,7 +21,10 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-/** The public HTTP server: control API under {@code /api/v1}, function URLs under {@code /fn}. */
+/**
+ * The public HTTP server: control API under {@code /api/v1}, function URLs under {@code /fn}, the
+ * AWS Lambda API under its dated prefixes ({@code /2015-03-31/functions}, …).
+ */
 public final class EdgeServer implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(EdgeServer.class.getName());
@@ -35,10 +40,10 @@ public final class EdgeServer implements AutoCloseable {
     /** Everything the edge serves requests with. */
     public record Parts(FunctionRegistry registry, Invoker invoker, AsyncInvoker asyncInvoker, InvocationLedger ledger,
                         ScheduleRunner schedules, FunctionVersions versions, LogStore logStore,
-                        BatchWriter<LogLine> logWriter, String adminToken, InstantSource clock) {}
+                        BatchWriter<LogLine> logWriter, AccessKeyStore accessKeys, String adminToken, InstantSource clock) {}
 
     public static EdgeServer start(String host, int port, Parts parts) {
-        Authenticator authenticator = new Authenticator(parts.adminToken());
+        Authenticator authenticator = new Authenticator(parts.adminToken(), new SigV4Verifier(parts.accessKeys(), parts.clock()));
         // The base URL is only known once bound (port 0); the API reads it when it answers.
         AtomicReference<URI> base = new AtomicReference<>();
         ControlApi controlApi = new ControlApi(parts.registry(), parts.invoker(), parts.logStore(), parts.logWriter(),
@@ -48,11 +53,23 @@ public final class EdgeServer implements AutoCloseable {
         VersionsApi versionsApi = new VersionsApi(parts.versions());
         FunctionUrls functionUrls = new FunctionUrls(parts.registry(), parts.invoker(), authenticator, parts.clock());
         LedgerApi ledgerApi = new LedgerApi(parts.ledger(), parts.invoker(), parts.logStore(), parts.logWriter());
+        AccessKeyApi accessKeyApi = new AccessKeyApi(parts.accessKeys(), authenticator);
+        LambdaGate lambdaGate = new LambdaGate(authenticator, parts.clock());
+        LambdaApi lambdaApi = new LambdaApi(parts.registry(), parts.logStore(), lambdaGate, base::get);
+        LambdaVersionsApi lambdaVersionsApi = new LambdaVersionsApi(parts.versions(), lambdaGate);
+        LambdaInvocations lambdaInvocations = new LambdaInvocations(parts.versions(), parts.invoker(), parts.asyncInvoker(),
+                parts.logStore(), parts.logWriter(), lambdaGate);
         WebServer server = WebServer.builder()
                 .host(host)
                 .port(port)
-                .routing(routing -> routes(routing, authenticator, asyncApi, controlApi, ledgerApi, scheduleApi, versionsApi,
-                        functionUrls))
+                .routing(routing -> {
+                    routes(routing, authenticator, asyncApi, controlApi, ledgerApi, scheduleApi, versionsApi, functionUrls);
+                    accessKeyApi.routes(routing);
+                    lambdaInvocations.routes(routing);
+                    lambdaApi.routes(routing);
+                    lambdaVersionsApi.routes(routing);
+                    lambdaApi.unknownOperations(routing);
+                })
                 .build()
                 .start();
         base.set(URI.create("http://" + host + ":" + server.port()));
@@ -70,7 +87,7 @@ public final class EdgeServer implements AutoCloseable {
                 })
                 .get("/health", (req, res) -> res.send("ok"))
                 .any("/api/v1/*", (req, res) -> {
-                    authenticator.require(req);
+                    authenticator.require(req, ControlApi.MAX_DEPLOY_BODY_BYTES);
                     res.next();
                 });
         // Before the control API: it takes the Event invocation type of the shared invoke route.

@@ -21,8 +21,24 @@ final class Exchange {
 
     private Exchange() {}
 
+    /** A body read before the handler ran (to verify a signature over it). */
+    private record KeptBody(byte[] bytes) {}
+
+    /** Keeps a body that was read already for the handler's {@link #body} call. */
+    static void keepBody(ServerRequest req, byte[] body) {
+        req.context().register(new KeptBody(body));
+    }
+
     /** The request body, refusing more than {@code limitBytes} with a 413 that says the limit. */
     static byte[] body(ServerRequest req, int limitBytes, String what) {
+        var kept = req.context().get(KeptBody.class);
+        if (kept.isPresent()) {
+            byte[] body = kept.get().bytes();
+            if (body.length > limitBytes) {
+                throw new PayloadTooLargeException(what + " is " + body.length + " bytes; the limit is " + limitBytes + " bytes");
+            }
+            return body;
+        }
         req.headers().contentLength().ifPresent(length -> {
             if (length > limitBytes) {
                 throw new PayloadTooLargeException(what + " is " + length + " bytes; the limit is " + limitBytes + " bytes");

@@ -45,7 +45,7 @@ final class FunctionUrls {
         String name = target.name();
         FunctionConfig function = registry.get(name);
         if (!function.publicUrl()) {
-            authenticator.require(req);
+            authenticator.require(req, Invoker.MAX_PAYLOAD_BYTES);
         }
         byte[] body = Exchange.body(req, Invoker.MAX_PAYLOAD_BYTES, "request body");
         String requestId = UUID.randomUUID().toString();

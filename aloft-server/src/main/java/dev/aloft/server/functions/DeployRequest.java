@@ -23,6 +23,8 @@ public record DeployRequest(
     public static final int MAX_MEMORY_MB = 10_240;
     public static final int MAX_TIMEOUT_SECONDS = 900;
     public static final int MAX_CONCURRENCY = 1000;
+    /** The concurrency a function gets when the deployer names none. */
+    public static final int DEFAULT_CONCURRENCY = 10;
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     private static final Pattern ENV_KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
@@ -30,8 +32,24 @@ public record DeployRequest(
         environment = Map.copyOf(environment);
     }
 
+    /** A request that redeploys {@code function} as it is, with an empty archive (keep the code). */
+    public static DeployRequest of(FunctionConfig function) {
+        return new DeployRequest(function.name(), function.runtime().id(), function.handler(), function.memoryMb(),
+                function.timeoutSeconds(), function.environment(), function.concurrency(), function.publicUrl(),
+                function.sensitive(), function.async(), new byte[0]);
+    }
+
     /** Checks everything but the archive's contents (see {@link CodeStore}). */
     Runtime validate() {
+        Runtime parsed = validateSettings();
+        if (zip == null || zip.length == 0) {
+            throw AloftException.invalid("code is empty: send a non-empty .zip or .jar (zipBase64)");
+        }
+        return parsed;
+    }
+
+    /** Checks everything but the archive. */
+    Runtime validateSettings() {
         validateName(name);
         Runtime parsed = Runtime.fromId(runtime);
         if (handler == null || handler.isBlank()) {
@@ -62,9 +80,6 @@ public record DeployRequest(
             }
         }
         async.validate();
-        if (zip == null || zip.length == 0) {
-            throw AloftException.invalid("code is empty: send a non-empty .zip or .jar (zipBase64)");
-        }
         return parsed;
     }
 

@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /** Deploys, reads and deletes functions. The public face of this package. */
 public final class FunctionRegistry {
@@ -61,19 +62,52 @@ public final class FunctionRegistry {
      */
     public Deployed deploy(DeployRequest request) {
         Runtime runtime = request.validate();
+        checkDestinations(request);
+        String sha256 = codeStore.store(request.zip());
+        return commit(request, runtime, Optional.of(new Code(sha256, request.zip().length)));
+    }
+
+    /**
+     * Changes a deployed function. {@code change} gets a request with the function's current
+     * settings and an empty archive; an archive it leaves empty keeps the current code.
+     *
+     * @throws AloftException 404 when the function does not exist
+     */
+    public Deployed update(String name, UnaryOperator<DeployRequest> change) {
+        DeployRequest request = change.apply(DeployRequest.of(get(name)));
+        if (!request.name().equals(name)) {
+            throw AloftException.invalid("an update cannot rename function '" + name + "' to '" + request.name() + "'");
+        }
+        if (request.zip().length > 0) {
+            return deploy(request);
+        }
+        Runtime runtime = request.validateSettings();
+        checkDestinations(request);
+        return commit(request, runtime, Optional.empty());
+    }
+
+    /** A stored archive: its hash and its size as uploaded. */
+    private record Code(String sha256, long sizeBytes) {}
+
+    private void checkDestinations(DeployRequest request) {
         for (Optional<String> destination : List.of(request.async().onSuccessFunction(), request.async().onFailureFunction())) {
             destination.filter(name -> !name.equals(request.name()) && find(name).isEmpty()).ifPresent(name -> {
                 throw AloftException.invalid("destination function '" + name + "' does not exist; deploy it first");
             });
         }
-        String sha256 = codeStore.store(request.zip());
+    }
+
+    /** Records the deploy; without {@code code} it keeps the stored function's code (it must exist). */
+    private Deployed commit(DeployRequest request, Runtime runtime, Optional<Code> code) {
         Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
         Deployed deployed = database.inTransaction(c -> {
             Optional<FunctionConfig> existing = repository.find(c, request.name());
+            Code stored = code.or(() -> existing.map(f -> new Code(f.codeSha256(), f.codeSizeBytes())))
+                    .orElseThrow(() -> AloftException.notFound("function '" + request.name() + "' does not exist"));
             FunctionConfig next = new FunctionConfig(request.name(), FunctionConfig.LATEST, runtime, request.handler(), request.memoryMb(),
                     request.timeoutSeconds(), request.environment(), request.concurrency(), request.publicUrl(),
-                    request.sensitive(), request.async(), sha256, request.zip().length, existing.map(f -> f.revision() + 1).orElse(1L),
-                    existing.map(FunctionConfig::createdAt).orElse(now), now);
+                    request.sensitive(), request.async(), stored.sha256(), stored.sizeBytes(),
+                    existing.map(f -> f.revision() + 1).orElse(1L), existing.map(FunctionConfig::createdAt).orElse(now), now);
             if (existing.isPresent() && existing.get().sameDeploymentAs(next)) {
                 return new Deployed(existing.get(), false, false);
             }
