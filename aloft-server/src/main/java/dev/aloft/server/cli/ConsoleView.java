@@ -85,7 +85,8 @@ final class ConsoleView {
     static void printInvocation(PrintWriter out, JsonNode invocation) {
         printBlock(out, new String[][] {
                 {"id", invocation.path("id").asText()},
-                {"function", invocation.path("function").asText() + " (revision " + invocation.path("revision").asText() + ")"},
+                {"function", invocation.path("function").asText() + " (version " + invocation.path("version").asText()
+                        + (invocation.path("qualifier").isTextual() ? ", via " + invocation.path("qualifier").asText() : "") + ")"},
                 {"status", invocation.path("status").asText()},
                 {"error", error(invocation)},
                 {"trigger", invocation.path("trigger").asText()},
