@@ -24,7 +24,9 @@ final class FunctionPool {
     record Lease(Instance instance, boolean cold) {}
 
     private final String functionName;
+    private final String poolKey;
     private final InstanceFactory factory;
+    private final KeepAlivePolicy keepAlive;
 
     /** Guards every field below. */
     private final ReentrantLock poolLock = new ReentrantLock();
@@ -35,13 +37,17 @@ final class FunctionPool {
     /** Bumped when the function is redeployed or deleted; instances of older generations retire. */
     private long generation;
     private Optional<InitFailure> lastInitFailure = Optional.empty();
+    /** When the last invocation ended; the gap to the next one is the idle time the keep-alive learns. */
+    private Optional<Instant> lastFinished = Optional.empty();
 
     /** An init failure, remembered so a broken function fails fast instead of restarting in a loop. */
     record InitFailure(InvocationOutcome outcome, long revision, Instant at) {}
 
-    FunctionPool(String functionName, InstanceFactory factory) {
+    FunctionPool(String functionName, String poolKey, InstanceFactory factory, KeepAlivePolicy keepAlive) {
         this.functionName = functionName;
+        this.poolKey = poolKey;
         this.factory = factory;
+        this.keepAlive = keepAlive;
     }
 
     /**
@@ -50,11 +56,14 @@ final class FunctionPool {
      *
      * @throws ThrottledException when none frees up in time
      */
-    Lease acquire(FunctionConfig function, Duration wait) throws InterruptedException {
+    Lease acquire(FunctionConfig function, Duration wait, Instant now) throws InterruptedException {
         long deadline = System.nanoTime() + wait.toNanos();
         long startGeneration;
         poolLock.lock();
         try {
+            if (live == idle.size() && lastFinished.isPresent()) {
+                keepAlive.recordIdle(poolKey, Duration.between(lastFinished.get(), now));
+            }
             while (true) {
                 Instance warm;
                 while ((warm = idle.pollFirst()) != null) {
@@ -93,6 +102,7 @@ final class FunctionPool {
         boolean keep;
         poolLock.lock();
         try {
+            lastFinished = Optional.of(now);
             keep = instance.alive() && instance.generation() == generation;
             if (keep) {
                 instance.markIdle(now);
@@ -119,14 +129,15 @@ final class FunctionPool {
         }
     }
 
-    /** Stops instances idle for longer than {@code keepAlive}; returns how many. */
-    int reap(Instant now, Duration keepAlive) {
+    /** Stops instances idle for longer than the function's keep-alive; returns how many. */
+    int reap(Instant now) {
+        Duration keepAliveFor = keepAlive.keepAliveFor(poolKey);
         List<Instance> expired = new ArrayList<>();
         poolLock.lock();
         try {
             for (Iterator<Instance> it = idle.iterator(); it.hasNext(); ) {
                 Instance instance = it.next();
-                if (!instance.alive() || instance.idleSince().plus(keepAlive).isBefore(now)) {
+                if (!instance.alive() || instance.idleSince().plus(keepAliveFor).isBefore(now)) {
                     it.remove();
                     live--;
                     expired.add(instance);

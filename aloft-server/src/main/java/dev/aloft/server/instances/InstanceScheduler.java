@@ -35,6 +35,7 @@ public final class InstanceScheduler implements AutoCloseable {
     private final InstanceFactory factory;
     private final InstantSource clock;
     private final Limits limits;
+    private final KeepAlivePolicy keepAlive;
 
     public InstanceScheduler(Sandbox sandbox, RuntimeApiServer runtimeApi, RuntimeCommands commands, CodeStore codeStore,
                              BatchWriter<LogLine> logWriter, InstantSource clock, Limits limits) {
@@ -43,6 +44,7 @@ public final class InstanceScheduler implements AutoCloseable {
                 limits.initTimeout(), limits.tmpSizeMb(), limits.region());
         this.clock = clock;
         this.limits = limits;
+        this.keepAlive = new KeepAlivePolicy(limits.keepAlive());
         long reapEveryMs = Math.max(100, Math.min(limits.keepAlive().toMillis() / 4, 5_000));
         timers.scheduleWithFixedDelay(this::reapIdle, reapEveryMs, reapEveryMs, TimeUnit.MILLISECONDS);
     }
@@ -54,14 +56,14 @@ public final class InstanceScheduler implements AutoCloseable {
      */
     public InvocationOutcome invoke(FunctionConfig function, String invocationId, byte[] payload) {
         FunctionPool pool = pools.computeIfAbsent(poolKey(function.name(), function.version()),
-                key -> new FunctionPool(function.name(), factory));
+                key -> new FunctionPool(function.name(), key, factory, keepAlive));
         var recentFailure = pool.recentInitFailure(function.revision(), clock.instant(), INIT_FAILURE_BACKOFF);
         if (recentFailure.isPresent()) {
             return recentFailure.get().outcome();
         }
         FunctionPool.Lease lease;
         try {
-            lease = pool.acquire(function, limits.queueWait());
+            lease = pool.acquire(function, limits.queueWait(), clock.instant());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AloftException(503, "ServiceException", "the server is shutting down");
@@ -102,6 +104,9 @@ public final class InstanceScheduler implements AutoCloseable {
         pools.forEach((key, pool) -> {
             if (allVersions ? key.startsWith(functionName + ":") : key.equals(poolKey(functionName, "$LATEST"))) {
                 pool.retire();
+                if (allVersions) {
+                    keepAlive.forget(key);
+                }
             }
         });
     }
@@ -119,7 +124,7 @@ public final class InstanceScheduler implements AutoCloseable {
     private void reapIdle() {
         try {
             for (FunctionPool pool : pools.values()) {
-                int stopped = pool.reap(clock.instant(), limits.keepAlive());
+                int stopped = pool.reap(clock.instant());
                 if (stopped > 0) {
                     LOG.fine(() -> "stopped " + stopped + " idle instance(s) past the keep-alive");
                 }
