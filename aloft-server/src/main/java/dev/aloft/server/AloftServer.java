@@ -98,7 +98,11 @@ public final class AloftServer implements AutoCloseable {
         InstanceScheduler scheduler = new InstanceScheduler(sandbox, runtimeApi, new RuntimeCommands(aloftHome()), codeStore,
                 logWriter, clock, new InstanceScheduler.Limits(settings.keepAlive(), settings.queueWait(),
                 settings.initTimeout(), settings.tmpSizeMb(), REGION));
-        registry.onChange(change -> scheduler.retire(change.name(), change.deleted()));
+        registry.onChange(change -> {
+            scheduler.retire(change.name(), change.deleted());
+            registry.find(change.name()).filter(f -> f.minInstances() > 0).ifPresent(scheduler::provision);
+        });
+        registry.list().stream().filter(f -> f.minInstances() > 0).forEach(scheduler::provision);
         FunctionVersions versions = new FunctionVersions(registry, database, clock);
         InvocationLedger ledger = new InvocationLedger(database);
         Invoker invoker = new Invoker(versions, scheduler, ledger, clock, settings.ledgerPayloadBytes());

@@ -37,7 +37,7 @@ public record ServerSettings(
             new Setting("port", "ALOFT_PORT", "8080", "HTTP port (0 picks a free one)"),
             new Setting("data", "ALOFT_DATA", ".aloft", "data directory: SQLite store, code, credential"),
             new Setting("keep-alive-seconds", "ALOFT_KEEP_ALIVE_SECONDS", "300",
-                    "idle instances stop after this long (scale to zero)"),
+                    "idle instances stop after this long (scale to zero), until Aloft learns the function's idle times"),
             new Setting("queue-wait-ms", "ALOFT_QUEUE_WAIT_MS", "10000",
                     "how long a request waits for a free instance before 429"),
             new Setting("init-timeout-seconds", "ALOFT_INIT_TIMEOUT_SECONDS", "10",

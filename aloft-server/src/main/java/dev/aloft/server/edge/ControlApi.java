@@ -83,6 +83,7 @@ final class ControlApi {
                 integer(body, "timeoutSeconds", 30),
                 environment(body),
                 integer(body, "concurrency", DeployRequest.DEFAULT_CONCURRENCY),
+                integer(body, "minInstances", 0),
                 bool(body, "public", false),
                 bool(body, "sensitive", false),
                 new AsyncConfig(integer(body, "maxRetryAttempts", AsyncConfig.DEFAULT.maxRetryAttempts()),
@@ -126,6 +127,7 @@ final class ControlApi {
         view.put("timeoutSeconds", f.timeoutSeconds());
         view.put("environment", f.environment());
         view.put("concurrency", f.concurrency());
+        view.put("minInstances", f.minInstances());
         view.put("public", f.publicUrl());
         view.put("sensitive", f.sensitive());
         view.put("maxRetryAttempts", f.async().maxRetryAttempts());

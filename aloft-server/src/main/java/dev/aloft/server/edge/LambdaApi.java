@@ -102,7 +102,7 @@ final class LambdaApi {
         FunctionRegistry.Deployed deployed = registry.deploy(new DeployRequest(ref.name(), runtime.id(), handler,
                 LambdaJson.integer(json, "MemorySize").orElse(DEFAULT_MEMORY_MB),
                 LambdaJson.integer(json, "Timeout").orElse(DEFAULT_TIMEOUT_SECONDS),
-                LambdaJson.environment(json).orElse(Map.of()), DeployRequest.DEFAULT_CONCURRENCY, false, false,
+                LambdaJson.environment(json).orElse(Map.of()), DeployRequest.DEFAULT_CONCURRENCY, 0, false, false,
                 AsyncConfig.DEFAULT, zip));
         Exchange.sendJson(res, 201, LambdaJson.configuration(deployed.function(), LambdaJson.text(json, "Role")));
     }
@@ -144,7 +144,7 @@ final class LambdaApi {
         FunctionConfig f = LambdaGate.functionRef(req).resolve(registry);
         FunctionRegistry.Deployed deployed = registry.update(f.name(), current -> new DeployRequest(current.name(),
                 current.runtime(), current.handler(), current.memoryMb(), current.timeoutSeconds(), current.environment(),
-                current.concurrency(), current.publicUrl(), current.sensitive(), current.async(), zip));
+                current.concurrency(), current.minInstances(), current.publicUrl(), current.sensitive(), current.async(), zip));
         Exchange.sendJson(res, 200, LambdaJson.configuration(deployed.function(), Optional.empty()));
     }
 
@@ -159,7 +159,8 @@ final class LambdaApi {
         FunctionRegistry.Deployed deployed = registry.update(f.name(), current -> new DeployRequest(current.name(),
                 runtime.map(Runtime::id).orElse(current.runtime()), handler.orElse(current.handler()),
                 memoryMb.orElse(current.memoryMb()), timeoutSeconds.orElse(current.timeoutSeconds()),
-                environment.orElse(current.environment()), current.concurrency(), current.publicUrl(), current.sensitive(),
+                environment.orElse(current.environment()), current.concurrency(), current.minInstances(), current.publicUrl(),
+                current.sensitive(),
                 current.async(), current.zip()));
         Exchange.sendJson(res, 200, LambdaJson.configuration(deployed.function(), LambdaJson.text(json, "Role")));
     }
@@ -201,7 +202,8 @@ final class LambdaApi {
     private void setConcurrency(ServerRequest req, int concurrency) {
         FunctionConfig f = LambdaGate.functionRef(req).resolve(registry);
         registry.update(f.name(), current -> new DeployRequest(current.name(), current.runtime(), current.handler(),
-                current.memoryMb(), current.timeoutSeconds(), current.environment(), concurrency, current.publicUrl(),
+                current.memoryMb(), current.timeoutSeconds(), current.environment(), concurrency,
+                Math.min(current.minInstances(), concurrency), current.publicUrl(),
                 current.sensitive(), current.async(), current.zip()));
     }
 

@@ -6,8 +6,6 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -62,12 +60,12 @@ public final class CodeStore {
             setMode(staging, "rwxr-xr-x");
             extract(zip, staging);
             Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
-            // A concurrent deploy of the same code won the race; its tree is identical.
-            deleteTree(staging);
         } catch (IOException e) {
             deleteTree(staging);
-            throw new AloftException(500, "ServiceException", "cannot store code: " + e.getMessage(), e);
+            if (!Files.isDirectory(target)) {
+                throw new AloftException(500, "ServiceException", "cannot store code: " + e.getMessage(), e);
+            }
+            // A concurrent deploy of the same code won the race to the name; its tree is identical.
         } catch (RuntimeException e) {
             deleteTree(staging);
             throw e;

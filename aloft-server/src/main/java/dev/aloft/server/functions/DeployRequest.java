@@ -14,6 +14,7 @@ public record DeployRequest(
         int timeoutSeconds,
         Map<String, String> environment,
         int concurrency,
+        int minInstances,
         boolean publicUrl,
         boolean sensitive,
         AsyncConfig async,
@@ -35,7 +36,8 @@ public record DeployRequest(
     /** A request that redeploys {@code function} as it is, with an empty archive (keep the code). */
     public static DeployRequest of(FunctionConfig function) {
         return new DeployRequest(function.name(), function.runtime().id(), function.handler(), function.memoryMb(),
-                function.timeoutSeconds(), function.environment(), function.concurrency(), function.publicUrl(),
+                function.timeoutSeconds(), function.environment(), function.concurrency(), function.minInstances(),
+                function.publicUrl(),
                 function.sensitive(), function.async(), new byte[0]);
     }
 
@@ -69,6 +71,10 @@ public record DeployRequest(
         }
         if (concurrency < 1 || concurrency > MAX_CONCURRENCY) {
             throw AloftException.invalid("concurrency must be between 1 and " + MAX_CONCURRENCY + ", got " + concurrency);
+        }
+        if (minInstances < 0 || minInstances > concurrency) {
+            throw AloftException.invalid("minInstances must be between 0 and the concurrency (" + concurrency + "), got "
+                    + minInstances);
         }
         for (String key : environment.keySet()) {
             if (!ENV_KEY.matcher(key).matches()) {

@@ -18,6 +18,7 @@ public record FunctionConfig(
         int timeoutSeconds,
         Map<String, String> environment,
         int concurrency,
+        int minInstances,
         boolean publicUrl,
         boolean sensitive,
         AsyncConfig async,
@@ -36,14 +37,14 @@ public record FunctionConfig(
     /** This configuration as published version {@code number}. */
     FunctionConfig asVersion(int number, Instant publishedAt) {
         return new FunctionConfig(name, Integer.toString(number), runtime, handler, memoryMb, timeoutSeconds, environment,
-                concurrency, publicUrl, sensitive, async, codeSha256, codeSizeBytes, -number, createdAt, publishedAt);
+                concurrency, minInstances, publicUrl, sensitive, async, codeSha256, codeSizeBytes, -number, createdAt, publishedAt);
     }
 
     /** True when {@code other} runs the same code with the same settings (a free redeploy). */
     boolean sameDeploymentAs(FunctionConfig other) {
         return runtime == other.runtime && handler.equals(other.handler) && memoryMb == other.memoryMb
                 && timeoutSeconds == other.timeoutSeconds && environment.equals(other.environment)
-                && concurrency == other.concurrency && publicUrl == other.publicUrl
+                && concurrency == other.concurrency && minInstances == other.minInstances && publicUrl == other.publicUrl
                 && sensitive == other.sensitive && async.equals(other.async) && codeSha256.equals(other.codeSha256);
     }
 }

@@ -105,7 +105,7 @@ public final class FunctionRegistry {
             Code stored = code.or(() -> existing.map(f -> new Code(f.codeSha256(), f.codeSizeBytes())))
                     .orElseThrow(() -> AloftException.notFound("function '" + request.name() + "' does not exist"));
             FunctionConfig next = new FunctionConfig(request.name(), FunctionConfig.LATEST, runtime, request.handler(), request.memoryMb(),
-                    request.timeoutSeconds(), request.environment(), request.concurrency(), request.publicUrl(),
+                    request.timeoutSeconds(), request.environment(), request.concurrency(), request.minInstances(), request.publicUrl(),
                     request.sensitive(), request.async(), stored.sha256(), stored.sizeBytes(),
                     existing.map(f -> f.revision() + 1).orElse(1L), existing.map(FunctionConfig::createdAt).orElse(now), now);
             if (existing.isPresent() && existing.get().sameDeploymentAs(next)) {

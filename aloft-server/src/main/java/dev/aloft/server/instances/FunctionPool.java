@@ -37,6 +37,8 @@ final class FunctionPool {
     /** Bumped when the function is redeployed or deleted; instances of older generations retire. */
     private long generation;
     private Optional<InitFailure> lastInitFailure = Optional.empty();
+    /** The configuration kept provisioned (its minInstances warm), if any. */
+    private Optional<FunctionConfig> provisioned = Optional.empty();
     /** When the last invocation ended; the gap to the next one is the idle time the keep-alive learns. */
     private Optional<Instant> lastFinished = Optional.empty();
 
@@ -129,15 +131,55 @@ final class FunctionPool {
         }
     }
 
-    /** Stops instances idle for longer than the function's keep-alive; returns how many. */
+    /**
+     * Keeps {@code function.minInstances()} instances of this configuration started (provisioned):
+     * they wait idle for invocations and the keep-alive never stops them.
+     */
+    void provision(FunctionConfig function, Instant now) {
+        long startGeneration;
+        int missing;
+        poolLock.lock();
+        try {
+            provisioned = function.minInstances() > 0 ? Optional.of(function) : Optional.empty();
+            missing = function.minInstances() - live;
+            live += Math.max(0, missing);
+            startGeneration = generation;
+        } finally {
+            poolLock.unlock();
+        }
+        for (int i = 0; i < missing; i++) {
+            Instance started;
+            try {
+                started = factory.start(function, startGeneration);
+            } catch (RuntimeException e) {
+                releaseSlot();
+                throw e;
+            }
+            release(started, now);
+        }
+    }
+
+    /** The configuration to keep provisioned, if this pool has one. */
+    Optional<FunctionConfig> provisioned() {
+        poolLock.lock();
+        try {
+            return provisioned;
+        } finally {
+            poolLock.unlock();
+        }
+    }
+
+    /** Stops instances idle for longer than the function's keep-alive, keeping the provisioned minimum. */
     int reap(Instant now) {
         Duration keepAliveFor = keepAlive.keepAliveFor(poolKey);
         List<Instance> expired = new ArrayList<>();
         poolLock.lock();
         try {
-            for (Iterator<Instance> it = idle.iterator(); it.hasNext(); ) {
+            int minimum = provisioned.map(FunctionConfig::minInstances).orElse(0);
+            for (Iterator<Instance> it = idle.descendingIterator(); it.hasNext(); ) {
                 Instance instance = it.next();
-                if (!instance.alive() || instance.idleSince().plus(keepAliveFor).isBefore(now)) {
+                boolean expiredIdle = instance.idleSince().plus(keepAliveFor).isBefore(now) && live > minimum;
+                if (!instance.alive() || expiredIdle) {
                     it.remove();
                     live--;
                     expired.add(instance);
@@ -157,6 +199,7 @@ final class FunctionPool {
         try {
             generation++;
             lastInitFailure = Optional.empty();
+            provisioned = Optional.empty();
             retired = new ArrayList<>(idle);
             live -= idle.size();
             idle.clear();

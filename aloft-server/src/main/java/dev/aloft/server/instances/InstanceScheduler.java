@@ -55,8 +55,7 @@ public final class InstanceScheduler implements AutoCloseable {
      * @throws ThrottledException when the function stays at its concurrency limit for the queue wait
      */
     public InvocationOutcome invoke(FunctionConfig function, String invocationId, byte[] payload) {
-        FunctionPool pool = pools.computeIfAbsent(poolKey(function.name(), function.version()),
-                key -> new FunctionPool(function.name(), key, factory, keepAlive));
+        FunctionPool pool = pool(function);
         var recentFailure = pool.recentInitFailure(function.revision(), clock.instant(), INIT_FAILURE_BACKOFF);
         if (recentFailure.isPresent()) {
             return recentFailure.get().outcome();
@@ -97,6 +96,22 @@ public final class InstanceScheduler implements AutoCloseable {
     }
 
     /**
+     * Starts the function's provisioned instances ({@code minInstances}) in the background and
+     * keeps them: the reaper never stops them and replaces any that die.
+     */
+    public void provision(FunctionConfig function) {
+        FunctionPool pool = pool(function);
+        Thread.ofVirtual().name("provision-" + function.name()).start(() -> {
+            try {
+                pool.provision(function, clock.instant());
+                LOG.info(() -> "provisioned " + function.minInstances() + " instance(s) of " + function.name());
+            } catch (RuntimeException e) {
+                LOG.warning("provisioning " + function.name() + " failed: " + e.getMessage());
+            }
+        });
+    }
+
+    /**
      * Stops instances of the function's $LATEST — or, when it was deleted, of every version — idle
      * ones now and busy ones when they finish. Published versions never change, so they keep theirs.
      */
@@ -117,6 +132,11 @@ public final class InstanceScheduler implements AutoCloseable {
                 .mapToInt(e -> e.getValue().liveInstances()).sum();
     }
 
+    private FunctionPool pool(FunctionConfig function) {
+        return pools.computeIfAbsent(poolKey(function.name(), function.version()),
+                key -> new FunctionPool(function.name(), key, factory, keepAlive));
+    }
+
     private static String poolKey(String functionName, String version) {
         return functionName + ":" + version;
     }
@@ -125,6 +145,9 @@ public final class InstanceScheduler implements AutoCloseable {
         try {
             for (FunctionPool pool : pools.values()) {
                 int stopped = pool.reap(clock.instant());
+                // Provisioned instances that died are replaced, off this timer thread.
+                pool.provisioned().filter(function -> pool.liveInstances() < function.minInstances())
+                        .ifPresent(this::provision);
                 if (stopped > 0) {
                     LOG.fine(() -> "stopped " + stopped + " idle instance(s) past the keep-alive");
                 }

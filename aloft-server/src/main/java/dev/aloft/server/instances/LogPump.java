@@ -23,6 +23,7 @@ final class LogPump {
 
     /** Longer lines are cut; a runaway print must not exhaust the platform's memory. */
     static final int MAX_LINE_BYTES = 16 * 1024;
+    private static final long PUMP_STACK_BYTES = 256 * 1024;
 
     private final Instance instance;
     private final InputStream stream;
@@ -48,7 +49,9 @@ final class LogPump {
     static LogPump start(Instance instance, Process process, int fd, InputStream stream, String streamName,
                          BatchWriter<LogLine> writer, InstantSource clock) {
         LogPump pump = new LogPump(instance, stream, streamName, writer, clock, openProbe(process, fd));
-        Thread.ofVirtual().name("log-" + instance.id() + "-" + streamName).start(pump::run);
+        // A platform thread: a virtual thread blocked reading a pipe holds a carrier thread, and
+        // with two pumps per instance ~128 idle instances would take every carrier and stall the server.
+        Thread.ofPlatform().daemon().stackSize(PUMP_STACK_BYTES).name("log-" + instance.id() + "-" + streamName).start(pump::run);
         return pump;
     }
 

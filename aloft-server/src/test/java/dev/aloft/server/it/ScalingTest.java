@@ -91,6 +91,30 @@ class ScalingTest {
     }
 
     @Test
+    void provisionedInstancesStartWithoutTrafficAndAreNeverScaledBelow() {
+        try (TestPlatform platform = TestPlatform.start(s -> s.with("keep-alive-seconds", "1"))) {
+            var body = TestPlatform.deployBody("provided", "behave", TestPlatform.zip(TestPlatform.FUNCTIONS.resolve("behave")));
+            body.put("concurrency", 4);
+            body.put("minInstances", 2);
+            var deployed = platform.deploy("provisioned", body);
+            assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
+            await().atMost(Duration.ofSeconds(10)).until(() -> platform.server.liveInstances("provisioned") == 2);
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
+                    .until(() -> platform.server.liveInstances("provisioned") == 2);
+            var response = platform.invoke("provisioned", "{}");
+            String id = response.headers().firstValue("X-Aloft-Invocation-Id").orElseThrow();
+            assertThat(TestPlatform.parse(platform.get("/api/v1/invocations/" + id).body()).path("cold").asBoolean()).isFalse();
+
+            body.put("minInstances", 0);
+            assertThat(platform.deploy("provisioned", body).statusCode()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(10)).until(() -> platform.server.liveInstances("provisioned") == 0);
+
+            body.put("minInstances", 5);
+            assertThat(platform.deploy("provisioned", body).body()).contains("minInstances must be between 0 and the concurrency (4)");
+        }
+    }
+
+    @Test
     void redeployRetiresOldInstancesAndServesTheNewCode() {
         try (TestPlatform platform = TestPlatform.start()) {
             String oldSha = deployBehave(platform, "changing", 5);
@@ -117,6 +141,34 @@ class ScalingTest {
             assertThat(after.path("revision").asLong()).isEqualTo(before.path("revision").asLong());
             assertThat(after.path("codeSha256").asText()).isEqualTo(before.path("codeSha256").asText());
             assertThat(TestPlatform.parse(platform.invoke("stable", "{}").body()).path("instance").asText()).isEqualTo(instance);
+        }
+    }
+
+    @Test
+    void logPumpsDoNotHoldVirtualThreadCarriers() {
+        // Regression: pumps on virtual threads pinned a carrier each while blocked on a pipe, so
+        // ~128 idle instances took all 256 carriers and the whole server stopped answering.
+        try (TestPlatform platform = TestPlatform.start()) {
+            deployBehave(platform, "pumped", 2);
+            platform.invoke("pumped", "{}");
+            List<Thread> pumps = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().startsWith("log-")).toList();
+            assertThat(pumps).isNotEmpty().noneMatch(Thread::isVirtual);
+        }
+    }
+
+    @Test
+    void identicalCodeDeployedInParallelIsStoredOnce() throws Exception {
+        try (TestPlatform platform = TestPlatform.start(); ExecutorService pool = Executors.newFixedThreadPool(8)) {
+            byte[] zip = TestPlatform.zipOf(List.<String[]>of(new String[]{"index.mjs", "export const handler = async () => 1;"}));
+            List<Future<HttpResponse<String>>> deploys = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                String name = "same-" + i;
+                deploys.add(pool.submit(() -> platform.deploy(name, TestPlatform.deployBody("nodejs20", "index.handler", zip))));
+            }
+            for (Future<HttpResponse<String>> deploy : deploys) {
+                assertThat(deploy.get().statusCode()).as(deploy.get().body()).isEqualTo(201);
+            }
         }
     }
 
