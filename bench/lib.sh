@@ -20,7 +20,7 @@ cleanup() {
     if [[ -n $ALOFT_PID ]] && kill -0 "$ALOFT_PID" 2>/dev/null; then
         kill "$ALOFT_PID" 2>/dev/null || true
         # The server stops its instances on shutdown; give it a moment before giving up.
-        for _ in $(seq 1 50); do kill -0 "$ALOFT_PID" 2>/dev/null || break; sleep 0.1; done
+        for _ in $(seq 1 100); do kill -0 "$ALOFT_PID" 2>/dev/null || break; sleep 0.1; done
         kill -9 "$ALOFT_PID" 2>/dev/null || true
     fi
 }
@@ -60,7 +60,7 @@ start_aloft() {
 api() {
     local method=$1 path=$2
     shift 2
-    curl -sS --fail-with-body -X "$method" -H "Authorization: Bearer $TOKEN" "$@" "$ALOFT_URL$path"
+    curl -sS --max-time "${API_TIMEOUT:-60}" --fail-with-body -X "$method" -H "Authorization: Bearer $TOKEN" "$@" "$ALOFT_URL$path"
 }
 
 # make_zip DIR OUT.zip: the function code as a zip (the native API takes a base64 zip).
