@@ -39,14 +39,18 @@ print(f"  client latency ms: p50 {pct(lat, .5):.0f}, p90 {pct(lat, .9):.0f}, max
 print(f"  ledger: {len(records)} records, {len({r['instanceId'] for r in records})} distinct instances, "
       f"{len(init)} cold; initMs p50 {pct(init, .5)}, max {max(init, default=0)}; "
       f"queueMs p50 {pct(queue, .5)}, max {max(queue, default=0)}")
+def alive(instance):
+    try:
+        return open(f"/sys/fs/cgroup/memory/aloft/{instance}/cgroup.procs").read().strip() != ""
+    except OSError:
+        return False
+print(f"  instances of this burst still running afterwards: {sum(alive(i) for i in {r['instanceId'] for r in records if r['instanceId']})}")
 PYEOF
 }
 
 log "== cold burst (t=${SECONDS}s)"
 node "$BENCH_DIR/tools/burst.mjs" "$ALOFT_URL/fn/burst" "$REQUESTS" >"$WORK/cold.json"
 report "cold burst" "$WORK/cold.json"
-instances=$(for d in /sys/fs/cgroup/memory/aloft/*/; do
-    grep -q . "$d/cgroup.procs" 2>/dev/null && basename "$d"; done | sort >"$WORK/cgroups.txt"; wc -l <"$WORK/cgroups.txt")
 log "== warm burst (t=${SECONDS}s)"
 node "$BENCH_DIR/tools/burst.mjs" "$ALOFT_URL/fn/burst" "$REQUESTS" >"$WORK/warm.json"
 if probe=$(curl -s -o /dev/null -m 5 -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$ALOFT_URL/api/v1/functions"); then
@@ -55,5 +59,4 @@ else
     $PY -c 'import json,sys; r=json.load(open(sys.argv[1])); print("warm burst: ok %d, errors %d (statuses %s) after %.0f ms" % (r["ok"], r["errors"], r["statuses"], r["totalMs"]))' "$WORK/warm.json"
     echo "  the server no longer answers its own API (GET /api/v1/functions timed out after 5 s): wedged"
 fi
-echo "(instance cgroups with processes on this machine after the cold burst: $instances, including other Aloft nodes')"
 log "== done (t=${SECONDS}s)"
