@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Warm throughput of a Node.js hello handler: Aloft's /fn/hello against (a) the same handler in a
+# bare node:http server (the limit) and (b) serverless-offline 13.9 --useInProcess (the peer).
+# Each target gets a warm-up run, then `wrk -t2 -c8 -d10s --latency`; targets run one at a time.
+# Usage: bench/warm-throughput.sh        (env: DURATION=10s WARMUP=3s CONNECTIONS=8)
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+bench_init
+
+DURATION=${DURATION:-10s}
+WARMUP=${WARMUP:-3s}
+CONNECTIONS=${CONNECTIONS:-8}
+PORT=${ALOFT_BENCH_PORT:-18181}
+BARE_PORT=$((PORT + 1))
+SLS_PORT=$((PORT + 2))
+WORK=/tmp/aloft-bench-warm
+mkdir -p "$WORK"
+[[ -x $BENCH_DIR/serverless-offline/node_modules/.bin/serverless ]] || die "run bench/setup.sh first"
+
+wait_http() { # URL: until it answers 200 (max 60 s)
+    for _ in $(seq 1 600); do
+        [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$1")" == 200 ]] && return 0
+        sleep 0.1
+    done
+    die "$1 did not answer within 60 s"
+}
+
+# measure NAME URL: warm-up, then the measured run; leaves "rps p50ms p99ms errors" in $WORK/NAME.result
+measure() {
+    local name=$1 url=$2 out="$WORK/$1.wrk"
+    wrk -t2 -c"$CONNECTIONS" -d"$WARMUP" "$url" >/dev/null
+    wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$url" >"$out"
+    sed 's/^/    /' "$out" >&2
+    awk '
+        function ms(v) { if (v ~ /us$/) return v * 0.001; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+        /Requests\/sec:/ { rps = $2 }
+        $1 == "50%" { p50 = ms($2) }
+        $1 == "99%" { p99 = ms($2) }
+        /Non-2xx or 3xx/ { errors += $NF }
+        /Socket errors:/ { gsub(/,/, ""); errors += $4 + $6 + $8 + $10 }
+        END { printf "%.0f %.3f %.3f %d\n", rps, p50, p99, errors }' "$out" >"$WORK/$name.result"
+}
+
+echo "# warm throughput: wrk -t2 -c$CONNECTIONS -d$DURATION --latency after a $WARMUP warm-up"
+machine_note
+
+# (a) Aloft
+log "== Aloft /fn/hello"
+start_aloft "$PORT" "$WORK/aloft-data"
+make_zip "$BENCH_DIR/functions/hello-node" "$WORK/hello-node.zip"
+deploy_json hello '{"runtime":"nodejs20","handler":"index.handler","public":true,"concurrency":16}' "$WORK/hello-node.zip"
+wait_http "$ALOFT_URL/fn/hello"
+measure aloft "$ALOFT_URL/fn/hello"
+instances=$(api GET "/api/v1/invocations?function=hello&limit=1000" | $PY -c \
+    'import json,sys; print(len({r["instanceId"] for r in json.load(sys.stdin)["invocations"] if r["instanceId"]}))')
+cleanup; ALOFT_PID=""
+
+# (b) bare node:http calling the same handler
+log "== bare node:http"
+node "$BENCH_DIR/baselines/bare-node.mjs" "$BARE_PORT" >/dev/null 2>&1 &
+CLEANUP_PIDS+=($!)
+wait_http "http://127.0.0.1:$BARE_PORT/hello"
+measure bare "http://127.0.0.1:$BARE_PORT/hello"
+kill "${CLEANUP_PIDS[-1]}"; wait "${CLEANUP_PIDS[-1]}" 2>/dev/null || true
+
+# (c) serverless-offline, in-process handlers; fake credentials, it never calls AWS.
+log "== serverless-offline --useInProcess"
+(cd "$BENCH_DIR/serverless-offline" && exec env AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench \
+    SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off \
+    node_modules/.bin/serverless offline start --useInProcess --noTimeout \
+    --httpPort "$SLS_PORT" --lambdaPort "$((SLS_PORT + 1))" >"$WORK/sls.log" 2>&1) &
+CLEANUP_PIDS+=($!)
+wait_http "http://127.0.0.1:$SLS_PORT/hello"
+measure sls "http://127.0.0.1:$SLS_PORT/hello"
+kill "${CLEANUP_PIDS[-1]}"; wait "${CLEANUP_PIDS[-1]}" 2>/dev/null || true
+
+read -r a_rps a_p50 a_p99 a_err <"$WORK/aloft.result"
+read -r b_rps b_p50 b_p99 b_err <"$WORK/bare.result"
+read -r s_rps s_p50 s_p99 s_err <"$WORK/sls.result"
+echo
+printf '%-34s %10s %9s %9s %7s\n' target "req/s" "p50 ms" "p99 ms" errors
+printf '%-34s %10s %9s %9s %7s\n' "Aloft /fn/hello ($instances instances)" "$a_rps" "$a_p50" "$a_p99" "$a_err"
+printf '%-34s %10s %9s %9s %7s\n' "bare node:http (limit)" "$b_rps" "$b_p50" "$b_p99" "$b_err"
+printf '%-34s %10s %9s %9s %7s\n' "serverless-offline --useInProcess" "$s_rps" "$s_p50" "$s_p99" "$s_err"
+echo
+r_bare=$(ratio "$a_rps" "$b_rps"); r_sls=$(ratio "$a_rps" "$s_rps")
+echo "Aloft/bare               = ${r_bare}x   (target >= 0.5x: $(verdict "$r_bare >= 0.5"))"
+echo "Aloft/serverless-offline = ${r_sls}x   (target >= 1.0x: $(verdict "$r_sls >= 1.0"))"
+echo "Aloft p99                = ${a_p99} ms (target <= 5 ms at $CONNECTIONS connections: $(verdict "$a_p99 <= 5"))"
