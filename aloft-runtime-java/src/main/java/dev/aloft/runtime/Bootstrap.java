@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.InstantSource;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
@@ -32,20 +33,28 @@ public final class Bootstrap {
     }
 
     public static void main(String[] args) {
+        System.exit(launch(System.getenv()));
+    }
+
+    /**
+     * Everything {@link #main} does but exit: the build's AOT training run ({@link Training})
+     * starts the bootstrap through here too, so the cache records the path real starts take.
+     */
+    static int launch(Map<String, String> environment) {
         // The platform attributes each stdout line to the invocation running when it arrives, so
         // output must leave the process by the line, not when a buffer fills.
         System.setOut(lineFlushed(FileDescriptor.out));
         System.setErr(lineFlushed(FileDescriptor.err));
         try {
-            FunctionSettings settings = FunctionSettings.fromEnvironment(System.getenv());
+            FunctionSettings settings = FunctionSettings.fromEnvironment(environment);
             // Building the HTTP client and loading the handler are independent, and each is a large
             // share of a cold start: on two or more cores they overlap.
             var runtimeApi = new FutureTask<>(() -> new RuntimeApiClient(settings.runtimeApi()));
             Thread.ofPlatform().name("runtime-api-client").daemon().start(runtimeApi);
-            System.exit(new Bootstrap(settings, runtimeApi, InstantSource.system()).run());
+            return new Bootstrap(settings, runtimeApi, InstantSource.system()).run();
         } catch (RuntimeSetupException e) {
             System.err.println("aloft-runtime-java: " + e.getMessage());
-            System.exit(1);
+            return 1;
         }
     }
 
