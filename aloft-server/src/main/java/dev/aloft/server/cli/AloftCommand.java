@@ -22,7 +22,9 @@ import picocli.CommandLine.Spec;
         subcommands = {
                 UpCommand.class, DeployCommand.class, ListCommand.class, GetCommand.class,
                 DeleteCommand.class, InvokeCommand.class, LogsCommand.class, InvocationsCommand.class,
-                InvocationCommand.class, ReplayCommand.class, DeadLettersCommand.class, RedriveCommand.class})
+                InvocationCommand.class, ReplayCommand.class, DeadLettersCommand.class, RedriveCommand.class,
+                ScheduleCommand.class, PublishCommand.class, VersionsCommand.class, AliasCommand.class,
+                AliasesCommand.class, KeysCommand.class})
 public final class AloftCommand implements Runnable {
 
     private final Map<String, String> environment;

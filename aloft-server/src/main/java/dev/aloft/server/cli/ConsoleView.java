@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -79,6 +80,67 @@ final class ConsoleView {
                         letter.path("attempts").asText(),
                         error(letter).lines().findFirst().orElse(NONE),
                         letter.path("failedAt").asText()}).toList());
+    }
+
+    /** Rates ignore the time zone, so theirs is shown as none rather than a misleading "UTC". */
+    static void printSchedules(PrintWriter out, List<JsonNode> schedules) {
+        printTable(out, new String[] {"ID", "FUNCTION", "SCHEDULE", "TIMEZONE", "NEXT-FIRE", "LAST-FIRED"},
+                schedules.stream().map(schedule -> new String[] {
+                        schedule.path("id").asText(),
+                        schedule.path("function").asText(),
+                        schedule.path("cron").isTextual() ? "cron(" + schedule.path("cron").asText() + ")"
+                                : "rate(" + schedule.path("rate").asText() + ")",
+                        schedule.path("cron").isTextual() ? schedule.path("timezone").asText() : NONE,
+                        nextFire(schedule),
+                        schedule.path("lastFired").asText()}).toList());
+    }
+
+    /** A cron whose year field has run out fires no more; the API then has no next fire. */
+    static String nextFire(JsonNode schedule) {
+        return schedule.path("nextFire").isTextual() ? schedule.path("nextFire").asText() : "never";
+    }
+
+    /** The code hash cut to 12 characters, enough to tell versions apart; {@code --json} has it whole. */
+    static void printVersions(PrintWriter out, List<JsonNode> versions) {
+        printTable(out, new String[] {"VERSION", "CODE", "RUNTIME", "MEMORY", "TIMEOUT", "PUBLISHED", "DESCRIPTION"},
+                versions.stream().map(version -> new String[] {
+                        version.path("version").asText(),
+                        shortHash(version.path("codeSha256").asText()),
+                        version.path("runtime").asText(),
+                        version.path("memoryMb").asText() + "MB",
+                        version.path("timeoutSeconds").asText() + "s",
+                        version.path("publishedAt").asText(),
+                        orNone(version.path("description").asText())}).toList());
+    }
+
+    static void printAliases(PrintWriter out, List<JsonNode> aliases) {
+        printTable(out, new String[] {"ALIAS", "ROUTES TO", "UPDATED", "DESCRIPTION"},
+                aliases.stream().map(alias -> new String[] {
+                        alias.path("name").asText(),
+                        routing(alias),
+                        alias.path("updatedAt").asText(),
+                        orNone(alias.path("description").asText())}).toList());
+    }
+
+    /** {@code version 1}, or {@code version 1 (90%), version 2 (10%)} for a weighted alias. */
+    static String routing(JsonNode alias) {
+        String version = "version " + alias.path("version").asText();
+        if (!alias.path("additionalVersion").isTextual()) {
+            return version;
+        }
+        BigDecimal additional = BigDecimal.valueOf(alias.path("additionalWeight").asDouble());
+        return version + " (" + percent(BigDecimal.ONE.subtract(additional)) + "), version "
+                + alias.path("additionalVersion").asText() + " (" + percent(additional) + ")";
+    }
+
+    static void printKeys(PrintWriter out, List<JsonNode> keys) {
+        printTable(out, new String[] {"ACCESS-KEY-ID", "STATUS", "CREATED", "LAST-USED", "DESCRIPTION"},
+                keys.stream().map(key -> new String[] {
+                        key.path("accessKeyId").asText(),
+                        key.path("disabled").asBoolean() ? "disabled" : "active",
+                        key.path("createdAt").asText(),
+                        text(key, "lastUsedAt"),
+                        orNone(key.path("description").asText())}).toList());
     }
 
     /** An invocation record as a block: what happened and when, then input, output and log lines. */
@@ -200,6 +262,18 @@ final class ConsoleView {
 
     private static String text(JsonNode json, String field) {
         return json.path(field).isTextual() ? json.path(field).asText() : NONE;
+    }
+
+    private static String shortHash(String sha256) {
+        return sha256.substring(0, Math.min(12, sha256.length()));
+    }
+
+    private static String percent(BigDecimal fraction) {
+        return fraction.movePointRight(2).stripTrailingZeros().toPlainString() + "%";
+    }
+
+    private static String orNone(String text) {
+        return text.isEmpty() ? NONE : text;
     }
 
     private static String pad(String text, int width) {

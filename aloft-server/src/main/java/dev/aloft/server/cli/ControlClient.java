@@ -2,7 +2,9 @@ package dev.aloft.server.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aloft.server.AloftException;
 import java.io.IOException;
@@ -30,9 +32,15 @@ import java.util.regex.Pattern;
 final class ControlClient {
 
     static final ObjectMapper JSON = new ObjectMapper();
+    /** Strict so that {@code {"a":1} junk} is refused on this side rather than half-sent. */
+    static final ObjectReader STRICT_JSON = JSON.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private static final Pattern FUNCTION_NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
-    private static final Pattern INVOCATION_ID = Pattern.compile("[A-Za-z0-9_-]{1,128}");
+    /** {@code NAME}, or {@code NAME:QUALIFIER} where the qualifier is a version, an alias or {@code $LATEST}. */
+    private static final Pattern QUALIFIED_NAME = Pattern.compile("([A-Za-z0-9_-]{1,64})(:(\\$LATEST|[A-Za-z0-9_-]{1,128}))?");
+    private static final Pattern ALIAS_NAME = Pattern.compile("[A-Za-z0-9_-]{1,128}");
+    /** Invocation, schedule and access key ids are all made of these, so anything else is a typo. */
+    private static final Pattern RESOURCE_ID = Pattern.compile("[A-Za-z0-9_-]{1,128}");
     /** The most ledger records the API returns in one page. */
     private static final int MAX_LEDGER_PAGE_SIZE = 1000;
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
@@ -80,6 +88,9 @@ final class ControlClient {
     /** One page of log lines; poll again with {@code after = nextCursor} for newer ones. */
     record LogPage(List<JsonNode> logs, long nextCursor) {}
 
+    /** A published version; {@code created} is false when $LATEST had not changed since the newest one. */
+    record Published(JsonNode version, boolean created) {}
+
     URI baseUrl() {
         return baseUrl;
     }
@@ -104,19 +115,20 @@ final class ControlClient {
         send("DELETE", functionPath(name), Optional.empty());
     }
 
-    Invocation invoke(String name, String event) {
-        return Invocation.of(send("POST", functionPath(name) + "/invoke", Optional.of(event)));
+    /** {@code target} is {@code NAME} or {@code NAME:QUALIFIER} (a version or alias). */
+    Invocation invoke(String target, String event) {
+        return Invocation.of(send("POST", invokePath(target), Optional.of(event)));
     }
 
     /**
      * Queues the event and returns once the server has stored it: {@code {"invocationId",
      * "duplicate"}}, where {@code duplicate} means the key was seen before and nothing new was queued.
      */
-    JsonNode invokeAsync(String name, String event, Optional<String> idempotencyKey) {
+    JsonNode invokeAsync(String target, String event, Optional<String> idempotencyKey) {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("X-Amz-Invocation-Type", "Event");
         idempotencyKey.ifPresent(key -> headers.put("X-Aloft-Idempotency-Key", key));
-        return json(send("POST", functionPath(name) + "/invoke", Optional.of(event), headers));
+        return json(send("POST", invokePath(target), Optional.of(event), headers));
     }
 
     LogPage logs(String name, Optional<String> invocationId, long after, int limit) {
@@ -154,9 +166,13 @@ final class ControlClient {
         return json(send("GET", invocationPath(id), Optional.empty()));
     }
 
-    /** Runs a recorded invocation again with its recorded input; the result has the new id. */
-    Invocation replay(String id) {
-        return Invocation.of(send("POST", invocationPath(id) + "/replay", Optional.empty()));
+    /**
+     * Runs a recorded invocation again with its recorded input, on {@code version} (a version or
+     * alias) if given, else on what it was invoked with; the result has the new id.
+     */
+    Invocation replay(String id, Optional<String> version) {
+        return Invocation.of(send("POST", invocationPath(id) + "/replay"
+                + version.map(v -> "?version=" + encode(v)).orElse(""), Optional.empty()));
     }
 
     /** Events that failed every attempt and had no on-failure destination, oldest first. */
@@ -176,22 +192,111 @@ final class ControlClient {
         return submitted;
     }
 
+    /**
+     * Adds a schedule; {@code request} has the API's fields ({@code cron} or {@code rate},
+     * {@code timezone}, {@code input}, {@code catchUp}). Returns the schedule with its next fire.
+     */
+    JsonNode addSchedule(String name, ObjectNode request) {
+        return json(send("POST", functionPath(name) + "/schedules", Optional.of(request.toString())));
+    }
+
+    /** Every schedule, or one function's. */
+    List<JsonNode> schedules(Optional<String> name) {
+        String path = name.map(n -> functionPath(n) + "/schedules").orElse("/api/v1/schedules");
+        return list(json(send("GET", path, Optional.empty())), "schedules");
+    }
+
+    void removeSchedule(String id) {
+        send("DELETE", "/api/v1/schedules/" + id(id, "schedule id", "'aloft schedule list'"), Optional.empty());
+    }
+
+    /** Publishes $LATEST as the next version, unless it is unchanged since the newest one. */
+    Published publish(String name, Optional<String> description) {
+        ObjectNode body = JSON.createObjectNode();
+        description.ifPresent(d -> body.put("description", d));
+        HttpResponse<String> response = send("POST", functionPath(name) + "/versions", Optional.of(body.toString()));
+        return new Published(json(response), response.statusCode() == 201);
+    }
+
+    /** Published versions, oldest first. */
+    List<JsonNode> versions(String name) {
+        return list(json(send("GET", functionPath(name) + "/versions", Optional.empty())), "versions");
+    }
+
+    /** Creates or replaces an alias; {@code request} has {@code version} and optionally the weighted second one. */
+    JsonNode putAlias(String name, String alias, ObjectNode request) {
+        return json(send("PUT", aliasPath(name, alias), Optional.of(request.toString())));
+    }
+
+    JsonNode alias(String name, String alias) {
+        return json(send("GET", aliasPath(name, alias), Optional.empty()));
+    }
+
+    List<JsonNode> aliases(String name) {
+        return list(json(send("GET", functionPath(name) + "/aliases", Optional.empty())), "aliases");
+    }
+
+    void deleteAlias(String name, String alias) {
+        send("DELETE", aliasPath(name, alias), Optional.empty());
+    }
+
+    /** Issues an access key; the answer is the only place its secret ever appears. */
+    JsonNode createKey(Optional<String> description) {
+        ObjectNode body = JSON.createObjectNode();
+        description.ifPresent(d -> body.put("description", d));
+        return json(send("POST", "/api/v1/keys", Optional.of(body.toString())));
+    }
+
+    /** Access keys without their secrets. */
+    List<JsonNode> keys() {
+        return list(json(send("GET", "/api/v1/keys", Optional.empty())), "keys");
+    }
+
+    void deleteKey(String accessKeyId) {
+        send("DELETE", "/api/v1/keys/" + id(accessKeyId, "access key id", "'aloft keys list'"), Optional.empty());
+    }
+
     /** Checked here, not only by the server, because the name becomes part of the request path. */
     private static String functionPath(String name) {
         if (!FUNCTION_NAME.matcher(name).matches()) {
-            throw AloftException.invalid("function name '" + name
-                    + "' is not valid: use 1 to 64 letters, digits, '-' or '_'");
+            throw AloftException.invalid("function name '" + name + "' is not valid: use 1 to 64 letters, digits, '-' or '_'"
+                    + (name.contains(":") ? " (a version or alias, NAME:QUALIFIER, is only for invoke)" : ""));
         }
         return "/api/v1/functions/" + name;
     }
 
+    /** Invoke is the one route that takes {@code NAME:QUALIFIER}; the server resolves the qualifier. */
+    private static String invokePath(String target) {
+        if (!QUALIFIED_NAME.matcher(target).matches()) {
+            throw AloftException.invalid("function '" + target + "' is not valid: use NAME, NAME:VERSION or NAME:ALIAS,"
+                    + " where NAME is 1 to 64 letters, digits, '-' or '_'");
+        }
+        return "/api/v1/functions/" + target + "/invoke";
+    }
+
+    private static String aliasPath(String name, String alias) {
+        if (!ALIAS_NAME.matcher(alias).matches()) {
+            throw AloftException.invalid("alias name '" + alias + "' is not valid: use 1 to 128 letters, digits, '-' or '_'");
+        }
+        return functionPath(name) + "/aliases/" + alias;
+    }
+
     /** Same reason as for function names; ids are the server's UUIDs, so anything else is a typo. */
     private static String invocationPath(String id) {
-        if (!INVOCATION_ID.matcher(id).matches()) {
-            throw AloftException.invalid("invocation id '" + id
-                    + "' is not valid: copy the full id from 'aloft invocations' or an invoke's output");
+        return "/api/v1/invocations/" + id(id, "invocation id", "'aloft invocations' or an invoke's output");
+    }
+
+    private static String id(String id, String what, String whereToCopyFrom) {
+        if (!RESOURCE_ID.matcher(id).matches()) {
+            throw AloftException.invalid(what + " '" + id + "' is not valid: copy the full id from " + whereToCopyFrom);
         }
-        return "/api/v1/invocations/" + id;
+        return id;
+    }
+
+    private static List<JsonNode> list(JsonNode page, String field) {
+        List<JsonNode> items = new ArrayList<>();
+        page.path(field).forEach(items::add);
+        return items;
     }
 
     private static String encode(String queryValue) {

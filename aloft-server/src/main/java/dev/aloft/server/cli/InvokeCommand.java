@@ -1,9 +1,7 @@
 package dev.aloft.server.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,10 +24,6 @@ import picocli.CommandLine.Spec;
                 "follow it with 'aloft invocation ID'."})
 final class InvokeCommand implements Callable<Integer> {
 
-    /** Strict so that {@code {"a":1} junk} is refused here rather than half-sent. */
-    private static final ObjectReader STRICT_JSON =
-            ControlClient.JSON.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-
     @ParentCommand
     private AloftCommand root;
 
@@ -39,8 +33,9 @@ final class InvokeCommand implements Callable<Integer> {
     @Mixin
     private ConnectionOptions connection;
 
-    @Parameters(index = "0", paramLabel = "NAME", description = "the function")
-    private String name;
+    @Parameters(index = "0", paramLabel = "NAME[:QUALIFIER]",
+            description = "the function; NAME:VERSION or NAME:ALIAS runs a published version (default: $LATEST)")
+    private String target;
 
     @ArgGroup(exclusive = true)
     private Event event = new Event();
@@ -81,7 +76,7 @@ final class InvokeCommand implements Callable<Integer> {
         String payload = eventJson();
         ControlClient client = connection.client(root.environment());
         if (async) {
-            JsonNode accepted = client.invokeAsync(name, payload, idempotencyKey);
+            JsonNode accepted = client.invokeAsync(target, payload, idempotencyKey);
             if (json) {
                 ConsoleView.printJson(root.out(), accepted);
             } else {
@@ -90,19 +85,25 @@ final class InvokeCommand implements Callable<Integer> {
             }
             return 0;
         }
-        ControlClient.Invocation invocation = client.invoke(name, payload);
+        ControlClient.Invocation invocation = client.invoke(target, payload);
         if (log) {
-            client.logs(name, Optional.of(invocation.invocationId()), 0, 1000).logs()
+            // Log lines belong to the function, whichever version or alias ran.
+            client.logs(functionName(), Optional.of(invocation.invocationId()), 0, 1000).logs()
                     .forEach(line -> ConsoleView.printLogLine(root.err(), line));
         }
-        return ConsoleView.printResult(root.out(), root.err(), "function '" + name + "'", invocation, json);
+        return ConsoleView.printResult(root.out(), root.err(), "function '" + target + "'", invocation, json);
+    }
+
+    private String functionName() {
+        int colon = target.indexOf(':');
+        return colon < 0 ? target : target.substring(0, colon);
     }
 
     private String eventJson() {
         String source = event.file.map(Path::toString).map(file -> "--data-file " + file).orElse("--data");
         String text = event.file.map(this::read).or(() -> event.inline).orElse("{}");
         try {
-            if (STRICT_JSON.readTree(text).isMissingNode()) {
+            if (ControlClient.STRICT_JSON.readTree(text).isMissingNode()) {
                 throw new ParameterException(spec.commandLine(), source + " is empty; pass a JSON event such as '{}'");
             }
         } catch (JsonProcessingException e) {

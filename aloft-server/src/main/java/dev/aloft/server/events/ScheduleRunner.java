@@ -10,6 +10,7 @@ import dev.aloft.server.store.Database;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -56,7 +57,8 @@ public final class ScheduleRunner implements AutoCloseable {
     public StoredSchedule add(String functionName, Optional<String> cron, Optional<String> rate, String timezone,
                               Optional<String> input, CatchUp catchUp) {
         registry.get(functionName);
-        Instant now = clock.instant();
+        // The store keeps milliseconds: the answer to add must show the schedule that list shows.
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
         Schedule schedule = Schedule.parse(cron, rate, timezone, now);
         input.ifPresent(ScheduledEvent::requireJson);
         StoredSchedule stored = new StoredSchedule("sched-" + UUID.randomUUID().toString().substring(0, 8), functionName,

@@ -9,6 +9,7 @@ import dev.aloft.server.ServerSettings;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.math.BigDecimal;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.FileSystem;
@@ -57,15 +58,46 @@ class CliTest {
                 Map.entry("logs", List.of("NAME", "--follow", "--limit", "--json", "--url", "--data-dir")),
                 Map.entry("invocations", List.of("NAME", "--status", "--since", "--limit", "--json", "--url", "--data-dir")),
                 Map.entry("invocation", List.of("ID", "--json", "--url", "--data-dir")),
-                Map.entry("replay", List.of("ID", "--json", "--url", "--data-dir")),
+                Map.entry("replay", List.of("ID", "--version", "--json", "--url", "--data-dir")),
                 Map.entry("dlq", List.of("NAME", "--json", "--url", "--data-dir")),
-                Map.entry("redrive", List.of("NAME", "ID", "--url", "--data-dir")));
-        assertThat(run(Map.of(), "--help").out()).contains(expected.keySet());
+                Map.entry("redrive", List.of("NAME", "ID", "--url", "--data-dir")),
+                Map.entry("schedule", List.of("add", "list", "remove")),
+                Map.entry("schedule add", List.of("NAME", "--cron", "--rate", "--timezone", "--input", "--catch-up", "--json",
+                        "--url", "--data-dir")),
+                Map.entry("schedule list", List.of("NAME", "--json", "--url", "--data-dir")),
+                Map.entry("schedule remove", List.of("ID", "--url", "--data-dir")),
+                Map.entry("publish", List.of("NAME", "--description", "--json", "--url", "--data-dir")),
+                Map.entry("versions", List.of("NAME", "--json", "--url", "--data-dir")),
+                Map.entry("alias", List.of("NAME", "ALIAS", "--version", "--weight", "--description", "--delete", "--json",
+                        "--url", "--data-dir")),
+                Map.entry("aliases", List.of("NAME", "--json", "--url", "--data-dir")),
+                Map.entry("keys", List.of("create", "list", "delete")),
+                Map.entry("keys create", List.of("--description", "--json", "--url", "--data-dir")),
+                Map.entry("keys list", List.of("--json", "--url", "--data-dir")),
+                Map.entry("keys delete", List.of("ID", "--url", "--data-dir")));
+        assertThat(run(Map.of(), "--help").out())
+                .contains(expected.keySet().stream().filter(command -> !command.contains(" ")).toList());
         expected.forEach((command, options) -> {
-            Run help = run(Map.of(), command, "--help");
+            Run help = run(Map.of(), Stream.concat(Stream.of(command.split(" ")), Stream.of("--help")).toArray(String[]::new));
             assertThat(help.exitCode()).as(command).isZero();
             assertThat(help.out()).as(command).contains("--help").contains(options);
         });
+    }
+
+    @Test
+    void commandsWithTheirOwnVersionOptionStillShowTheToolVersionAtTheTop() {
+        assertThat(run(Map.of(), "--version").out()).isEqualTo("aloft 0.1.0\n");
+        assertThat(run(Map.of(), "alias", "-h").out()).contains("--version=VERSION");
+    }
+
+    @Test
+    void aWeightIsAVersionAndAFractionStrictlyBetweenZeroAndOne() {
+        assertThat(AliasCommand.parseWeight("2=0.1")).contains(new AliasCommand.Weight("2", new BigDecimal("0.1")));
+        assertThat(AliasCommand.parseWeight(" $LATEST = 0.25 ")).contains(new AliasCommand.Weight("$LATEST", new BigDecimal("0.25")));
+        assertThat(AliasCommand.parseWeight("2=0.999")).isPresent();
+        for (String refused : List.of("2=1.5", "2=1", "2=0", "2=-0.1", "2=1e400", "2=Infinity", "2", "=0.5", "2=", "2=0.1=3")) {
+            assertThat(AliasCommand.parseWeight(refused)).as(refused).isEmpty();
+        }
     }
 
     @Test
