@@ -1,6 +1,8 @@
 package dev.aloft.server.edge;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aloft.server.AloftException;
@@ -17,7 +19,14 @@ import java.nio.charset.StandardCharsets;
 /** Request and response plumbing shared by the edge's handlers. */
 final class Exchange {
 
-    static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Bodies are bounded by size before they are parsed, so one string may fill the largest body
+     * (a deploy's base64 zip); Jackson's default cap of 20 M characters would refuse zips over
+     * about 15 MB that the 70 MB body limit admits.
+     */
+    static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(ControlApi.MAX_DEPLOY_BODY_BYTES).build())
+            .build());
 
     private Exchange() {}
 

@@ -7,12 +7,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.ByteArrayOutputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.util.Base64;
 import java.util.List;
+import java.util.Random;
 import java.util.function.Consumer;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -117,6 +121,26 @@ class BadInputTest {
         var response = platform.invoke("ghost", "{}");
         assertThat(response.statusCode()).isEqualTo(404);
         assertThat(response.body()).contains("function 'ghost' does not exist");
+    }
+
+    @Test
+    void aDeployOverTwentyMillionBase64CharactersIsNotRefusedAsBadJson() throws Exception {
+        // 16 MB that does not compress: its base64 is longer than Jackson's default string cap.
+        byte[] padding = new byte[16 * 1024 * 1024];
+        new Random(7).nextBytes(padding);
+        ByteArrayOutputStream zip = new ByteArrayOutputStream();
+        try (ZipOutputStream out = new ZipOutputStream(zip)) {
+            out.putNextEntry(new ZipEntry("bootstrap"));
+            out.write(Files.readAllBytes(TestPlatform.FUNCTIONS.resolve("shell-echo/bootstrap")));
+            out.putNextEntry(new ZipEntry("padding.bin"));
+            out.write(padding);
+        }
+        ObjectNode body = TestPlatform.deployBody("provided", "echo", zip.toByteArray());
+        assertThat(body.path("zipBase64").asText().length()).isGreaterThan(20_000_000);
+
+        HttpResponse<String> response = platform.deploy("big-code", body);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+        assertThat(platform.invoke("big-code", "{\"big\":true}").body()).isEqualTo("{\"echo\":{\"big\":true}}");
     }
 
     @Test
