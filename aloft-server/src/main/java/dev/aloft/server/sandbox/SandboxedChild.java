@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /** An instance process with the cgroup and scratch dir held for it until {@link #destroy()}. */
@@ -47,6 +49,8 @@ final class SandboxedChild implements SandboxedProcess {
         }
     }
 
+    private static final Duration EXIT_WAIT = Duration.ofSeconds(2);
+
     @Override
     public void destroy() {
         synchronized (lifecycle) {
@@ -61,6 +65,16 @@ final class SandboxedChild implements SandboxedProcess {
             cgroup.ifPresentOrElse(Cgroups.InstanceCgroup::remove,
                     () -> process.descendants().forEach(ProcessHandle::destroyForcibly));
             scratchDir.ifPresent(SandboxedChild::deleteTree);
+            awaitExit();
+        }
+    }
+
+    /** SIGKILL is not instant: wait (briefly) until the child is reaped, so "destroyed" means gone. */
+    private void awaitExit() {
+        try {
+            process.waitFor(EXIT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
