@@ -9,9 +9,11 @@ import dev.aloft.server.sandbox.SandboxedProcess;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -30,6 +32,7 @@ final class Instance implements RuntimeSession {
 
     /** How long an answer may wait for its invocation's output to be read from the pipes. */
     private static final Duration LOG_DRAIN_LIMIT = Duration.ofMillis(50);
+    private static final int RECENT_OUTPUT_LINES = 3;
 
     private final String id;
     private final FunctionConfig function;
@@ -52,6 +55,8 @@ final class Instance implements RuntimeSession {
     private Optional<InvocationOutcome> initFailure = Optional.empty();
 
     private volatile String logInvocationId = "";
+    /** The last lines the process printed, for the message of an init that died without saying why. */
+    private final Deque<String> recentOutput = new ConcurrentLinkedDeque<>();
     private volatile Instant idleSince = Instant.EPOCH;
     private SandboxedProcess process;
     private List<LogPump> pumps = List.of();
@@ -83,6 +88,14 @@ final class Instance implements RuntimeSession {
 
     void markIdle(Instant now) {
         idleSince = now;
+    }
+
+    /** Remembers a printed line (the last few) for init-failure messages. */
+    void printed(String line) {
+        recentOutput.addLast(line.length() > 300 ? line.substring(0, 300) + "…" : line);
+        while (recentOutput.size() > RECENT_OUTPUT_LINES) {
+            recentOutput.pollFirst();
+        }
     }
 
     /** The invocation output is attributed to: the one running, else the last one. */
@@ -277,9 +290,13 @@ final class Instance implements RuntimeSession {
                     Optional.of("Runtime.OutOfMemory"), !wasReady, 0, 0, id);
         }
         if (!wasReady) {
+            // Runtimes print why they could not start (a missing handler, a bad import) before exiting.
+            pumps.forEach(pump -> pump.awaitDrained(LOG_DRAIN_LIMIT));
+            String lastLines = recentOutput.isEmpty() ? "see the function's logs"
+                    : "its last output: " + String.join(" | ", recentOutput);
             return new InvocationOutcome(Status.INIT_ERROR,
                     ErrorBodies.of("Runtime.ExitError", "Runtime exited during init with exit status " + exitCode
-                            + "; see the function's logs"),
+                            + "; " + lastLines),
                     Optional.of("Runtime.ExitError"), true, 0, 0, id);
         }
         return crashOutcome("Runtime exited with error: exit status " + exitCode);

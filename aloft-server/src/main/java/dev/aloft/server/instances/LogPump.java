@@ -108,6 +108,7 @@ final class LogPump {
             text = text.substring(0, text.length() - 1);
         }
         writer.append(new LogLine(0, instance.function().name(), instance.logInvocationId(), clock.instant(), streamName, text));
+        instance.printed(text);
         line.reset();
     }
 

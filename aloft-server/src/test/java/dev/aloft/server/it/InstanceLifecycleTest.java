@@ -121,7 +121,7 @@ class InstanceLifecycleTest {
         assertThat(platform.deploy("exits", exiting).statusCode()).isEqualTo(201);
         for (int i = 0; i < 3; i++) {
             var failed = platform.invoke("exits", "{}");
-            assertThat(failed.body()).contains("Runtime exited during init with exit status 7");
+            assertThat(failed.body()).contains("Runtime exited during init with exit status 7; its last output: dying during init");
         }
         // Three failed invocations, one start: the others failed fast on the remembered error.
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->

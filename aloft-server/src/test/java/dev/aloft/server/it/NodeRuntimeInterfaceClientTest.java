@@ -84,7 +84,7 @@ class NodeRuntimeInterfaceClientTest {
      * The client reports the missing handler to {@code /runtime/init/error} with Node's own http
      * module, which keeps only host and port of {@code AWS_LAMBDA_RUNTIME_API} and so drops the
      * instance's secret path prefix: that report never reaches the instance. What the caller gets
-     * is the exit during init; the client's own words are in the function's logs.
+     * is the exit during init, quoting the client's last output, which names the missing handler.
      */
     @Test
     void awsNodeClientReportsAMissingHandlerWhenItStarts() {
@@ -95,7 +95,8 @@ class NodeRuntimeInterfaceClientTest {
         JsonNode error = TestPlatform.parse(response.body());
         assertThat(error.path("errorType").asText()).isEqualTo("Runtime.ExitError");
         assertThat(error.path("errorMessage").asText())
-                .isEqualTo("Runtime exited during init with exit status 129; see the function's logs");
+                .startsWith("Runtime exited during init with exit status 129; its last output: ")
+                .contains("app.nope is undefined or not exported");
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
                 assertThat(platform.get("/api/v1/functions/node-ric-missing/logs").body())
                         .contains("Runtime.HandlerNotFound: app.nope is undefined or not exported"));
