@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -172,7 +173,9 @@ final class Instance implements RuntimeSession {
             stateLock.unlock();
         }
         long timeoutMs = function.timeoutSeconds() * 1000L;
-        timers.schedule(() -> timedOut(assignment), timeoutMs, TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> timeout = timers.schedule(() -> timedOut(assignment), timeoutMs, TimeUnit.MILLISECONDS);
+        // Answered invocations cancel their timeout, so the timer queue holds only running ones.
+        assignment.outcome().whenComplete((outcome, error) -> timeout.cancel(false));
         return Optional.of(new RuntimeEvent(assignment.requestId(), System.currentTimeMillis() + timeoutMs,
                 "arn:aws:lambda:us-east-1:000000000000:function:" + function.name()
                         + (function.version().equals(FunctionConfig.LATEST) ? "" : ":" + function.version()),

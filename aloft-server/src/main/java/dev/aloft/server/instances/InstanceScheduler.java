@@ -14,8 +14,8 @@ import java.time.InstantSource;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.logging.Logger;
@@ -39,7 +39,10 @@ public final class InstanceScheduler implements AutoCloseable {
 
     public InstanceScheduler(Sandbox sandbox, RuntimeApiServer runtimeApi, RuntimeCommands commands, CodeStore codeStore,
                              BatchWriter<LogLine> logWriter, InstantSource clock, Limits limits) {
-        this.timers = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("instance-timers").daemon().factory());
+        ScheduledThreadPoolExecutor timerPool = new ScheduledThreadPoolExecutor(1,
+                Thread.ofPlatform().name("instance-timers").daemon().factory());
+        timerPool.setRemoveOnCancelPolicy(true);
+        this.timers = timerPool;
         this.factory = new InstanceFactory(sandbox, runtimeApi, commands, codeStore, logWriter, timers, clock,
                 limits.initTimeout(), limits.tmpSizeMb(), limits.region());
         this.clock = clock;

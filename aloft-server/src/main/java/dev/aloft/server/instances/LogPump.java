@@ -14,6 +14,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Optional;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Reads one output stream of an instance line by line and stores each line with the invocation
@@ -32,8 +34,10 @@ final class LogPump {
     private final InstantSource clock;
     /** Our read end of the pipe, opened a second time only to ask how many bytes wait in it. */
     private final Optional<FileInputStream> probe;
-    /** True while bytes read from the pipe are not yet handed to the writer. */
-    private volatile boolean busy;
+    /** True while bytes read from the pipe are not yet handed to the writer; guarded by drainLock. */
+    private boolean busy;
+    private final ReentrantLock drainLock = new ReentrantLock();
+    private final Condition chunkHandled = drainLock.newCondition();
 
     private LogPump(Instance instance, InputStream stream, String streamName, BatchWriter<LogLine> writer,
                     InstantSource clock, Optional<FileInputStream> probe) {
@@ -63,14 +67,18 @@ final class LogPump {
         if (probe.isEmpty()) {
             return;
         }
-        long deadline = System.nanoTime() + atMost.toNanos();
+        long remaining = atMost.toNanos();
+        drainLock.lock();
         try {
-            while ((busy || probe.get().available() > 0) && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
-                Thread.yield();
+            while ((busy || probe.get().available() > 0) && remaining > 0) {
+                remaining = chunkHandled.awaitNanos(remaining);
             }
         } catch (IOException e) {
             // The pipe is gone with the process; nothing more can arrive.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            drainLock.unlock();
         }
     }
 
@@ -80,7 +88,7 @@ final class LogPump {
         try (stream) {
             int n;
             while ((n = stream.read(buffer)) > 0) {
-                busy = true;
+                setBusy(true);
                 for (int i = 0; i < n; i++) {
                     byte b = buffer[i];
                     if (b == '\n') {
@@ -89,7 +97,7 @@ final class LogPump {
                         line.write(b);
                     }
                 }
-                busy = stream.available() > 0;
+                setBusy(stream.available() > 0);
             }
         } catch (IOException e) {
             // The process is gone; whatever it printed before has been stored.
@@ -97,8 +105,20 @@ final class LogPump {
             if (line.size() > 0) {
                 emit(line);
             }
-            busy = false;
+            setBusy(false);
             probe.ifPresent(LogPump::closeQuietly);
+        }
+    }
+
+    private void setBusy(boolean value) {
+        drainLock.lock();
+        try {
+            busy = value;
+            if (!value) {
+                chunkHandled.signalAll();
+            }
+        } finally {
+            drainLock.unlock();
         }
     }
 
