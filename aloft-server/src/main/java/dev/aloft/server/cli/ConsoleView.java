@@ -8,6 +8,7 @@ import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 /** How functions and other API answers look on a terminal; shared so every command prints alike. */
 final class ConsoleView {
@@ -22,6 +23,30 @@ final class ConsoleView {
             out.println(ControlClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(json));
         } catch (JsonProcessingException e) {
             throw new CliException("cannot print the server's answer: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** One answer: as JSON with {@code --json}, otherwise the way {@code text} shows it to a person. */
+    static void print(PrintWriter out, boolean json, JsonNode answer, BiConsumer<PrintWriter, JsonNode> text) {
+        if (json) {
+            printJson(out, answer);
+        } else {
+            text.accept(out, answer);
+        }
+    }
+
+    /**
+     * A list: with {@code --json} wrapped as {@code {"key": [...]}} so the shape can grow, otherwise as a
+     * table, or the hint {@code whenEmpty} when there is nothing to tabulate.
+     */
+    static void printList(PrintWriter out, boolean json, String key, List<JsonNode> items, String whenEmpty,
+            BiConsumer<PrintWriter, List<JsonNode>> table) {
+        if (json) {
+            printJson(out, ControlClient.JSON.createObjectNode().set(key, ControlClient.JSON.valueToTree(items)));
+        } else if (items.isEmpty()) {
+            out.println(whenEmpty);
+        } else {
+            table.accept(out, items);
         }
     }
 

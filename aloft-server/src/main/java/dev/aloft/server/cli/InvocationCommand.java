@@ -1,6 +1,5 @@
 package dev.aloft.server.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,12 +25,8 @@ final class InvocationCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        JsonNode invocation = connection.client(root.environment()).invocation(id);
-        if (json) {
-            ConsoleView.printJson(root.out(), invocation);
-        } else {
-            ConsoleView.printInvocation(root.out(), invocation);
-        }
+        ConsoleView.print(root.out(), json, connection.client(root.environment()).invocation(id),
+                ConsoleView::printInvocation);
         return 0;
     }
 }

@@ -2,37 +2,22 @@ package dev.aloft.server.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 @Command(name = "keys",
         description = {"Manage access keys: AWS-shaped credentials for the AWS CLI and SDKs (Lambda API, SigV4).",
                 "Only the admin token may manage keys."},
         subcommands = {KeysCommand.Create.class, KeysCommand.ListKeys.class, KeysCommand.Delete.class})
-final class KeysCommand implements Runnable {
+final class KeysCommand extends CommandGroup {
 
     /** Aloft accepts any region in a signature; the SDKs only insist that one is set. */
     private static final String REGION = "us-east-1";
-
-    @ParentCommand
-    private AloftCommand root;
-
-    @Spec
-    private CommandSpec spec;
-
-    /** Without a subcommand there is nothing to do but explain the choices. */
-    @Override
-    public void run() {
-        spec.commandLine().usage(root.out());
-    }
 
     @Command(name = "create", description = {"Issue an access key and print its secret, the only time it is shown.",
             "Then use it like an AWS key, with the server as the endpoint."})
@@ -52,9 +37,9 @@ final class KeysCommand implements Runnable {
 
         @Override
         public Integer call() {
-            ControlClient client = connection.client(parent.root.environment());
+            ControlClient client = parent.client(connection);
             JsonNode key = client.createKey(description);
-            PrintWriter out = parent.root.out();
+            PrintWriter out = parent.out();
             if (json) {
                 ConsoleView.printJson(out, key);
                 return 0;
@@ -90,16 +75,8 @@ final class KeysCommand implements Runnable {
 
         @Override
         public Integer call() {
-            List<JsonNode> keys = connection.client(parent.root.environment()).keys();
-            PrintWriter out = parent.root.out();
-            if (json) {
-                ConsoleView.printJson(out, ControlClient.JSON.createObjectNode()
-                        .set("keys", ControlClient.JSON.valueToTree(keys)));
-            } else if (keys.isEmpty()) {
-                out.println("no access keys (create one with 'aloft keys create')");
-            } else {
-                ConsoleView.printKeys(out, keys);
-            }
+            ConsoleView.printList(parent.out(), json, "keys", parent.client(connection).keys(),
+                    "no access keys (create one with 'aloft keys create')", ConsoleView::printKeys);
             return 0;
         }
     }
@@ -118,8 +95,8 @@ final class KeysCommand implements Runnable {
 
         @Override
         public Integer call() {
-            connection.client(parent.root.environment()).deleteKey(id);
-            parent.root.out().println("deleted access key " + id);
+            parent.client(connection).deleteKey(id);
+            parent.out().println("deleted access key " + id);
             return 0;
         }
     }

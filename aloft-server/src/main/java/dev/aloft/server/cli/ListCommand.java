@@ -1,7 +1,5 @@
 package dev.aloft.server.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -22,15 +20,9 @@ final class ListCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        List<JsonNode> functions = connection.client(root.environment()).functions();
-        if (json) {
-            ConsoleView.printJson(root.out(), ControlClient.JSON.createObjectNode()
-                    .set("functions", ControlClient.JSON.valueToTree(functions)));
-        } else if (functions.isEmpty()) {
-            root.out().println("no functions yet (deploy one with ./aloft deploy NAME --runtime … --handler … --code …)");
-        } else {
-            ConsoleView.printFunctions(root.out(), functions);
-        }
+        ConsoleView.printList(root.out(), json, "functions", connection.client(root.environment()).functions(),
+                "no functions yet (deploy one with ./aloft deploy NAME --runtime … --handler … --code …)",
+                ConsoleView::printFunctions);
         return 0;
     }
 }

@@ -6,31 +6,18 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 @Command(name = "logs",
         description = "Print a function's latest log lines: time, invocation id (short), line.")
-final class LogsCommand implements Callable<Integer> {
+final class LogsCommand extends FunctionCommand {
 
     private static final int PAGE_SIZE = 1000;
     private static final Duration POLL_INTERVAL = Duration.ofMillis(500);
-
-    @ParentCommand
-    private AloftCommand root;
-
-    @Mixin
-    private ConnectionOptions connection;
-
-    @Parameters(index = "0", paramLabel = "NAME", description = "the function")
-    private String name;
 
     @Option(names = "--follow", description = "keep printing new lines until Ctrl-C")
     private boolean follow;
@@ -50,7 +37,7 @@ final class LogsCommand implements Callable<Integer> {
         if (limit < 0) {
             throw new ParameterException(spec.commandLine(), "--limit must be 0 or more, got " + limit);
         }
-        ControlClient client = connection.client(root.environment());
+        ControlClient client = client();
         long cursor = printLatest(client);
         while (follow && !Thread.currentThread().isInterrupted()) {
             try {
@@ -91,11 +78,11 @@ final class LogsCommand implements Callable<Integer> {
     private void print(List<JsonNode> lines) {
         for (JsonNode line : lines) {
             if (json) {
-                ConsoleView.printJsonLine(root.out(), line);
+                ConsoleView.printJsonLine(out(), line);
             } else {
-                ConsoleView.printLogLine(root.out(), line);
+                ConsoleView.printLogLine(out(), line);
             }
         }
-        root.out().flush();
+        out().flush();
     }
 }

@@ -2,27 +2,14 @@ package dev.aloft.server.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
 @Command(name = "publish",
         description = {"Publish a function's current code and settings ($LATEST) as a new immutable version.",
                 "If nothing changed since the newest version, that version is returned instead of a new one.",
                 "Invoke a version with 'aloft invoke NAME:VERSION' or point an alias at it with 'aloft alias'."})
-final class PublishCommand implements Callable<Integer> {
-
-    @ParentCommand
-    private AloftCommand root;
-
-    @Mixin
-    private ConnectionOptions connection;
-
-    @Parameters(index = "0", paramLabel = "NAME", description = "the function")
-    private String name;
+final class PublishCommand extends FunctionCommand {
 
     @Option(names = "--description", paramLabel = "TEXT", description = "what this version is, e.g. 'fixes rounding'")
     private Optional<String> description = Optional.empty();
@@ -32,15 +19,15 @@ final class PublishCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ControlClient.Published published = connection.client(root.environment()).publish(name, description);
+        ControlClient.Published published = client().publish(name, description);
         JsonNode version = published.version();
         if (json) {
-            ConsoleView.printJson(root.out(), version);
+            ConsoleView.printJson(out(), version);
         } else if (published.created()) {
-            root.out().println("published " + name + " version " + version.path("version").asText()
+            out().println("published " + name + " version " + version.path("version").asText()
                     + " (code sha256 " + version.path("codeSha256").asText() + ")");
         } else {
-            root.out().println("nothing new to publish: " + name + " version " + version.path("version").asText()
+            out().println("nothing new to publish: " + name + " version " + version.path("version").asText()
                     + " already has this code and configuration (code sha256 " + version.path("codeSha256").asText() + ")");
         }
         return 0;

@@ -20,19 +20,7 @@ import picocli.CommandLine.Spec;
         description = {"Invoke functions on a schedule: a cron expression or a fixed rate.",
                 "Each fire is an async invocation with an EventBridge 'Scheduled Event' (or --input) as its event."},
         subcommands = {ScheduleCommand.Add.class, ScheduleCommand.ListSchedules.class, ScheduleCommand.Remove.class})
-final class ScheduleCommand implements Runnable {
-
-    @ParentCommand
-    private AloftCommand root;
-
-    @Spec
-    private CommandSpec spec;
-
-    /** Without a subcommand there is nothing to do but explain the choices. */
-    @Override
-    public void run() {
-        spec.commandLine().usage(root.out());
-    }
+final class ScheduleCommand extends CommandGroup {
 
     @Command(name = "add", description = {"Add a schedule to a function; prints its id and next fire time.",
             "Missed fires while the server was down run once when it is back (--catch-up fire-once), or not at all (skip)."})
@@ -90,15 +78,12 @@ final class ScheduleCommand implements Runnable {
                 }
                 request.put("catchUp", policy);
             });
-            AloftCommand root = parent.root;
-            JsonNode schedule = connection.client(root.environment()).addSchedule(name, request);
-            if (json) {
-                ConsoleView.printJson(root.out(), schedule);
-            } else {
-                root.out().println("added " + schedule.path("id").asText() + " to " + name + ": "
-                        + schedule.path("description").asText());
-                root.out().println("next fire " + ConsoleView.nextFire(schedule));
-            }
+            JsonNode schedule = parent.client(connection).addSchedule(name, request);
+            ConsoleView.print(parent.out(), json, schedule, (out, added) -> {
+                out.println("added " + added.path("id").asText() + " to " + name + ": "
+                        + added.path("description").asText());
+                out.println("next fire " + ConsoleView.nextFire(added));
+            });
             return 0;
         }
 
@@ -133,17 +118,10 @@ final class ScheduleCommand implements Runnable {
 
         @Override
         public Integer call() {
-            AloftCommand root = parent.root;
-            List<JsonNode> schedules = connection.client(root.environment()).schedules(name);
-            if (json) {
-                ConsoleView.printJson(root.out(), ControlClient.JSON.createObjectNode()
-                        .set("schedules", ControlClient.JSON.valueToTree(schedules)));
-            } else if (schedules.isEmpty()) {
-                root.out().println("no schedules" + name.map(n -> " for " + n).orElse("")
-                        + " (add one with 'aloft schedule add NAME --rate \"5 minutes\"')");
-            } else {
-                ConsoleView.printSchedules(root.out(), schedules);
-            }
+            ConsoleView.printList(parent.out(), json, "schedules", parent.client(connection).schedules(name),
+                    "no schedules" + name.map(n -> " for " + n).orElse("")
+                            + " (add one with 'aloft schedule add NAME --rate \"5 minutes\"')",
+                    ConsoleView::printSchedules);
             return 0;
         }
     }
@@ -162,8 +140,8 @@ final class ScheduleCommand implements Runnable {
 
         @Override
         public Integer call() {
-            connection.client(parent.root.environment()).removeSchedule(id);
-            parent.root.out().println("removed " + id);
+            parent.client(connection).removeSchedule(id);
+            parent.out().println("removed " + id);
             return 0;
         }
     }

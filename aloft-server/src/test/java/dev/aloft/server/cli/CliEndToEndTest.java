@@ -1,5 +1,6 @@
 package dev.aloft.server.cli;
 
+import static dev.aloft.server.cli.CliSession.BEHAVE_CODE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -21,73 +22,56 @@ import org.junit.jupiter.api.Test;
 class CliEndToEndTest {
 
     private static final Pattern UUID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
-    private static final String CODE = TestPlatform.FUNCTIONS.resolve("behave").toString();
 
-    static TestPlatform platform;
+    static CliSession cli;
 
     @BeforeAll
     static void start() {
         // Fast retries, so a failing async event reaches the dead-letter list within a test.
-        platform = TestPlatform.start(s -> s.with("async-retry-base-ms", "50"));
-        Run deploy = aloft("deploy", "behave", "--runtime", "provided", "--handler", "behave", "--code", CODE);
+        cli = new CliSession(TestPlatform.start(s -> s.with("async-retry-base-ms", "50")));
+        Run deploy = cli.aloft("deploy", "behave", "--runtime", "provided", "--handler", "behave", "--code", BEHAVE_CODE);
         assertThat(deploy.exitCode()).as(deploy.err()).isZero();
         assertThat(deploy.out()).startsWith("deployed behave (provided), code ")
-                .contains(platform.server.baseUrl().resolve("/fn/behave").toString());
+                .contains(cli.platform.server.baseUrl().resolve("/fn/behave").toString());
     }
 
     @AfterAll
     static void stop() {
-        platform.close();
-    }
-
-    static Run aloft(String... args) {
-        return CliTest.run(Map.of("ALOFT_URL", platform.server.baseUrl().toString(),
-                "ALOFT_TOKEN", platform.server.adminToken()), args);
-    }
-
-    /** Runs a command that must succeed; its stdout. */
-    static String ok(String... args) {
-        Run run = aloft(args);
-        assertThat(run.exitCode()).as(String.join(" ", args) + ": " + run.err()).isZero();
-        return run.out();
-    }
-
-    static JsonNode okJson(String... args) {
-        return TestPlatform.parse(ok(args));
+        cli.close();
     }
 
     /** A synchronous invoke; its invocation id. */
     static String invoked(String event) {
-        return okJson("invoke", "behave", "--data", event, "--json").path("invocationId").asText();
+        return cli.okJson("invoke", "behave", "--data", event, "--json").path("invocationId").asText();
     }
 
     @Test
     void listAndGetShowTheDeployedFunction() {
-        assertThat(ok("list")).startsWith("NAME").containsPattern("(?m)^behave +provided +256MB +30s +false ");
-        assertThat(ok("get", "behave")).contains("name         behave\n", "runtime      provided\n",
+        assertThat(cli.ok("list")).startsWith("NAME").containsPattern("(?m)^behave +provided +256MB +30s +false ");
+        assertThat(cli.ok("get", "behave")).contains("name         behave\n", "runtime      provided\n",
                 "handler      behave\n", "sensitive    false\n", "retries      2 (async events)\n",
                 "on failure   dead-letter list (aloft dlq behave)\n");
-        assertThat(okJson("get", "behave", "--json").path("codeSizeBytes").asLong()).isPositive();
+        assertThat(cli.okJson("get", "behave", "--json").path("codeSizeBytes").asLong()).isPositive();
     }
 
     @Test
     void deployPassesLedgerAndAsyncSettingsAndGetShowsThem() {
-        ok("deploy", "secret", "--runtime", "provided", "--handler", "behave", "--code", CODE, "--sensitive",
+        cli.ok("deploy", "secret", "--runtime", "provided", "--handler", "behave", "--code", BEHAVE_CODE, "--sensitive",
                 "--max-retry-attempts", "1", "--max-event-age", "120", "--on-success", "function:behave",
                 "--on-failure", "function:behave");
 
-        assertThat(ok("get", "secret")).contains("sensitive    true\n", "retries      1 (async events)\n",
+        assertThat(cli.ok("get", "secret")).contains("sensitive    true\n", "retries      1 (async events)\n",
                 "event age    at most 120 s (async events)\n", "on success   function:behave\n", "on failure   function:behave\n");
-        String id = okJson("invoke", "secret", "--data", "{\"echo\":\"hidden\"}", "--json").path("invocationId").asText();
-        assertThat(ok("invocation", id)).contains("input (17 bytes, not kept:").doesNotContain("hidden");
-        Run replay = aloft("replay", id);
+        String id = cli.okJson("invoke", "secret", "--data", "{\"echo\":\"hidden\"}", "--json").path("invocationId").asText();
+        assertThat(cli.ok("invocation", id)).contains("input (17 bytes, not kept:").doesNotContain("hidden");
+        Run replay = cli.aloft("replay", id);
         assertThat(replay.exitCode()).isEqualTo(1);
         assertThat(replay.err()).startsWith("error: invocation '" + id + "' cannot be replayed: its input was not kept");
     }
 
     @Test
     void invokePrintsExactlyTheResult() {
-        Run invoke = aloft("invoke", "behave", "--data", "{\"echo\":\"hi\"}");
+        Run invoke = cli.aloft("invoke", "behave", "--data", "{\"echo\":\"hi\"}");
 
         assertThat(invoke.exitCode()).isZero();
         assertThat(invoke.out()).isEqualTo("{\"echo\": \"hi\"}\n");
@@ -96,7 +80,7 @@ class CliEndToEndTest {
 
     @Test
     void invokeWithLogPrintsTheFunctionsLinesToStderr() {
-        Run invoke = aloft("invoke", "behave", "--log", "--data", "{\"print\":[\"from the function\"]}");
+        Run invoke = cli.aloft("invoke", "behave", "--log", "--data", "{\"print\":[\"from the function\"]}");
 
         assertThat(invoke.exitCode()).isZero();
         assertThat(invoke.err()).contains("from the function");
@@ -105,7 +89,7 @@ class CliEndToEndTest {
 
     @Test
     void aFailingInvokeExitsWithOneAndTheErrorOnStderr() {
-        Run invoke = aloft("invoke", "behave", "--data", "{\"fail\":\"boom\"}");
+        Run invoke = cli.aloft("invoke", "behave", "--data", "{\"fail\":\"boom\"}");
 
         assertThat(invoke.exitCode()).isEqualTo(1);
         assertThat(invoke.out()).isEmpty();
@@ -116,7 +100,7 @@ class CliEndToEndTest {
     void logsShowTheFunctionsLines() {
         String id = invoked("{\"print\":[\"logged once\",\"logged twice\"]}");
 
-        assertThat(ok("logs", "behave")).containsPattern("  " + id.substring(0, 8) + "  logged once\n.*  "
+        assertThat(cli.ok("logs", "behave")).containsPattern("  " + id.substring(0, 8) + "  logged once\n.*  "
                 + id.substring(0, 8) + "  logged twice\n");
     }
 
@@ -125,14 +109,14 @@ class CliEndToEndTest {
         String succeeded = invoked("{\"echo\":1}");
         String failed = aloftInvokeFailing();
 
-        String table = ok("invocations", "behave");
+        String table = cli.ok("invocations", "behave");
         assertThat(table).startsWith("ID").contains("FUNCTION", "TRIGGER", "STATUS", "COLD", "DURATION", "BILLED", "RECEIVED")
                 .containsPattern(succeeded + " +behave +invoke +success +(cold|warm) +\\d+ms +\\d+ms ")
                 .containsPattern(failed + " +behave +invoke +function_error ");
-        assertThat(ok("invocations", "behave", "--status", "function_error")).contains(failed).doesNotContain(succeeded);
-        assertThat(ok("invocations", "--since", "1h", "--limit", "1000")).contains(succeeded);
-        assertThat(ok("invocations", "--since", "2099-01-01T00:00:00Z")).isEqualTo("no invocations match\n");
-        assertThat(okJson("invocations", "behave", "--limit", "1", "--json").path("invocations")).hasSize(1);
+        assertThat(cli.ok("invocations", "behave", "--status", "function_error")).contains(failed).doesNotContain(succeeded);
+        assertThat(cli.ok("invocations", "--since", "1h", "--limit", "1000")).contains(succeeded);
+        assertThat(cli.ok("invocations", "--since", "2099-01-01T00:00:00Z")).isEqualTo("no invocations match\n");
+        assertThat(cli.okJson("invocations", "behave", "--limit", "1", "--json").path("invocations")).hasSize(1);
     }
 
     @Test
@@ -141,7 +125,7 @@ class CliEndToEndTest {
         for (int i = 0; i < 5; i++) {
             newestFirst.addFirst(invoked("{\"echo\":" + i + "}"));
         }
-        ControlClient client = new ControlClient(platform.server.baseUrl(), platform.server.adminToken(), 2);
+        ControlClient client = new ControlClient(cli.platform.server.baseUrl(), cli.platform.server.adminToken(), 2);
         ControlClient.InvocationFilter all = new ControlClient.InvocationFilter(
                 Optional.of("behave"), Optional.empty(), Optional.empty());
 
@@ -155,17 +139,17 @@ class CliEndToEndTest {
         String input = "{\"echo\":\"shown\",\"print\":[\"in the record\"]}";
         String id = invoked(input);
 
-        assertThat(ok("invocation", id)).contains("id           " + id + "\n", "status       success\n",
+        assertThat(cli.ok("invocation", id)).contains("id           " + id + "\n", "status       success\n",
                 "trigger      invoke\n", "error        -\n",
                 "input (" + input.length() + " bytes)\n" + input + "\n",
                 "output (17 bytes)\n{\"echo\": \"shown\"}\n", "logs\n")
                 .containsPattern("stdout  in the record\n");
-        assertThat(okJson("invocation", id, "--json").path("output").asText()).isEqualTo("{\"echo\": \"shown\"}");
+        assertThat(cli.okJson("invocation", id, "--json").path("output").asText()).isEqualTo("{\"echo\": \"shown\"}");
     }
 
     @Test
     void anUnknownInvocationSaysSo() {
-        Run invocation = aloft("invocation", "00000000-0000-0000-0000-000000000000");
+        Run invocation = cli.aloft("invocation", "00000000-0000-0000-0000-000000000000");
 
         assertThat(invocation.exitCode()).isEqualTo(1);
         assertThat(invocation.err()).startsWith("error: invocation '00000000-0000-0000-0000-000000000000' does not exist");
@@ -175,13 +159,13 @@ class CliEndToEndTest {
     void replayRunsTheRecordedInputAgain() {
         String original = invoked("{\"echo\":\"again\"}");
 
-        Run replay = aloft("replay", original);
+        Run replay = cli.aloft("replay", original);
 
         assertThat(replay.exitCode()).isZero();
         assertThat(replay.out()).isEqualTo("{\"echo\": \"again\"}\n");
         String replayed = firstId(replay.err().replace("replayed as ", ""));
         assertThat(replay.err()).isEqualTo("replayed as " + replayed + "\n");
-        JsonNode record = okJson("invocation", replayed, "--json");
+        JsonNode record = cli.okJson("invocation", replayed, "--json");
         assertThat(record.path("replayOf").asText()).isEqualTo(original);
         assertThat(record.path("trigger").asText()).isEqualTo("replay");
     }
@@ -190,7 +174,7 @@ class CliEndToEndTest {
     void aReplayThatFailsAgainExitsWithOne() {
         String failed = aloftInvokeFailing();
 
-        Run replay = aloft("replay", failed);
+        Run replay = cli.aloft("replay", failed);
 
         assertThat(replay.exitCode()).isEqualTo(1);
         assertThat(replay.err()).startsWith("error: replay of " + failed + " failed (Unhandled): BehaveError: boom\n"
@@ -199,51 +183,51 @@ class CliEndToEndTest {
 
     @Test
     void anAsyncInvokeIsAcceptedThenSucceeds() {
-        String out = ok("invoke", "behave", "--async", "--data", "{\"echo\":\"later\"}");
+        String out = cli.ok("invoke", "behave", "--async", "--data", "{\"echo\":\"later\"}");
         String id = firstId(out);
         assertThat(out).isEqualTo("accepted " + id + "\n");
 
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
-                assertThat(okJson("invocation", id, "--json").path("status").asText()).isEqualTo("success"));
-        JsonNode record = okJson("invocation", id, "--json");
+                assertThat(cli.okJson("invocation", id, "--json").path("status").asText()).isEqualTo("success"));
+        JsonNode record = cli.okJson("invocation", id, "--json");
         assertThat(record.path("trigger").asText()).isEqualTo("async");
         assertThat(record.path("output").asText()).isEqualTo("{\"echo\": \"later\"}");
     }
 
     @Test
     void anAsyncInvokeWithASeenKeyIsADuplicate() {
-        JsonNode first = okJson("invoke", "behave", "--async", "--idempotency-key", "order-17", "--json");
+        JsonNode first = cli.okJson("invoke", "behave", "--async", "--idempotency-key", "order-17", "--json");
         String id = first.path("invocationId").asText();
         assertThat(first.path("duplicate").asBoolean()).isFalse();
 
-        assertThat(ok("invoke", "behave", "--async", "--idempotency-key", "order-17")).isEqualTo("duplicate of " + id + "\n");
+        assertThat(cli.ok("invoke", "behave", "--async", "--idempotency-key", "order-17")).isEqualTo("duplicate of " + id + "\n");
     }
 
     @Test
     void anAlwaysFailingAsyncEventEndsInTheDeadLetterListAndRedriveResubmitsIt() {
-        String id = firstId(ok("invoke", "behave", "--async", "--data", "{\"fail\":\"always\"}"));
+        String id = firstId(cli.ok("invoke", "behave", "--async", "--data", "{\"fail\":\"always\"}"));
 
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                assertThat(okJson("dlq", "behave", "--json").path("deadLetters").findValuesAsText("invocationId"))
+                assertThat(cli.okJson("dlq", "behave", "--json").path("deadLetters").findValuesAsText("invocationId"))
                         .contains(id));
-        assertThat(ok("dlq", "behave")).startsWith("INVOCATION").contains("CONDITION", "ATTEMPTS", "ERROR", "FAILED")
+        assertThat(cli.ok("dlq", "behave")).startsWith("INVOCATION").contains("CONDITION", "ATTEMPTS", "ERROR", "FAILED")
                 .containsPattern(id + " +\\S+ +3 +BehaveError: always +\\d{4}-");
 
-        String out = ok("redrive", "behave", id);
+        String out = cli.ok("redrive", "behave", id);
         String again = firstId(out);
         assertThat(out).isEqualTo(again + "\n");
         assertThat(again).isNotEqualTo(id);
-        assertThat(okJson("dlq", "behave", "--json").path("deadLetters").findValuesAsText("invocationId"))
+        assertThat(cli.okJson("dlq", "behave", "--json").path("deadLetters").findValuesAsText("invocationId"))
                 .doesNotContain(id);
-        assertThat(okJson("invocation", again, "--json").path("trigger").asText()).isEqualTo("async");
+        assertThat(cli.okJson("invocation", again, "--json").path("trigger").asText()).isEqualTo("async");
     }
 
     @Test
     void aRedriveOfNothingSaysSo() {
-        ok("deploy", "calm", "--runtime", "provided", "--handler", "behave", "--code", CODE);
+        cli.ok("deploy", "calm", "--runtime", "provided", "--handler", "behave", "--code", BEHAVE_CODE);
 
-        assertThat(ok("dlq", "calm")).isEqualTo("no dead letters for calm\n");
-        Run redrive = aloft("redrive", "calm");
+        assertThat(cli.ok("dlq", "calm")).isEqualTo("no dead letters for calm\n");
+        Run redrive = cli.aloft("redrive", "calm");
         assertThat(redrive.exitCode()).isZero();
         assertThat(redrive.out()).isEmpty();
         assertThat(redrive.err()).isEqualTo("no dead letters for calm: nothing to redrive\n");
@@ -251,24 +235,24 @@ class CliEndToEndTest {
 
     @Test
     void aDeletedFunctionIsGone() {
-        ok("deploy", "doomed", "--runtime", "provided", "--handler", "behave", "--code", CODE);
+        cli.ok("deploy", "doomed", "--runtime", "provided", "--handler", "behave", "--code", BEHAVE_CODE);
 
-        assertThat(ok("delete", "doomed")).isEqualTo("deleted doomed\n");
-        Run get = aloft("get", "doomed");
+        assertThat(cli.ok("delete", "doomed")).isEqualTo("deleted doomed\n");
+        Run get = cli.aloft("get", "doomed");
         assertThat(get.exitCode()).isEqualTo(1);
         assertThat(get.err()).isEqualTo("error: function 'doomed' does not exist\n");
     }
 
     @Test
     void aWrongTokenIsRefusedWithTheServersReason() {
-        Run list = CliTest.run(Map.of("ALOFT_URL", platform.server.baseUrl().toString(), "ALOFT_TOKEN", "wrong"), "list");
+        Run list = CliTest.run(Map.of("ALOFT_URL", cli.platform.server.baseUrl().toString(), "ALOFT_TOKEN", "wrong"), "list");
 
         assertThat(list.exitCode()).isEqualTo(1);
         assertThat(list.err()).startsWith("error: the credential is not valid").contains("ALOFT_TOKEN");
     }
 
     private static String aloftInvokeFailing() {
-        Run invoke = aloft("invoke", "behave", "--data", "{\"fail\":\"boom\"}", "--json");
+        Run invoke = cli.aloft("invoke", "behave", "--data", "{\"fail\":\"boom\"}", "--json");
         assertThat(invoke.exitCode()).isEqualTo(1);
         return TestPlatform.parse(invoke.out()).path("invocationId").asText();
     }
