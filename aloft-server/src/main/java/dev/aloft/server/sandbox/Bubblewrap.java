@@ -70,10 +70,32 @@ record Bubblewrap(Path executable, String version, List<Path> hiddenPaths, List<
         }
         // Bind sources resolve on the host, so code and runtime files under a hidden path still show.
         for (Path file : runtimeFiles) {
+            args.addAll(traversableParents(file));
             args.addAll(List.of("--ro-bind", file.toString(), file.toString()));
         }
         args.addAll(List.of("--ro-bind", codeDir.toString(), TASK_ROOT, "--chdir", TASK_ROOT, "--"));
         return args;
+    }
+
+    /**
+     * A runtime file below the fresh /tmp or a hidden path (Aloft checked out under /tmp, say)
+     * needs its parents made there; bwrap would make them 0700, which the function's unprivileged
+     * user cannot enter.
+     */
+    private List<String> traversableParents(Path file) {
+        List<Path> freshRoots = new ArrayList<>(hiddenPaths);
+        freshRoots.add(Path.of("/tmp"));
+        for (Path root : freshRoots) {
+            if (file.startsWith(root) && !file.equals(root)) {
+                List<String> args = new ArrayList<>();
+                for (Path parent = root.resolve(root.relativize(file).getName(0)); !parent.equals(file);
+                     parent = parent.resolve(file.getName(parent.getNameCount()))) {
+                    args.addAll(List.of("--perms", "0755", "--dir", parent.toString()));
+                }
+                return args;
+            }
+        }
+        return List.of();
     }
 
     private static List<String> layOutVar() throws IOException {
