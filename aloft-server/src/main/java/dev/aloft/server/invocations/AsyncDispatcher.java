@@ -13,8 +13,6 @@ import dev.aloft.server.instances.ThrottledException;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -140,7 +138,7 @@ final class AsyncDispatcher implements AutoCloseable {
                 event.qualifier(), Trigger.ASYNC, InvocationStatus.QUEUED, event.receivedAt(), event.payload(), 0, Optional.empty(),
                 Optional.empty(), Optional.empty(), Optional.empty()));
         ledger.inTransaction(c -> {
-            InvocationLedger.upsert(c, withStatus(pending, InvocationStatus.RUNNING));
+            InvocationLedger.upsert(c, pending.withStatus(InvocationStatus.RUNNING));
             return null;
         });
         InvocationOutcome outcome;
@@ -161,7 +159,7 @@ final class AsyncDispatcher implements AutoCloseable {
         } else if (attempt <= function.async().maxRetryAttempts()) {
             Instant retryAt = clock.instant().plus(backoff(attempt));
             ledger.inTransaction(c -> {
-                InvocationLedger.upsert(c, withStatus(finished, InvocationStatus.QUEUED));
+                InvocationLedger.upsert(c, finished.withStatus(InvocationStatus.QUEUED));
                 AsyncQueue.retryAt(c, event.id(), attempt, retryAt);
                 return null;
             });
@@ -198,13 +196,16 @@ final class AsyncDispatcher implements AutoCloseable {
     private void finishWithoutRun(QueuedEvent event, String condition, String message) {
         Optional<FunctionConfig> function = registry.find(event.functionName());
         boolean forwarded = ledger.inTransaction(c -> {
-            Optional<InvocationRecord> record = ledger.findIn(c, event.id());
-            record.ifPresent(r -> upsertUnchecked(c, withError(r, condition, message)));
+            Optional<InvocationRecord> record = ledger.findIn(c, event.id())
+                    .map(r -> r.withError(InvocationStatus.UNDELIVERED, Optional.of(condition), Optional.of(message)));
+            if (record.isPresent()) {
+                InvocationLedger.upsert(c, record.get());
+            }
             AsyncQueue.remove(c, event.id());
             Optional<FunctionConfig> target = function.flatMap(f -> f.async().onFailureFunction()).flatMap(registry::find);
             if (target.isPresent() && record.isPresent()) {
-                invoker.enqueue(c, target.get(), Optional.empty(), destinationRecord(event, withError(record.get(), condition,
-                        message), condition, Optional.empty()), Optional.empty(), Trigger.ASYNC, clock.instant());
+                invoker.enqueue(c, target.get(), Optional.empty(), destinationRecord(event, record.get(), condition,
+                        Optional.empty()), Optional.empty(), Trigger.ASYNC, clock.instant());
                 return true;
             }
             AsyncQueue.addDeadLetter(c, new DeadLetter(event.id(), event.functionName(), event.payload(), condition,
@@ -217,35 +218,11 @@ final class AsyncDispatcher implements AutoCloseable {
         }
     }
 
-    private static void upsertUnchecked(Connection c, InvocationRecord record) {
-        try {
-            InvocationLedger.upsert(c, record);
-        } catch (SQLException e) {
-            throw new AloftException(500, "ServiceException", "store error: " + e.getMessage(), e);
-        }
-    }
-
     /** Exponential: base, 2×base, 4×base …, each with ±50 % jitter so retries of a burst spread out. */
     private Duration backoff(int attempt) {
         long baseMs = limits.retryBase().toMillis() << Math.min(attempt - 1, 20);
         long jittered = (long) (baseMs * (0.5 + ThreadLocalRandom.current().nextDouble()));
         return Duration.ofMillis(Math.min(jittered, MAX_BACKOFF.toMillis()));
-    }
-
-    private static InvocationRecord withStatus(InvocationRecord r, InvocationStatus status) {
-        return new InvocationRecord(r.id(), r.functionName(), r.functionRevision(), r.functionVersion(), r.qualifier(),
-                r.trigger(), status, r.errorType(),
-                r.errorMessage(), r.receivedAt(), r.startedAt(), r.finishedAt(), r.cold(), r.initMs(), r.queueMs(),
-                r.durationMs(), r.billedMs(), r.memoryMb(), r.attempt(), r.idempotencyKey(), r.replayOf(), r.instanceId(),
-                r.input(), r.inputBytes(), r.output(), r.outputBytes());
-    }
-
-    private static InvocationRecord withError(InvocationRecord r, String errorType, String message) {
-        return new InvocationRecord(r.id(), r.functionName(), r.functionRevision(), r.functionVersion(), r.qualifier(),
-                r.trigger(), InvocationStatus.UNDELIVERED,
-                Optional.of(errorType), Optional.of(message), r.receivedAt(), r.startedAt(), r.finishedAt(), r.cold(),
-                r.initMs(), r.queueMs(), r.durationMs(), r.billedMs(), r.memoryMb(), r.attempt(), r.idempotencyKey(),
-                r.replayOf(), r.instanceId(), r.input(), r.inputBytes(), r.output(), r.outputBytes());
     }
 
     /** Lambda's destination record: the request, the outcome and why it was sent. */

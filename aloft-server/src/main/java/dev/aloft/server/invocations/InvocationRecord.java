@@ -36,6 +36,18 @@ public record InvocationRecord(
         Optional<byte[]> output,
         long outputBytes) {
 
+    /** This record with another status (a retried attempt goes back to queued). */
+    InvocationRecord withStatus(InvocationStatus newStatus) {
+        return withError(newStatus, errorType, errorMessage);
+    }
+
+    /** This record with another status and error. */
+    InvocationRecord withError(InvocationStatus newStatus, Optional<String> newErrorType, Optional<String> newErrorMessage) {
+        return new InvocationRecord(id, functionName, functionRevision, functionVersion, qualifier, trigger, newStatus,
+                newErrorType, newErrorMessage, receivedAt, startedAt, finishedAt, cold, initMs, queueMs, durationMs, billedMs,
+                memoryMb, attempt, idempotencyKey, replayOf, instanceId, input, inputBytes, output, outputBytes);
+    }
+
     /** True when the full input is stored (not capped, not redacted), so it can be replayed. */
     public boolean inputComplete() {
         return input.isPresent() && input.get().length == inputBytes;

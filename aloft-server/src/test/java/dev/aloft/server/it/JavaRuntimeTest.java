@@ -5,7 +5,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -40,35 +39,22 @@ class JavaRuntimeTest {
         platform.close();
     }
 
-    private static JsonNode ok(String function, String payload) {
-        HttpResponse<String> response = platform.invoke(function, payload);
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        assertThat(response.headers().firstValue("X-Aloft-Function-Error")).as(response.body()).isEmpty();
-        return TestPlatform.parse(response.body());
-    }
-
-    private static JsonNode error(String function, String payload) {
-        HttpResponse<String> response = platform.invoke(function, payload);
-        assertThat(response.headers().firstValue("X-Aloft-Function-Error")).as(response.body()).contains("Unhandled");
-        return TestPlatform.parse(response.body());
-    }
-
     @Test
     void javaRequestHandlerOurHandlerAndPojoMapping() {
-        assertThat(ok("java-hello", "{\"name\":\"Ada\"}").path("message").asText()).isEqualTo("Hello, Ada from Java");
-        JsonNode greeting = ok("java-greeter", "{\"name\":\"Bo\"}");
+        assertThat(platform.invokeOk("java-hello", "{\"name\":\"Ada\"}").path("message").asText()).isEqualTo("Hello, Ada from Java");
+        JsonNode greeting = platform.invokeOk("java-greeter", "{\"name\":\"Bo\"}");
         assertThat(greeting.path("greeting").asText()).contains("Bo");
         assertThat(greeting.path("remainingMs").asLong()).isPositive();
-        JsonNode receipt = ok("java-pojo", "{\"item\":\"tea\",\"quantity\":3}");
+        JsonNode receipt = platform.invokeOk("java-pojo", "{\"item\":\"tea\",\"quantity\":3}");
         assertThat(receipt.toString()).contains("tea").contains("3");
     }
 
     @Test
     void javaErrorsAndInitFailures() {
-        JsonNode fail = error("java-fail", "{}");
+        JsonNode fail = platform.invokeError("java-fail", "{}");
         assertThat(fail.path("errorType").asText()).contains("IllegalStateException");
         assertThat(fail.path("errorMessage").asText()).contains("boom");
-        assertThat(error("java-badinit", "{}").toString()).contains("BadInit");
-        assertThat(error("java-missing", "{}").path("errorMessage").asText()).contains("example.NoSuchClass");
+        assertThat(platform.invokeError("java-badinit", "{}").toString()).contains("BadInit");
+        assertThat(platform.invokeError("java-missing", "{}").path("errorMessage").asText()).contains("example.NoSuchClass");
     }
 }

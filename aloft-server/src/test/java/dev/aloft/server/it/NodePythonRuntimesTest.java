@@ -5,7 +5,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.net.http.HttpResponse;
 import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -33,22 +32,9 @@ class NodePythonRuntimesTest {
         platform.close();
     }
 
-    private static JsonNode ok(String function, String payload) {
-        HttpResponse<String> response = platform.invoke(function, payload);
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        assertThat(response.headers().firstValue("X-Aloft-Function-Error")).as(response.body()).isEmpty();
-        return TestPlatform.parse(response.body());
-    }
-
-    private static JsonNode error(String function, String payload) {
-        HttpResponse<String> response = platform.invoke(function, payload);
-        assertThat(response.headers().firstValue("X-Aloft-Function-Error")).as(response.body()).contains("Unhandled");
-        return TestPlatform.parse(response.body());
-    }
-
     @Test
     void nodeEsmHandlerGetsALambdaContext() {
-        JsonNode result = ok("node-esm", "{}");
+        JsonNode result = platform.invokeOk("node-esm", "{}");
         JsonNode context = result.path("context");
         assertThat(context.path("functionName").asText()).isEqualTo("node-esm");
         assertThat(context.path("functionVersion").asText()).isEqualTo("$LATEST");
@@ -65,7 +51,7 @@ class NodePythonRuntimesTest {
     void nodeCrashIsReportedAndTheInstanceReplaced() {
         var body = TestPlatform.deployBody("nodejs20", "index.handler", TestPlatform.zip(TestPlatform.FUNCTIONS.resolve("node-crash")));
         assertThat(platform.deploy("node-crash", body).statusCode()).isEqualTo(201);
-        JsonNode e = error("node-crash", "{}");
+        JsonNode e = platform.invokeError("node-crash", "{}");
         assertThat(e.path("errorType").asText()).isEqualTo("Runtime.ExitError");
         assertThat(e.path("errorMessage").asText()).contains("exit status 3");
     }
@@ -83,8 +69,8 @@ class NodePythonRuntimesTest {
 
     @Test
     void nodeCommonJsAndCallbackHandlers() {
-        assertThat(ok("node-cjs", "{\"a\":1}").path("echo").path("a").asInt()).isEqualTo(1);
-        JsonNode callback = ok("node-callback", "{\"b\":2}");
+        assertThat(platform.invokeOk("node-cjs", "{\"a\":1}").path("echo").path("a").asInt()).isEqualTo(1);
+        JsonNode callback = platform.invokeOk("node-callback", "{\"b\":2}");
         assertThat(callback.path("echo").path("b").asInt()).isEqualTo(2);
         assertThat(callback.path("remaining").asBoolean()).isTrue();
         assertThat(callback.path("fn").asText()).isEqualTo("node-callback");
@@ -92,20 +78,20 @@ class NodePythonRuntimesTest {
 
     @Test
     void nodeErrorsCarryTheirType() {
-        JsonNode e = error("node-error", "{\"x\":1}");
+        JsonNode e = platform.invokeError("node-error", "{\"x\":1}");
         assertThat(e.path("errorType").asText()).isEqualTo("TypeError");
         assertThat(e.path("errorMessage").asText()).contains("bad input");
-        JsonNode init = error("node-initfail", "{}");
+        JsonNode init = platform.invokeError("node-initfail", "{}");
         assertThat(init.path("errorMessage").asText()).contains("config missing: DATABASE_URL");
     }
 
     @Test
     void pythonHandlerAndError() {
-        JsonNode result = ok("py-echo", "{\"n\":5}");
+        JsonNode result = platform.invokeOk("py-echo", "{\"n\":5}");
         assertThat(result.path("echo").path("n").asInt()).isEqualTo(5);
         assertThat(result.path("fn").asText()).isEqualTo("py-echo");
         assertThat(result.path("remaining_positive").asBoolean()).isTrue();
-        JsonNode e = error("py-error", "{}");
+        JsonNode e = platform.invokeError("py-error", "{}");
         assertThat(e.path("errorType").asText()).isEqualTo("ValueError");
         assertThat(e.path("errorMessage").asText()).isEqualTo("bad value");
     }

@@ -102,6 +102,24 @@ public final class TestPlatform implements AutoCloseable {
                 .POST(HttpRequest.BodyPublishers.ofString(payload)));
     }
 
+    /** Invokes and fails the test unless the function succeeded; returns its parsed result. */
+    public JsonNode invokeOk(String name, String payload) {
+        HttpResponse<String> response = invoke(name, payload);
+        if (response.statusCode() != 200 || response.headers().firstValue("X-Aloft-Function-Error").isPresent()) {
+            throw new AssertionError("invoke of " + name + " did not succeed: " + response.statusCode() + " " + response.body());
+        }
+        return parse(response.body());
+    }
+
+    /** Invokes and fails the test unless the function failed; returns its parsed error. */
+    public JsonNode invokeError(String name, String payload) {
+        HttpResponse<String> response = invoke(name, payload);
+        if (!"Unhandled".equals(response.headers().firstValue("X-Aloft-Function-Error").orElse(""))) {
+            throw new AssertionError("invoke of " + name + " did not fail: " + response.statusCode() + " " + response.body());
+        }
+        return parse(response.body());
+    }
+
     public HttpResponse<String> get(String path) {
         return send(HttpRequest.newBuilder(url(path)).GET());
     }
