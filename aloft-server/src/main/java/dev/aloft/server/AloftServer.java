@@ -109,7 +109,7 @@ public final class AloftServer implements AutoCloseable {
         AsyncInvoker asyncInvoker = new AsyncInvoker(registry, versions, scheduler, ledger, clock, new AsyncInvoker.Limits(
                 settings.asyncWorkers(), settings.asyncQueueMax(), settings.asyncRetryBase(), settings.idempotencyWindow(),
                 settings.ledgerPayloadBytes(), settings.initTimeout().plusSeconds(30)));
-        ScheduleRunner schedules = new ScheduleRunner(database, registry, asyncInvoker, clock, REGION);
+        ScheduleRunner schedules = new ScheduleRunner(database, registry, versions, asyncInvoker, clock, REGION);
         registry.onChange(change -> {
             if (change.deleted()) {
                 schedules.functionDeleted(change.name());

@@ -197,7 +197,7 @@ final class ControlClient {
      * {@code timezone}, {@code input}, {@code catchUp}). Returns the schedule with its next fire.
      */
     JsonNode addSchedule(String name, ObjectNode request) {
-        return json(send("POST", functionPath(name) + "/schedules", Optional.of(request.toString())));
+        return json(send("POST", qualifiedPath(name) + "/schedules", Optional.of(request.toString())));
     }
 
     /** Every schedule, or one function's. */
@@ -260,18 +260,23 @@ final class ControlClient {
     private static String functionPath(String name) {
         if (!FUNCTION_NAME.matcher(name).matches()) {
             throw AloftException.invalid("function name '" + name + "' is not valid: use 1 to 64 letters, digits, '-' or '_'"
-                    + (name.contains(":") ? " (a version or alias, NAME:QUALIFIER, is only for invoke)" : ""));
+                    + (name.contains(":") ? " (a version or alias, NAME:QUALIFIER, is only for invoke and schedules)" : ""));
         }
         return "/api/v1/functions/" + name;
     }
 
     /** Invoke is the one route that takes {@code NAME:QUALIFIER}; the server resolves the qualifier. */
     private static String invokePath(String target) {
+        return qualifiedPath(target) + "/invoke";
+    }
+
+    /** Invoke and schedules take {@code NAME:QUALIFIER}; the server resolves the qualifier. */
+    private static String qualifiedPath(String target) {
         if (!QUALIFIED_NAME.matcher(target).matches()) {
             throw AloftException.invalid("function '" + target + "' is not valid: use NAME, NAME:VERSION or NAME:ALIAS,"
                     + " where NAME is 1 to 64 letters, digits, '-' or '_'");
         }
-        return "/api/v1/functions/" + target + "/invoke";
+        return "/api/v1/functions/" + target;
     }
 
     private static String aliasPath(String name, String alias) {

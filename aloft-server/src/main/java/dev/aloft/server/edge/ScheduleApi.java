@@ -35,7 +35,7 @@ final class ScheduleApi {
         JsonNode body = ControlApi.parseJsonObject(Exchange.body(req, 300 * 1024, "schedule request"));
         Optional<String> input = Optional.ofNullable(body.get("input")).filter(n -> !n.isNull())
                 .map(n -> n.isTextual() ? n.asText() : n.toString());
-        StoredSchedule added = schedules.add(ControlApi.name(req), ControlApi.text(body, "cron"), ControlApi.text(body, "rate"),
+        StoredSchedule added = schedules.add(ControlApi.qualified(req), ControlApi.text(body, "cron"), ControlApi.text(body, "rate"),
                 ControlApi.text(body, "timezone").orElse("UTC"), input, catchUp(ControlApi.text(body, "catchUp").orElse("fire-once")));
         Exchange.sendJson(res, 201, view(added));
     }
@@ -61,6 +61,7 @@ final class ScheduleApi {
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("id", s.id());
         view.put("function", s.functionName());
+        view.put("qualifier", s.qualifier().orElse(null));
         view.put("cron", s.schedule().cron().orElse(null));
         view.put("rate", s.schedule().rate().orElse(null));
         view.put("timezone", s.schedule().timezone());

@@ -2,6 +2,7 @@ package dev.aloft.server.events;
 
 import dev.aloft.server.AloftException;
 import dev.aloft.server.functions.FunctionRegistry;
+import dev.aloft.server.functions.FunctionVersions;
 import dev.aloft.server.functions.FunctionVersions.Qualified;
 import dev.aloft.server.invocations.AsyncInvoker;
 import dev.aloft.server.invocations.Trigger;
@@ -30,15 +31,17 @@ public final class ScheduleRunner implements AutoCloseable {
 
     private final ScheduleStore store;
     private final FunctionRegistry registry;
+    private final FunctionVersions versions;
     private final AsyncInvoker asyncInvoker;
     private final InstantSource clock;
     private final String region;
     private final ScheduledExecutorService ticker =
             Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("schedules").daemon().factory());
 
-    public ScheduleRunner(Database database, FunctionRegistry registry, AsyncInvoker asyncInvoker, InstantSource clock, String region) {
+    public ScheduleRunner(Database database, FunctionRegistry registry, FunctionVersions versions, AsyncInvoker asyncInvoker, InstantSource clock, String region) {
         this.store = new ScheduleStore(database);
         this.registry = registry;
+        this.versions = versions;
         this.asyncInvoker = asyncInvoker;
         this.clock = clock;
         this.region = region;
@@ -52,17 +55,17 @@ public final class ScheduleRunner implements AutoCloseable {
      * Adds a schedule to a function.
      *
      * @throws AloftException 400 for a malformed expression, unknown timezone or non-JSON input;
-     *                        404 for an unknown function
+     *                        404 for an unknown function, version or alias
      */
-    public StoredSchedule add(String functionName, Optional<String> cron, Optional<String> rate, String timezone,
+    public StoredSchedule add(Qualified target, Optional<String> cron, Optional<String> rate, String timezone,
                               Optional<String> input, CatchUp catchUp) {
-        registry.get(functionName);
+        versions.resolve(target);
         // The store keeps milliseconds: the answer to add must show the schedule that list shows.
         Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
         Schedule schedule = Schedule.parse(cron, rate, timezone, now);
         input.ifPresent(ScheduledEvent::requireJson);
-        StoredSchedule stored = new StoredSchedule("sched-" + UUID.randomUUID().toString().substring(0, 8), functionName,
-                schedule, input, catchUp, now);
+        StoredSchedule stored = new StoredSchedule("sched-" + UUID.randomUUID().toString().substring(0, 8), target.name(),
+                target.qualifier(), schedule, input, catchUp, now);
         store.insert(stored);
         return stored;
     }
@@ -101,7 +104,7 @@ public final class ScheduleRunner implements AutoCloseable {
         byte[] payload = ScheduledEvent.payloadFor(s.input(), s.id(), fire, region, UUID.nameUUIDFromBytes(
                 (s.id() + fire).getBytes(StandardCharsets.UTF_8)));
         try {
-            asyncInvoker.submit(new Qualified(s.functionName(), Optional.empty()), payload, Optional.of("schedule:" + s.id() + ":" + fire.toEpochMilli()),
+            asyncInvoker.submit(new Qualified(s.functionName(), s.qualifier()), payload, Optional.of("schedule:" + s.id() + ":" + fire.toEpochMilli()),
                     Trigger.SCHEDULE);
         } catch (AloftException e) {
             LOG.warning("schedule " + s.id() + " could not fire " + s.functionName() + " at " + fire + ": " + e.getMessage());

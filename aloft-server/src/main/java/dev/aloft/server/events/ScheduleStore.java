@@ -13,7 +13,7 @@ import java.util.Optional;
 /** SQL for the {@code schedules} table. */
 final class ScheduleStore {
 
-    private static final String COLUMNS = "id, function_name, cron, rate, timezone, anchor_ms, input, catch_up, last_fired_ms";
+    private static final String COLUMNS = "id, function_name, cron, rate, timezone, anchor_ms, input, catch_up, last_fired_ms, qualifier";
 
     private final Database database;
 
@@ -23,7 +23,7 @@ final class ScheduleStore {
 
     void insert(StoredSchedule s) {
         database.withConnection(c -> {
-            try (PreparedStatement insert = c.prepareStatement("INSERT INTO schedules (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            try (PreparedStatement insert = c.prepareStatement("INSERT INTO schedules (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 insert.setString(1, s.id());
                 insert.setString(2, s.functionName());
                 insert.setString(3, s.schedule().cron().orElse(null));
@@ -33,6 +33,7 @@ final class ScheduleStore {
                 insert.setString(7, s.input().orElse(null));
                 insert.setString(8, s.catchUp().name());
                 insert.setLong(9, s.lastFired().toEpochMilli());
+                insert.setString(10, s.qualifier().orElse(null));
                 return insert.executeUpdate();
             }
         });
@@ -87,7 +88,8 @@ final class ScheduleStore {
     private static StoredSchedule read(ResultSet rs) throws SQLException {
         Schedule schedule = Schedule.parse(Optional.ofNullable(rs.getString("cron")), Optional.ofNullable(rs.getString("rate")),
                 rs.getString("timezone"), Instant.ofEpochMilli(rs.getLong("anchor_ms")));
-        return new StoredSchedule(rs.getString("id"), rs.getString("function_name"), schedule,
+        return new StoredSchedule(rs.getString("id"), rs.getString("function_name"),
+                Optional.ofNullable(rs.getString("qualifier")), schedule,
                 Optional.ofNullable(rs.getString("input")), CatchUp.valueOf(rs.getString("catch_up")),
                 Instant.ofEpochMilli(rs.getLong("last_fired_ms")));
     }

@@ -168,7 +168,7 @@ class CliVersionsEndToEndTest {
 
         assertThat(logs.exitCode()).isEqualTo(1);
         assertThat(logs.err()).isEqualTo("error: function name 'aliased:live' is not valid: use 1 to 64 letters, digits,"
-                + " '-' or '_' (a version or alias, NAME:QUALIFIER, is only for invoke)\n");
+                + " '-' or '_' (a version or alias, NAME:QUALIFIER, is only for invoke and schedules)\n");
         assertThat(invoke.exitCode()).isEqualTo(1);
         assertThat(invoke.err()).startsWith("error: function 'aliased:' is not valid: use NAME, NAME:VERSION or NAME:ALIAS");
     }

@@ -91,6 +91,16 @@ class ScheduleTest {
     }
 
     @Test
+    void aScheduleCanTargetAVersion() {
+        platform.deployFunction("versioned", "provided", "behave", "behave");
+        platform.send(HttpRequest.newBuilder(platform.url("/api/v1/functions/versioned/versions")).POST(HttpRequest.BodyPublishers.noBody()));
+        var added = add("versioned:1", "{\"rate\": \"1 hour\"}");
+        assertThat(added.statusCode()).as(added.body()).isEqualTo(201);
+        assertThat(TestPlatform.parse(added.body()).path("qualifier").asText()).isEqualTo("1");
+        assertThat(add("versioned:nope", "{\"rate\": \"1 hour\"}").body()).contains("has no alias or version 'nope'");
+    }
+
+    @Test
     void badSchedulesAreRejectedWithTheReason() {
         assertThat(add("other", "{\"cron\": \"0 */5 * * *\"}").body()).contains("expected 6 or 7 fields");
         assertThat(add("other", "{\"rate\": \"0 minutes\"}").statusCode()).isEqualTo(400);
