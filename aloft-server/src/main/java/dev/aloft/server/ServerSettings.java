@@ -27,7 +27,8 @@ public record ServerSettings(
         int asyncWorkers,
         int asyncQueueMax,
         Duration asyncRetryBase,
-        Duration idempotencyWindow) {
+        Duration idempotencyWindow,
+        int maxParallelStarts) {
 
     /** One declared setting. */
     public record Setting(String key, String envVar, String defaultValue, String doc) {}
@@ -58,7 +59,9 @@ public record ServerSettings(
             new Setting("async-retry-base-ms", "ALOFT_ASYNC_RETRY_BASE_MS", "1000",
                     "first retry delay of a failed async event; doubles per attempt, with jitter"),
             new Setting("idempotency-window-seconds", "ALOFT_IDEMPOTENCY_WINDOW_SECONDS", "3600",
-                    "a repeated idempotency key within this window returns the first invocation id"));
+                    "a repeated idempotency key within this window returns the first invocation id"),
+            new Setting("max-parallel-starts", "ALOFT_MAX_PARALLEL_STARTS", "8",
+                    "instances of one function starting at once; a burst's other requests wait for a free one"));
 
     /**
      * Resolves every setting from overrides (by key), then the environment (by variable), then
@@ -94,7 +97,8 @@ public record ServerSettings(
                 parse(values, "async-workers", Integer::parseInt, 1, 1024),
                 parse(values, "async-queue-max", Integer::parseInt, 1, 100_000_000),
                 Duration.ofMillis(parse(values, "async-retry-base-ms", Integer::parseInt, 1, 3_600_000)),
-                Duration.ofSeconds(parse(values, "idempotency-window-seconds", Integer::parseInt, 1, 7 * 86_400)));
+                Duration.ofSeconds(parse(values, "idempotency-window-seconds", Integer::parseInt, 1, 7 * 86_400)),
+                parse(values, "max-parallel-starts", Integer::parseInt, 1, 1000));
     }
 
     /** Defaults everywhere but the data directory and port; what tests and embedders start from. */
@@ -126,6 +130,7 @@ public record ServerSettings(
         values.put("async-queue-max", Integer.toString(asyncQueueMax));
         values.put("async-retry-base-ms", Long.toString(asyncRetryBase.toMillis()));
         values.put("idempotency-window-seconds", Long.toString(idempotencyWindow.toSeconds()));
+        values.put("max-parallel-starts", Integer.toString(maxParallelStarts));
         return values;
     }
 

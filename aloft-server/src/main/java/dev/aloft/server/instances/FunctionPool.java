@@ -27,6 +27,11 @@ final class FunctionPool {
     private final String poolKey;
     private final InstanceFactory factory;
     private final KeepAlivePolicy keepAlive;
+    /**
+     * A burst must not start one instance per waiting request: at most this many start at once, and
+     * the other callers take whichever instance frees up first, so only as many start as needed.
+     */
+    private final int maxParallelStarts;
 
     /** Guards every field below. */
     private final ReentrantLock poolLock = new ReentrantLock();
@@ -34,6 +39,8 @@ final class FunctionPool {
     private final Deque<Instance> idle = new ArrayDeque<>();
     /** Instances counted against the limit: starting, busy or idle. */
     private int live;
+    /** Instances started for a caller and not yet through their first invocation. */
+    private int starting;
     /** Bumped when the function is redeployed or deleted; instances of older generations retire. */
     private long generation;
     private Optional<InitFailure> lastInitFailure = Optional.empty();
@@ -45,7 +52,9 @@ final class FunctionPool {
     /** An init failure, remembered so a broken function fails fast instead of restarting in a loop. */
     record InitFailure(InvocationOutcome outcome, long revision, Instant at) {}
 
-    FunctionPool(String functionName, String poolKey, InstanceFactory factory, KeepAlivePolicy keepAlive) {
+    FunctionPool(String functionName, String poolKey, InstanceFactory factory, KeepAlivePolicy keepAlive,
+                 int maxParallelStarts) {
+        this.maxParallelStarts = maxParallelStarts;
         this.functionName = functionName;
         this.poolKey = poolKey;
         this.factory = factory;
@@ -75,16 +84,20 @@ final class FunctionPool {
                     live--;
                     warm.kill();
                 }
-                if (live < function.concurrency()) {
+                if (live < function.concurrency() && starting < maxParallelStarts) {
                     live++;
+                    starting++;
                     startGeneration = generation;
                     break;
                 }
                 long remaining = deadline - System.nanoTime();
                 if (remaining <= 0) {
-                    throw new ThrottledException("function '" + functionName + "' is at its concurrency limit of "
-                            + function.concurrency() + " and no instance freed up within " + wait.toMillis()
-                            + " ms; retry later or raise --concurrency");
+                    throw new ThrottledException(live < function.concurrency()
+                            ? "function '" + functionName + "' had no free instance within " + wait.toMillis() + " ms while "
+                                    + starting + " were starting; retry later or raise queue-wait-ms"
+                            : "function '" + functionName + "' is at its concurrency limit of " + function.concurrency()
+                                    + " and no instance freed up within " + wait.toMillis()
+                                    + " ms; retry later or raise --concurrency");
                 }
                 capacityFreed.awaitNanos(remaining);
             }
@@ -94,16 +107,28 @@ final class FunctionPool {
         try {
             return new Lease(factory.start(function, startGeneration), true);
         } catch (RuntimeException e) {
+            poolLock.lock();
+            try {
+                starting--;
+            } finally {
+                poolLock.unlock();
+            }
             releaseSlot();
             throw e;
         }
     }
 
-    /** Takes an instance back after an invocation: idle again if healthy and current, else gone. */
-    void release(Instance instance, Instant now) {
+    /**
+     * Takes an instance back after an invocation: idle again if healthy and current, else gone.
+     * {@code startedForCaller}: this was the first invocation of an instance started for it.
+     */
+    void release(Instance instance, boolean startedForCaller, Instant now) {
         boolean keep;
         poolLock.lock();
         try {
+            if (startedForCaller) {
+                starting--;
+            }
             lastFinished = Optional.of(now);
             keep = instance.alive() && instance.generation() == generation;
             if (keep) {
@@ -112,7 +137,13 @@ final class FunctionPool {
             } else {
                 live--;
             }
-            capacityFreed.signal();
+            // A finished start lets every waiter re-check: one takes this instance, others may start more
+            // while a backlog remains, so a burst scales out in waves of maxParallelStarts.
+            if (startedForCaller) {
+                capacityFreed.signalAll();
+            } else {
+                capacityFreed.signal();
+            }
         } finally {
             poolLock.unlock();
         }
@@ -155,7 +186,7 @@ final class FunctionPool {
                 releaseSlot();
                 throw e;
             }
-            release(started, now);
+            release(started, false, now);
         }
     }
 

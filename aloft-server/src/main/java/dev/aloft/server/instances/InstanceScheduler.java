@@ -28,7 +28,8 @@ public final class InstanceScheduler implements AutoCloseable {
     static final Duration INIT_FAILURE_BACKOFF = Duration.ofSeconds(5);
 
     /** The knobs of the scheduler, from the server settings. */
-    public record Limits(Duration keepAlive, Duration queueWait, Duration initTimeout, int tmpSizeMb, String region) {}
+    public record Limits(Duration keepAlive, Duration queueWait, Duration initTimeout, int tmpSizeMb, String region,
+                         int maxParallelStarts) {}
 
     private final Map<String, FunctionPool> pools = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timers;
@@ -77,7 +78,7 @@ public final class InstanceScheduler implements AutoCloseable {
             }
             return outcome.asCold(lease.cold(), lease.cold() ? lease.instance().initMs() : 0);
         } finally {
-            pool.release(lease.instance(), clock.instant());
+            pool.release(lease.instance(), lease.cold(), clock.instant());
         }
     }
 
@@ -137,7 +138,7 @@ public final class InstanceScheduler implements AutoCloseable {
 
     private FunctionPool pool(FunctionConfig function) {
         return pools.computeIfAbsent(poolKey(function.name(), function.version()),
-                key -> new FunctionPool(function.name(), key, factory, keepAlive));
+                key -> new FunctionPool(function.name(), key, factory, keepAlive, limits.maxParallelStarts()));
     }
 
     private static String poolKey(String functionName, String version) {

@@ -59,6 +59,21 @@ class ScalingTest {
     }
 
     @Test
+    void aColdBurstStartsOnlyAsManyInstancesAsItNeeds() throws Exception {
+        try (TestPlatform platform = TestPlatform.start(s -> s.with("max-parallel-starts", "3").with("queue-wait-ms", "30000"))) {
+            deployBehave(platform, "bursty", 60);
+            List<HttpResponse<String>> responses = invokeConcurrently(platform, "bursty", "{\"sleep_ms\": 20}", 60);
+            Set<String> instances = new HashSet<>();
+            for (HttpResponse<String> response : responses) {
+                assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+                instances.add(TestPlatform.parse(response.body()).path("instance").asText());
+            }
+            // Without the cap every one of the 60 waiting requests started its own instance.
+            assertThat(instances).hasSizeLessThanOrEqualTo(30);
+        }
+    }
+
+    @Test
     void requestsBeyondTheLimitAndTheQueueWaitGet429() throws Exception {
         try (TestPlatform platform = TestPlatform.start(s -> s.with("queue-wait-ms", "200"))) {
             deployBehave(platform, "throttled", 1);
