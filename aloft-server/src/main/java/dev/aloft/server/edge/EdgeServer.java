@@ -18,6 +18,7 @@ import io.helidon.webserver.http.HttpRouting;
 import java.net.URI;
 import java.time.InstantSource;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -40,7 +41,8 @@ public final class EdgeServer implements AutoCloseable {
     /** Everything the edge serves requests with. */
     public record Parts(FunctionRegistry registry, Invoker invoker, AsyncInvoker asyncInvoker, InvocationLedger ledger,
                         ScheduleRunner schedules, FunctionVersions versions, LogStore logStore,
-                        BatchWriter<LogLine> logWriter, AccessKeyStore accessKeys, String adminToken, InstantSource clock) {}
+                        BatchWriter<LogLine> logWriter, AccessKeyStore accessKeys, String adminToken, InstantSource clock,
+                        Supplier<String> prometheusMetrics) {}
 
     public static EdgeServer start(String host, int port, Parts parts) {
         Authenticator authenticator = new Authenticator(parts.adminToken(), new SigV4Verifier(parts.accessKeys(), parts.clock()));
@@ -63,7 +65,8 @@ public final class EdgeServer implements AutoCloseable {
                 .host(host)
                 .port(port)
                 .routing(routing -> {
-                    routes(routing, authenticator, asyncApi, controlApi, ledgerApi, scheduleApi, versionsApi, functionUrls);
+                    routes(routing, authenticator, parts.prometheusMetrics(), asyncApi, controlApi, ledgerApi, scheduleApi,
+                            versionsApi, functionUrls);
                     accessKeyApi.routes(routing);
                     lambdaInvocations.routes(routing);
                     lambdaApi.routes(routing);
@@ -76,7 +79,8 @@ public final class EdgeServer implements AutoCloseable {
         return new EdgeServer(server, base.get());
     }
 
-    private static void routes(HttpRouting.Builder routing, Authenticator authenticator, AsyncApi asyncApi,
+    private static void routes(HttpRouting.Builder routing, Authenticator authenticator, Supplier<String> metrics,
+                               AsyncApi asyncApi,
                                ControlApi controlApi, LedgerApi ledgerApi, ScheduleApi scheduleApi,
                                VersionsApi versionsApi, FunctionUrls functionUrls) {
         routing.error(AloftException.class, (req, res, e) -> Exchange.sendError(res, e))
@@ -86,6 +90,10 @@ public final class EdgeServer implements AutoCloseable {
                             "internal error: " + e.getMessage() + " (see the server log)"));
                 })
                 .get("/health", (req, res) -> res.send("ok"))
+                .get("/metrics", (req, res) -> {
+                    authenticator.require(req, 0);
+                    res.header("Content-Type", "text/plain; version=0.0.4").send(metrics.get());
+                })
                 .any("/api/v1/*", (req, res) -> {
                     authenticator.require(req, ControlApi.MAX_DEPLOY_BODY_BYTES);
                     res.next();

@@ -32,6 +32,7 @@ final class FunctionPool {
      * the other callers take whichever instance frees up first, so only as many start as needed.
      */
     private final int maxParallelStarts;
+    private final ScalingMetrics metrics;
 
     /** Guards every field below. */
     private final ReentrantLock poolLock = new ReentrantLock();
@@ -53,7 +54,8 @@ final class FunctionPool {
     record InitFailure(InvocationOutcome outcome, long revision, Instant at) {}
 
     FunctionPool(String functionName, String poolKey, InstanceFactory factory, KeepAlivePolicy keepAlive,
-                 int maxParallelStarts) {
+                 int maxParallelStarts, ScalingMetrics metrics) {
+        this.metrics = metrics;
         this.maxParallelStarts = maxParallelStarts;
         this.functionName = functionName;
         this.poolKey = poolKey;
@@ -82,6 +84,7 @@ final class FunctionPool {
                         return new Lease(warm, false);
                     }
                     live--;
+                    metrics.scaledIn(functionName, warm.id(), ScalingMetrics.StopReason.DIED);
                     warm.kill();
                 }
                 if (live < function.concurrency() && starting < maxParallelStarts) {
@@ -92,6 +95,7 @@ final class FunctionPool {
                 }
                 long remaining = deadline - System.nanoTime();
                 if (remaining <= 0) {
+                    metrics.throttled(functionName);
                     throw new ThrottledException(live < function.concurrency()
                             ? "function '" + functionName + "' had no free instance within " + wait.toMillis() + " ms while "
                                     + starting + " were starting; retry later or raise queue-wait-ms"
@@ -105,7 +109,9 @@ final class FunctionPool {
             poolLock.unlock();
         }
         try {
-            return new Lease(factory.start(function, startGeneration), true);
+            Instance started = factory.start(function, startGeneration);
+            metrics.scaledOut(functionName, started.id(), liveInstances());
+            return new Lease(started, true);
         } catch (RuntimeException e) {
             poolLock.lock();
             try {
@@ -124,8 +130,10 @@ final class FunctionPool {
      */
     void release(Instance instance, boolean startedForCaller, Instant now) {
         boolean keep;
+        boolean retired;
         poolLock.lock();
         try {
+            retired = instance.generation() != generation;
             if (startedForCaller) {
                 starting--;
             }
@@ -148,6 +156,7 @@ final class FunctionPool {
             poolLock.unlock();
         }
         if (!keep) {
+            metrics.scaledIn(functionName, instance.id(), retired ? ScalingMetrics.StopReason.RETIRED : ScalingMetrics.StopReason.DIED);
             instance.kill();
         }
     }
@@ -182,6 +191,7 @@ final class FunctionPool {
             Instance started;
             try {
                 started = factory.start(function, startGeneration);
+                metrics.scaledOut(functionName, started.id(), liveInstances());
             } catch (RuntimeException e) {
                 releaseSlot();
                 throw e;
@@ -219,7 +229,11 @@ final class FunctionPool {
         } finally {
             poolLock.unlock();
         }
-        expired.forEach(Instance::kill);
+        expired.forEach(instance -> {
+            metrics.scaledIn(functionName, instance.id(),
+                    instance.alive() ? ScalingMetrics.StopReason.IDLE : ScalingMetrics.StopReason.DIED);
+            instance.kill();
+        });
         return expired.size();
     }
 
@@ -238,7 +252,10 @@ final class FunctionPool {
         } finally {
             poolLock.unlock();
         }
-        retired.forEach(Instance::kill);
+        retired.forEach(instance -> {
+            metrics.scaledIn(functionName, instance.id(), ScalingMetrics.StopReason.RETIRED);
+            instance.kill();
+        });
     }
 
     void rememberInitFailure(InvocationOutcome outcome, long revision, Instant at) {

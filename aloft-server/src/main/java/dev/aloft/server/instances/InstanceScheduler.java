@@ -12,6 +12,7 @@ import dev.aloft.server.store.LogLine;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -37,6 +38,7 @@ public final class InstanceScheduler implements AutoCloseable {
     private final InstantSource clock;
     private final Limits limits;
     private final KeepAlivePolicy keepAlive;
+    private final ScalingMetrics metrics = new ScalingMetrics();
 
     public InstanceScheduler(Sandbox sandbox, RuntimeApiServer runtimeApi, RuntimeCommands commands, CodeStore codeStore,
                              BatchWriter<LogLine> logWriter, InstantSource clock, Limits limits) {
@@ -136,9 +138,16 @@ public final class InstanceScheduler implements AutoCloseable {
                 .mapToInt(e -> e.getValue().liveInstances()).sum();
     }
 
+    /** Scaling counters and live instances per function, in the Prometheus text format. */
+    public String prometheusMetrics() {
+        Map<String, Integer> live = new TreeMap<>();
+        pools.forEach((key, pool) -> live.merge(key.substring(0, key.indexOf(':')), pool.liveInstances(), Integer::sum));
+        return metrics.prometheus(live);
+    }
+
     private FunctionPool pool(FunctionConfig function) {
         return pools.computeIfAbsent(poolKey(function.name(), function.version()),
-                key -> new FunctionPool(function.name(), key, factory, keepAlive, limits.maxParallelStarts()));
+                key -> new FunctionPool(function.name(), key, factory, keepAlive, limits.maxParallelStarts(), metrics));
     }
 
     private static String poolKey(String functionName, String version) {

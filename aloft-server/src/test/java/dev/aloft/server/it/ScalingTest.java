@@ -3,6 +3,7 @@ package dev.aloft.server.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -87,6 +88,7 @@ class ScalingTest {
             assertThat(error.path("message").asText()).contains("'throttled' is at its concurrency limit of 1");
             JsonNode recorded = TestPlatform.parse(platform.get("/api/v1/invocations?function=throttled&status=throttled").body());
             assertThat(recorded.path("invocations")).hasSize(2);
+            assertThat(platform.get("/metrics").body()).contains("aloft_invocations_throttled_total{function=\"throttled\"} 2");
         }
     }
 
@@ -102,6 +104,12 @@ class ScalingTest {
             var again = platform.invoke("sleepy", "{}");
             assertThat(again.statusCode()).isEqualTo(200);
             assertThat(TestPlatform.parse(again.body()).path("instance").asText()).isNotEqualTo(first);
+            String metrics = platform.get("/metrics").body();
+            assertThat(metrics).contains("aloft_instances_started_total{function=\"sleepy\"} 2")
+                    .contains("aloft_instances_stopped_total{function=\"sleepy\",reason=\"idle\"} 1")
+                    .contains("aloft_instances_live{function=\"sleepy\"} 1");
+            assertThat(platform.sendRaw(HttpRequest.newBuilder(platform.url("/metrics")).GET()).statusCode())
+                    .isEqualTo(401);
         }
     }
 
