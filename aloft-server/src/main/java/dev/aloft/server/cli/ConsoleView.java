@@ -59,6 +59,7 @@ final class ConsoleView {
                 {"memory", function.path("memoryMb").asText() + " MB"},
                 {"timeout", function.path("timeoutSeconds").asText() + " s"},
                 {"concurrency", function.path("concurrency").asText()},
+                {"provisioned", function.path("minInstances").asText() + " (instances kept started)"},
                 {"public", function.path("public").asText()},
                 {"sensitive", function.path("sensitive").asText()},
                 {"environment", String.join(", ", function.path("environment").properties().stream().map(Map.Entry::getKey).toList())},

@@ -51,6 +51,10 @@ final class DeployCommand implements Callable<Integer> {
             description = "most instances at once, 1 to 1000 (server default 10)")
     private Optional<Integer> concurrency;
 
+    @Option(names = "--min-instances", paramLabel = "N",
+            description = "instances kept started even without traffic, 0 to the concurrency (default 0)")
+    private Optional<Integer> minInstances;
+
     @ArgGroup(exclusive = true)
     private Visibility visibility = new Visibility();
 
@@ -89,7 +93,7 @@ final class DeployCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         FunctionSpec spec = new FunctionSpec(name, runtime, handler, memoryMb, timeoutSeconds, environment,
-                concurrency, visibility.isPublic, sensitive,
+                concurrency, minInstances, visibility.isPublic, sensitive,
                 new FunctionSpec.AsyncSettings(maxRetryAttempts, maxEventAgeSeconds, onSuccess, onFailure), code);
         JsonNode function = connection.client(root.environment()).deploy(spec);
         PrintWriter out = root.out();

@@ -22,6 +22,7 @@ record FunctionSpec(
         Optional<Integer> timeoutSeconds,
         Map<String, String> environment,
         Optional<Integer> concurrency,
+        Optional<Integer> minInstances,
         boolean isPublic,
         boolean sensitive,
         AsyncSettings async,
@@ -59,6 +60,7 @@ record FunctionSpec(
                 optionalInt(json, "timeoutSeconds"),
                 environment,
                 optionalInt(json, "concurrency"),
+                optionalInt(json, "minInstances"),
                 json.path("public").asBoolean(false),
                 json.path("sensitive").asBoolean(false),
                 new AsyncSettings(optionalInt(json, "maxRetryAttempts"), optionalInt(json, "maxEventAgeSeconds"),
@@ -75,6 +77,7 @@ record FunctionSpec(
         memoryMb.ifPresent(value -> body.put("memoryMb", value));
         timeoutSeconds.ifPresent(value -> body.put("timeoutSeconds", value));
         concurrency.ifPresent(value -> body.put("concurrency", value));
+        minInstances.ifPresent(value -> body.put("minInstances", value));
         if (sensitive) {
             body.put("sensitive", true);
         }
