@@ -101,7 +101,11 @@ final class HttpApiEvents {
         } else {
             event.put("isBase64Encoded", false);
         }
-        return event.toString().getBytes(StandardCharsets.UTF_8);
+        try {
+            return Exchange.JSON.writeValueAsBytes(event);
+        } catch (IOException e) {
+            throw new IllegalStateException("a tree of strings always serializes", e);
+        }
     }
 
     private static ObjectNode queryParameters(String rawQuery) {
