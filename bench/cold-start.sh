@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Cold starts per runtime: N requests to /fn/NAME, each right after a redeploy with a changed
 # environment variable (a new revision, so no instance can serve it warm); client-side time from
-# request to response (curl %{time_total}) and the server's initMs from the ledger. Baseline in the
-# same run: a fresh process of that runtime that starts and answers one HTTP request by itself.
+# request to response (curl %{time_total}) and the server's initMs from the ledger. Each runtime is
+# measured twice: "prewarmed" (a 256 MB function, the pool's size; each request waits until the pool
+# has refilled, as between cold starts that are not a burst) and "fresh" (a 512 MB function, which
+# the pool does not serve, so a process starts per cold start). Baseline in the same run: a fresh
+# process of that runtime that starts and answers one HTTP request by itself.
 # Usage: bench/cold-start.sh [nodejs20|python3|java25 ...]     (env: RUNS=30)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -44,19 +47,30 @@ bare_start_command() {
     esac
 }
 
+# prewarmed COUNTER RUNTIME: the pool's counter for the runtime from /metrics.
+prewarmed() {
+    api GET /metrics | awk -v m="aloft_prewarmed_$1{runtime=\"$2\"}" '$1 == m { print $2; found = 1 } END { if (!found) print 0 }'
+}
+
 summary=()
-for rt in "${runtimes[@]}"; do
+for run in "${runtimes[@]/%/:prewarmed}" "${runtimes[@]/%/:fresh}"; do
+    rt=${run%%:*}; mode=${run##*:}
     case $rt in
         nodejs20) spec='{"runtime":"nodejs20","handler":"index.handler"'; code=$WORK/node.zip; target=25 ;;
         python3) spec='{"runtime":"python3","handler":"app.handler"'; code=$WORK/python.zip; target=20 ;;
         java25) spec='{"runtime":"java25","handler":"example.Hello::handleRequest"'; code=$java_jar; target=40 ;;
         *) die "unknown runtime '$rt' (nodejs20, python3 or java25)" ;;
     esac
-    name="cold-$rt"
-    log "== $rt: $RUNS cold starts through Aloft"
+    name="cold-$rt-$mode"
+    memory=256; [[ $mode == fresh ]] && memory=512
+    log "== $rt ($mode): $RUNS cold starts through Aloft"
     : >"$WORK/$rt.client"; : >"$WORK/$rt.init"; warm=0; errors=0
+    taken_before=$(prewarmed taken_total "$rt")
     for i in $(seq 0 "$RUNS"); do
-        deploy_json "$name" "$spec,\"public\":true,\"environment\":{\"BENCH_RUN\":\"$i\"}}" "$code"
+        deploy_json "$name" "$spec,\"public\":true,\"memoryMb\":$memory,\"environment\":{\"BENCH_RUN\":\"$i\"}}" "$code"
+        if [[ $mode == prewarmed ]]; then
+            for _ in $(seq 1 100); do [[ $(prewarmed ready "$rt") -ge 1 ]] && break; sleep 0.1; done
+        fi
         read -r status seconds id < <(curl -s -o /dev/null -D "$WORK/headers" -w '%{http_code} %{time_total} ' \
             "$ALOFT_URL/fn/$name"; tr -d '\r' <"$WORK/headers" | awk 'tolower($1) == "x-aloft-invocation-id:" { print $2 }')
         ((i == 0)) && continue     # the first deploy of each runtime also warms the page cache; not counted
@@ -67,27 +81,31 @@ for rt in "${runtimes[@]}"; do
         awk -v s="$seconds" 'BEGIN { printf "%.1f\n", s * 1000 }' >>"$WORK/$rt.client"
         echo "$init_ms" >>"$WORK/$rt.init"
     done
+    taken=$(($(prewarmed taken_total "$rt") - taken_before))
     log "   client ms: $(tr '\n' ' ' <"$WORK/$rt.client")"
     log "   initMs:    $(tr '\n' ' ' <"$WORK/$rt.init")"
+    log "   prewarmed processes taken: $taken"
 
-    log "== $rt: $RUNS baseline processes (spawn -> first HTTP answer)"
-    # shellcheck disable=SC2046
-    $PY "$BENCH_DIR/baselines/first-answer.py" "$RUNS" $((PORT + 100)) -- $(baseline_command "$rt") >"$WORK/$rt.base"
-    log "   baseline ms: $(tr '\n' ' ' <"$WORK/$rt.base")"
-    hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$WORK/$rt.hyperfine.json" "$(bare_start_command "$rt")" >/dev/null 2>&1
+    if [[ $mode == prewarmed ]]; then   # one baseline per runtime, measured right after its first phase
+        log "== $rt: $RUNS baseline processes (spawn -> first HTTP answer)"
+        # shellcheck disable=SC2046
+        $PY "$BENCH_DIR/baselines/first-answer.py" "$RUNS" $((PORT + 100)) -- $(baseline_command "$rt") >"$WORK/$rt.base"
+        log "   baseline ms: $(tr '\n' ' ' <"$WORK/$rt.base")"
+        hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$WORK/$rt.hyperfine.json" "$(bare_start_command "$rt")" >/dev/null 2>&1
+    fi
     bare_ms=$($PY -c 'import json,sys; print("%.1f" % (json.load(open(sys.argv[1]))["results"][0]["median"] * 1000))' "$WORK/$rt.hyperfine.json")
 
     read -r n c_med c_p90 _ <<<"$(stats <"$WORK/$rt.client")"
     read -r _ i_med i_p90 _ <<<"$(stats <"$WORK/$rt.init")"
     read -r _ b_med b_p90 _ <<<"$(stats <"$WORK/$rt.base")"
     r=$(ratio "$c_med" "$b_med")
-    summary+=("$(printf '%-9s %4s %9s %9s %9s %9s %10s %10s %11s %7s  %s' "$rt" "$n" "$c_med" "$c_p90" "$i_med" "$i_p90" \
+    summary+=("$(printf '%-19s %4s %9s %9s %9s %9s %10s %10s %11s %7s  %s' "$rt $mode" "$n" "$c_med" "$c_p90" "$i_med" "$i_p90" \
         "$b_med" "$b_p90" "$bare_ms" "${r}x" \
-        "ratio<=0.5x $(verdict "$r <= 0.5"); <=${target}ms $(verdict "$c_med <= $target"); warm=$warm errors=$errors")")
+        "ratio<=0.5x $(verdict "$r <= 0.5"); <=${target}ms $(verdict "$c_med <= $target"); warm=$warm errors=$errors prewarmed=$taken")")
 done
 
 echo
-printf '%-9s %4s %9s %9s %9s %9s %10s %10s %11s %7s  %s\n' runtime n "cold p50" "cold p90" "init p50" "init p90" \
+printf '%-19s %4s %9s %9s %9s %9s %10s %10s %11s %7s  %s\n' runtime n "cold p50" "cold p90" "init p50" "init p90" \
     "base p50" "base p90" "bare start" ratio "targets"
 printf '%s\n' "${summary[@]}"
 echo "(ms; cold = client request->response on /fn; init = ledger initMs; base = fresh process spawn->first"

@@ -270,6 +270,21 @@ process.on('uncaughtException', (err) => {
   }
 });
 
+// A prewarmed process starts before its function is known: it waits here until the platform binds
+// it to one, then adopts that function's environment and goes on as a fresh start would.
+if (env.ALOFT_BIND === '1') {
+  let binding;
+  try {
+    binding = await runtimeApi.request('GET', `${API_PREFIX}/aloft/bind`);
+  } catch (err) {
+    console.error('Runtime API unreachable while waiting for a function, stopping:', err);
+    process.exit(1);
+  }
+  if (binding.status !== 200) process.exit(0);
+  Object.assign(env, JSON.parse(binding.body).environment);
+  delete env.ALOFT_BIND;
+}
+
 let handler;
 try {
   handler = await loadHandler();

@@ -14,7 +14,8 @@ import time
 # The API address may carry a path prefix (host:port/secret); everything after the first slash
 # goes in front of every request path.
 _API_ADDRESS, _, _API_PREFIX = os.environ["AWS_LAMBDA_RUNTIME_API"].partition("/")
-_RUNTIME_PATH = ("/" + _API_PREFIX if _API_PREFIX else "") + "/2018-06-01/runtime"
+_API_PATH = "/" + _API_PREFIX if _API_PREFIX else ""
+_RUNTIME_PATH = _API_PATH + "/2018-06-01/runtime"
 
 
 class RuntimeApi:
@@ -25,6 +26,15 @@ class RuntimeApi:
         self._connection = http.client.HTTPConnection(_API_ADDRESS)
 
     def request(self, method, path, body=None, headers=None):
+        """A Runtime API call; path is below /2018-06-01/runtime."""
+        return self._exchange(method, _RUNTIME_PATH + path, body, headers)
+
+    def await_binding(self):
+        """A prewarmed process's wait for its function: the environment to adopt, or None if retired."""
+        status, _, body = self._exchange("GET", _API_PATH + "/aloft/bind", None, None)
+        return json.loads(body)["environment"] if status == 200 else None
+
+    def _exchange(self, method, path, body, headers):
         headers = dict(headers or {})
         if body is not None:
             headers["Content-Type"] = "application/json"
@@ -36,7 +46,7 @@ class RuntimeApi:
             return self._send(method, path, body, headers)
 
     def _send(self, method, path, body, headers):
-        self._connection.request(method, _RUNTIME_PATH + path, body=body, headers=headers)
+        self._connection.request(method, path, body=body, headers=headers)
         response = self._connection.getresponse()
         return response.status, response.headers, response.read()
 
@@ -146,9 +156,19 @@ def main():
     sys.stdout.reconfigure(line_buffering=True)
     # The code directory is read-only in the sandbox: trying to cache bytecode there only fails.
     sys.dont_write_bytecode = True
+    api = RuntimeApi()
+    if os.environ.get("ALOFT_BIND") == "1":
+        # A prewarmed process starts before its function is known: it waits until the platform binds
+        # it to one, then adopts that function's environment and goes on as a fresh start would.
+        environment = api.await_binding()
+        if environment is None:
+            sys.exit(0)
+        os.environ.update(environment)
+        del os.environ["ALOFT_BIND"]
+        # The code appeared in the task root only now; no finder may remember it empty.
+        importlib.invalidate_caches()
     # The function's code takes the place of the runtime's own directory on the import path.
     sys.path[0] = os.environ.get("LAMBDA_TASK_ROOT", os.getcwd())
-    api = RuntimeApi()
     try:
         handler = load_handler()
     except InitError as e:

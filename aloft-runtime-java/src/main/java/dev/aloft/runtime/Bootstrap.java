@@ -8,7 +8,10 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.InstantSource;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
@@ -16,11 +19,15 @@ import java.util.concurrent.FutureTask;
 /**
  * Entry point of a Java function's process: loads the handler once, then serves events from the
  * Runtime API until the platform goes away. Started by the platform as
- * {@code java -cp "<runtime>/lib/*" dev.aloft.runtime.Bootstrap} with Lambda's environment.
+ * {@code java -cp "<runtime>/lib/*" dev.aloft.runtime.Bootstrap} with Lambda's environment, or,
+ * prewarmed, with a generic one plus {@code ALOFT_BIND=1}: it then learns its function from
+ * {@code GET /aloft/bind}.
  */
 public final class Bootstrap {
 
     private static final String TRACE_PROPERTY = "com.amazonaws.xray.traceHeader";
+    /** Set to 1 by the platform on a prewarmed instance, one started before it has a function. */
+    private static final String BIND_VARIABLE = "ALOFT_BIND";
 
     private final FunctionSettings settings;
     private final Future<RuntimeApiClient> runtimeApi;
@@ -46,6 +53,9 @@ public final class Bootstrap {
         System.setOut(lineFlushed(FileDescriptor.out));
         System.setErr(lineFlushed(FileDescriptor.err));
         try {
+            if ("1".equals(environment.get(BIND_VARIABLE))) {
+                return startPrewarmed(environment);
+            }
             FunctionSettings settings = FunctionSettings.fromEnvironment(environment);
             // Building the HTTP client and loading the handler are independent, and each is a large
             // share of a cold start: on two or more cores they overlap.
@@ -56,6 +66,36 @@ public final class Bootstrap {
             System.err.println("aloft-runtime-java: " + e.getMessage());
             return 1;
         }
+    }
+
+    /**
+     * Does all a start can before the function is known, waits to be bound to one, then continues
+     * as a fresh start with the function's environment would.
+     */
+    private static int startPrewarmed(Map<String, String> generic) {
+        FunctionSettings unbound = FunctionSettings.fromEnvironment(generic);
+        JvmEnvironment jvmEnvironment = JvmEnvironment.live();
+        var client = new RuntimeApiClient(unbound.runtimeApi());
+        Warmup.run(unbound);
+        Optional<Map<String, String>> binding;
+        try {
+            binding = client.awaitBinding();
+        } catch (IOException e) {
+            System.err.println("aloft-runtime-java: waiting to be bound at " + unbound.runtimeApi() + " failed: " + e);
+            return 1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+        }
+        if (binding.isEmpty()) {
+            return 0; // the platform retired this instance before it needed it
+        }
+        jvmEnvironment.update(binding.get(), BIND_VARIABLE);
+        var environment = new HashMap<>(generic);
+        environment.putAll(binding.get());
+        environment.remove(BIND_VARIABLE);
+        return new Bootstrap(FunctionSettings.fromEnvironment(environment), CompletableFuture.completedFuture(client),
+                InstantSource.system()).run();
     }
 
     /** Serves events until the Runtime API cannot be reached; returns the process exit status. */

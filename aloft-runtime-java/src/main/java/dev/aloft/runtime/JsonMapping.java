@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
 import java.lang.reflect.Type;
 import java.util.function.BiFunction;
 
@@ -30,6 +31,10 @@ final class JsonMapping {
     }
 
     private JsonMapping() {
+    }
+
+    static <T> T read(byte[] json, Class<T> type) throws IOException {
+        return Mapper.INSTANCE.readValue(json, type);
     }
 
     static JavaType type(Type type) {

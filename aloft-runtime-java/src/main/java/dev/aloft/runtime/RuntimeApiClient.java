@@ -10,6 +10,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -22,12 +23,18 @@ final class RuntimeApiClient {
 
     private static final String FUNCTION_ERROR_TYPE = "Lambda-Runtime-Function-Error-Type";
 
+    /** What {@code /aloft/bind} answers: the variables that make a prewarmed instance its function's. */
+    private record Binding(Map<String, String> environment) {
+    }
+
     private final HttpClient http;
     private final String baseUrl;
+    private final URI bindUrl;
 
     /** @param runtimeApi host:port, possibly with a path prefix the platform uses to tell instances apart */
     RuntimeApiClient(String runtimeApi) {
         this.baseUrl = "http://" + runtimeApi + "/2018-06-01/runtime";
+        this.bindUrl = URI.create("http://" + runtimeApi + "/aloft/bind");
         try {
             // The Runtime API is plain HTTP on the host. Left to itself the client initializes the
             // default TLS context (trust store, key managers): measured at ~0.3 s of a cold start.
@@ -69,6 +76,25 @@ final class RuntimeApiClient {
                 headers.firstValue("Lambda-Runtime-Invoked-Function-Arn").orElse(""),
                 headers.firstValue("Lambda-Runtime-Trace-Id"),
                 response.body());
+    }
+
+    /**
+     * Parks a prewarmed instance until the platform binds it to a function, deliberately without a
+     * timeout, and returns the variables to add to its environment; empty when the platform
+     * retired the instance instead (any answer but 200, usually 410).
+     */
+    Optional<Map<String, String>> awaitBinding() throws IOException, InterruptedException {
+        HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(bindUrl).GET().build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        if (response.statusCode() != 200) {
+            return Optional.empty();
+        }
+        Binding binding = JsonMapping.read(response.body(), Binding.class);
+        if (binding.environment() == null || binding.environment().containsValue(null)) {
+            throw new ProtocolException("GET /aloft/bind answered without an environment of string values: "
+                    + new String(response.body(), StandardCharsets.UTF_8));
+        }
+        return Optional.of(binding.environment());
     }
 
     void postResponse(String requestId, byte[] result) throws IOException, InterruptedException {

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -18,9 +19,10 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * The build's AOT training run (JEP 483/514). It starts the real bootstrap against an in-process
- * Runtime API and serves a few events through a POJO {@link RequestHandler}, so the JVM records
- * what a Java function's cold start loads and links — the Runtime API client, handler loading,
- * Jackson's bean mapping — into the cache the platform starts every Java instance with.
+ * Runtime API, once fresh and once prewarmed then bound, each serving a few events through a POJO
+ * {@link RequestHandler}, so the JVM records what a Java function's cold start loads and links —
+ * the Runtime API client, handler loading, Jackson's bean mapping — into the cache the platform
+ * starts every Java instance with.
  *
  * <p>Maven runs it with the platform's JVM flags plus {@code -XX:AOTCacheOutput}; the class path
  * must be exactly the one instances get ({@code target/lib/*}), or the JVM rejects the cache.
@@ -40,7 +42,11 @@ final class Training {
         if (args.length != 1) {
             System.exit(fail("usage: Training <class path fingerprint file>"));
         }
-        int status = train(new TrainingRuntimeApi());
+        // Both starts the platform makes, so the cache holds both paths: fresh, and prewarmed then bound.
+        int status = train(false);
+        if (status == 0) {
+            status = train(true);
+        }
         if (status == 0) {
             status = writeFingerprint(Path.of(args[0]));
         }
@@ -68,17 +74,23 @@ final class Training {
         }
     }
 
-    private static int train(TrainingRuntimeApi api) {
+    private static int train(boolean prewarmed) {
         Path taskRoot = emptyTaskRoot();
+        Map<String, String> function = Map.of(
+                "_HANDLER", Orders.class.getName() + "::handleRequest",
+                "LAMBDA_TASK_ROOT", taskRoot.toString(),
+                "AWS_LAMBDA_FUNCTION_NAME", "aot-training",
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128");
+        var api = new TrainingRuntimeApi(function);
+        var environment = new HashMap<>(prewarmed
+                ? Map.of("ALOFT_BIND", "1", "LAMBDA_TASK_ROOT", taskRoot.toString())
+                : function);
+        environment.put("AWS_LAMBDA_RUNTIME_API", api.address());
+        String start = prewarmed ? "prewarmed start: " : "fresh start: ";
         var exited = new CompletableFuture<Integer>();
         Thread.ofPlatform().name("bootstrap").daemon().start(() -> {
             try {
-                exited.complete(Bootstrap.launch(Map.of(
-                        "AWS_LAMBDA_RUNTIME_API", api.address(),
-                        "_HANDLER", Orders.class.getName() + "::handleRequest",
-                        "LAMBDA_TASK_ROOT", taskRoot.toString(),
-                        "AWS_LAMBDA_FUNCTION_NAME", "aot-training",
-                        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")));
+                exited.complete(Bootstrap.launch(environment));
             } catch (Throwable e) { // reported as the run's failure, whatever it is
                 exited.completeExceptionally(e);
             }
@@ -90,19 +102,19 @@ final class Training {
                 var answer = api.invoke(event);
                 CompletableFuture.anyOf(answer.result(), exited).get(TIME_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
                 if (exited.isDone()) {
-                    return fail("the bootstrap exited with status " + exited.get() + " at event " + n);
+                    return fail(start + "the bootstrap exited with status " + exited.get() + " at event " + n);
                 }
                 String body = answer.result().get();
                 if (!body.contains("\"item\":\"tea-" + n + "\"") || !body.contains(answer.requestId())) {
-                    return fail("event " + n + " was answered with " + body);
+                    return fail(start + "event " + n + " was answered with " + body);
                 }
             }
-            System.out.println("aloft-runtime-java: AOT training served " + EVENTS + " events");
+            System.out.println("aloft-runtime-java: AOT training, " + start + "served " + EVENTS + " events");
             return 0;
         } catch (TimeoutException e) {
-            return fail("no answer within " + TIME_LIMIT.toSeconds() + " s");
+            return fail(start + "no answer within " + TIME_LIMIT.toSeconds() + " s");
         } catch (ExecutionException e) {
-            return fail(e.getCause().toString());
+            return fail(start + e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return fail("interrupted");

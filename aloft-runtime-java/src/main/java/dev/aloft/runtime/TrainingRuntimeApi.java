@@ -1,5 +1,7 @@
 package dev.aloft.runtime;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -17,7 +19,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 
 /**
  * The platform's side of the Runtime API, only as much as the {@link Training} run needs: events
- * out through {@code /next}, answers back through {@code /response}. It listens on loopback under
+ * out through {@code /next}, answers back through {@code /response}, and a function for a
+ * prewarmed bootstrap through {@code /aloft/bind}. It listens on loopback under
  * a path prefix, as the platform does. It is never stopped: the run ends with the JVM, while the
  * bootstrap is parked in {@code /next} like an idle instance.
  */
@@ -39,7 +42,14 @@ final class TrainingRuntimeApi {
     private final HttpServer server;
     private int sequence;
 
-    TrainingRuntimeApi() {
+    /** @param binding the function environment {@code /aloft/bind} hands a prewarmed bootstrap */
+    TrainingRuntimeApi(Map<String, String> binding) {
+        String bindAnswer;
+        try {
+            bindAnswer = new ObjectMapper().writeValueAsString(Map.of("environment", binding));
+        } catch (JsonProcessingException e) {
+            throw new RuntimeSetupException("cannot write the AOT training run's binding: " + e, e);
+        }
         // Daemon threads: a parked /next must not keep the JVM from exiting and writing the cache.
         executor = Executors.newCachedThreadPool(Thread.ofPlatform().name("runtime-api-", 0).daemon().factory());
         try {
@@ -52,6 +62,7 @@ final class TrainingRuntimeApi {
         server.createContext(RUNTIME + "/invocation/", this::result);
         // The bootstrap prints the init error and exits, which is what the training run notices.
         server.createContext(RUNTIME + "/init/error", exchange -> respond(exchange, 202, "{\"status\":\"OK\"}"));
+        server.createContext(PREFIX + "/aloft/bind", exchange -> respond(exchange, 200, bindAnswer));
         server.start();
     }
 

@@ -3,17 +3,12 @@ package dev.aloft.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aloft.runtime.FakeRuntimeApi.Outcome;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -159,7 +154,7 @@ class BootstrapTest {
     @ValueSource(strings = {"app.jar", "lib/functions.jar"})
     void handlerLoadsFromJarInTaskRoot(String jarPath) throws Exception {
         Path taskRoot = workDir.resolve("task");
-        writeJar(taskRoot.resolve(jarPath), FunctionProcess.testClasses());
+        FunctionProcess.writeFunctionsJar(taskRoot.resolve(jarPath));
         function = FunctionProcess.start(api, FUNCTIONS + "Upper", taskRoot, workDir);
 
         assertThat(await(api.invoke("from a jar")).body()).isEqualTo("FROM A JAR");
@@ -176,17 +171,5 @@ class BootstrapTest {
 
     private static long remainingMs(String body) {
         return Long.parseLong(body.replaceAll(".*\"remainingMs\":(\\d+).*", "$1"));
-    }
-
-    private static void writeJar(Path jar, Path classes) throws IOException {
-        Files.createDirectories(jar.getParent());
-        Path functions = classes.resolve("dev/aloft/runtime/testfunctions");
-        try (var out = new JarOutputStream(Files.newOutputStream(jar)); Stream<Path> files = Files.list(functions)) {
-            for (Path file : files.toList()) {
-                out.putNextEntry(new JarEntry(classes.relativize(file).toString()));
-                Files.copy(file, out);
-                out.closeEntry();
-            }
-        }
     }
 }

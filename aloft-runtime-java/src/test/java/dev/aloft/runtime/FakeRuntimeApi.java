@@ -14,6 +14,7 @@ import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -28,6 +29,10 @@ final class FakeRuntimeApi implements AutoCloseable {
     record Outcome(String kind, String body, Optional<String> errorTypeHeader) {
     }
 
+    /** How the platform answers {@code /aloft/bind}. */
+    private record Binding(int status, String body) {
+    }
+
     private record Event(String requestId, String body, Optional<String> traceId) {
     }
 
@@ -37,6 +42,8 @@ final class FakeRuntimeApi implements AutoCloseable {
     private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
     private final Map<String, CompletableFuture<Outcome>> outcomes = new ConcurrentHashMap<>();
     private final CompletableFuture<Outcome> initError = new CompletableFuture<>();
+    private final CompletableFuture<Void> bindRequested = new CompletableFuture<>();
+    private final CompletableFuture<Binding> binding = new CompletableFuture<>();
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final HttpServer server;
 
@@ -54,6 +61,7 @@ final class FakeRuntimeApi implements AutoCloseable {
             initError.complete(outcome("init-error", exchange));
             respond(exchange, 202, "{\"status\":\"OK\"}");
         });
+        server.createContext(PREFIX + "/aloft/bind", this::bind);
         server.start();
     }
 
@@ -76,6 +84,29 @@ final class FakeRuntimeApi implements AutoCloseable {
 
     CompletableFuture<Outcome> initError() {
         return initError;
+    }
+
+    /** Completes once a prewarmed process waits on {@code /aloft/bind}. */
+    CompletableFuture<Void> bindRequested() {
+        return bindRequested;
+    }
+
+    /** Answers the waiting (or next) {@code /aloft/bind}. */
+    void bind(int status, String body) {
+        binding.complete(new Binding(status, body));
+    }
+
+    private void bind(HttpExchange exchange) throws IOException {
+        bindRequested.complete(null);
+        try {
+            Binding answer = binding.get();
+            respond(exchange, answer.status(), answer.body());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            respond(exchange, 500, "interrupted");
+        } catch (ExecutionException e) {
+            respond(exchange, 500, e.getCause().toString());
+        }
     }
 
     private void next(HttpExchange exchange) throws IOException {

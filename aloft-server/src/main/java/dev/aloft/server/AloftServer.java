@@ -97,7 +97,8 @@ public final class AloftServer implements AutoCloseable {
         RuntimeApiServer runtimeApi = RuntimeApiServer.start();
         InstanceScheduler scheduler = new InstanceScheduler(sandbox, runtimeApi, new RuntimeCommands(aloftHome()), codeStore,
                 logWriter, clock, new InstanceScheduler.Limits(settings.keepAlive(), settings.queueWait(),
-                settings.initTimeout(), settings.tmpSizeMb(), REGION, settings.maxParallelStarts()));
+                settings.initTimeout(), settings.tmpSizeMb(), REGION, settings.maxParallelStarts(), settings.prewarm(),
+                settings.prewarmMemoryMb()));
         registry.onChange(change -> {
             scheduler.retire(change.name(), change.deleted());
             registry.find(change.name()).filter(f -> f.minInstances() > 0).ifPresent(scheduler::provision);

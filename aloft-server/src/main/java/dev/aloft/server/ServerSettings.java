@@ -1,11 +1,15 @@
 package dev.aloft.server;
 
+import dev.aloft.server.functions.Runtime;
+
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * Every server setting, declared once: key, environment variable, default and doc. Values come
@@ -28,7 +32,13 @@ public record ServerSettings(
         int asyncQueueMax,
         Duration asyncRetryBase,
         Duration idempotencyWindow,
-        int maxParallelStarts) {
+        int maxParallelStarts,
+        Map<Runtime, Integer> prewarm,
+        int prewarmMemoryMb) {
+
+    public ServerSettings {
+        prewarm = Map.copyOf(prewarm);
+    }
 
     /** One declared setting. */
     public record Setting(String key, String envVar, String defaultValue, String doc) {}
@@ -61,7 +71,11 @@ public record ServerSettings(
             new Setting("idempotency-window-seconds", "ALOFT_IDEMPOTENCY_WINDOW_SECONDS", "3600",
                     "a repeated idempotency key within this window returns the first invocation id"),
             new Setting("max-parallel-starts", "ALOFT_MAX_PARALLEL_STARTS", "8",
-                    "instances of one function starting at once; a burst's other requests wait for a free one"));
+                    "instances of one function starting at once; a burst's other requests wait for a free one"),
+            new Setting("prewarm", "ALOFT_PREWARM", "nodejs20=1,python3=1,java25=1",
+                    "processes per runtime started ahead for cold starts to take ('none' for no pool)"),
+            new Setting("prewarm-memory-mb", "ALOFT_PREWARM_MEMORY_MB", "256",
+                    "memory size of prewarmed processes; functions of that size (the default) use them"));
 
     /**
      * Resolves every setting from overrides (by key), then the environment (by variable), then
@@ -98,7 +112,32 @@ public record ServerSettings(
                 parse(values, "async-queue-max", Integer::parseInt, 1, 100_000_000),
                 Duration.ofMillis(parse(values, "async-retry-base-ms", Integer::parseInt, 1, 3_600_000)),
                 Duration.ofSeconds(parse(values, "idempotency-window-seconds", Integer::parseInt, 1, 7 * 86_400)),
-                parse(values, "max-parallel-starts", Integer::parseInt, 1, 1000));
+                parse(values, "max-parallel-starts", Integer::parseInt, 1, 1000),
+                parsePrewarm(values.get("prewarm")),
+                parse(values, "prewarm-memory-mb", Integer::parseInt, 128, 10_240));
+    }
+
+    /** "nodejs20=1,python3=2" (or "none"): processes to keep per runtime. */
+    private static Map<Runtime, Integer> parsePrewarm(String raw) {
+        Map<Runtime, Integer> counts = new EnumMap<>(Runtime.class);
+        if (raw.isBlank() || raw.trim().equals("none")) {
+            return counts;
+        }
+        for (String entry : raw.split(",")) {
+            String[] parts = entry.trim().split("=", 2);
+            String example = "e.g. nodejs20=1,python3=1 or none";
+            if (parts.length != 2) {
+                throw AloftException.invalid("setting 'prewarm' wants RUNTIME=COUNT pairs, " + example + "; got '" + entry.trim() + "'");
+            }
+            Runtime runtime = Runtime.fromId(parts[0].trim());
+            if (runtime == Runtime.PROVIDED) {
+                throw AloftException.invalid("setting 'prewarm': a provided runtime's bootstrap is the function's own code, "
+                        + "so it cannot be started before the function is known; " + example);
+            }
+            int count = parse(Map.of("prewarm", parts[1]), "prewarm", Integer::parseInt, 0, 64);
+            counts.put(runtime, count);
+        }
+        return counts;
     }
 
     /** Defaults everywhere but the data directory and port; what tests and embedders start from. */
@@ -131,6 +170,9 @@ public record ServerSettings(
         values.put("async-retry-base-ms", Long.toString(asyncRetryBase.toMillis()));
         values.put("idempotency-window-seconds", Long.toString(idempotencyWindow.toSeconds()));
         values.put("max-parallel-starts", Integer.toString(maxParallelStarts));
+        values.put("prewarm", prewarm.isEmpty() ? "none" : prewarm.entrySet().stream()
+                .map(e -> e.getKey().id() + "=" + e.getValue()).collect(Collectors.joining(",")));
+        values.put("prewarm-memory-mb", Integer.toString(prewarmMemoryMb));
         return values;
     }
 

@@ -6,7 +6,9 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -30,6 +32,7 @@ public final class CodeStore {
     /** Lambda's limit for unzipped code. */
     static final long MAX_UNZIPPED_BYTES = 250L * 1024 * 1024;
     private static final int MAX_ENTRIES = 50_000;
+    private static final String SLOTS = ".slots";
 
     private final Path root;
 
@@ -40,11 +43,58 @@ public final class CodeStore {
         } catch (IOException e) {
             throw new AloftException(500, "ServiceException", "cannot create code directory " + root, e);
         }
+        // Slots of a server that was killed: their processes died with it (bwrap --die-with-parent).
+        deleteTree(root.resolve(SLOTS));
     }
 
     /** The extracted tree of a stored package. */
     public Path directory(String sha256) {
         return root.resolve(sha256);
+    }
+
+    /**
+     * A new empty directory for a prewarmed process's code, in the store so that {@link #fill} can
+     * hard-link into it (links need the same file system).
+     */
+    public Path newSlot(String instanceId) {
+        Path slot = root.resolve(SLOTS).resolve(instanceId);
+        try {
+            createDirectories(slot, root);
+        } catch (IOException e) {
+            throw new AloftException(500, "ServiceException", "cannot create code slot " + slot + ": " + e.getMessage(), e);
+        }
+        return slot;
+    }
+
+    /**
+     * Makes a stored package appear in {@code slot}: hard links, since the store never modifies a
+     * file (a copy where a link is refused). Costs a few syscalls per file, not a copy of the code.
+     */
+    public void fill(Path slot, String sha256) throws IOException {
+        Path source = directory(sha256);
+        try (Stream<Path> paths = Files.walk(source)) {
+            for (Path from : (Iterable<Path>) paths::iterator) {
+                Path to = slot.resolve(source.relativize(from).toString());
+                if (from.equals(source)) {
+                    continue;
+                }
+                if (Files.isDirectory(from, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.createDirectory(to);
+                    setMode(to, "rwxr-xr-x");
+                } else {
+                    try {
+                        Files.createLink(to, from);
+                    } catch (IOException | UnsupportedOperationException e) {
+                        Files.copy(from, to, StandardCopyOption.COPY_ATTRIBUTES);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Removes a slot made by {@link #newSlot}; the stored package it linked to stays. */
+    public static void removeSlot(Path slot) {
+        deleteTree(slot);
     }
 
     /** Stores the archive unless an identical one is stored already; returns its sha256. */
@@ -174,8 +224,8 @@ public final class CodeStore {
         }
         try (Stream<Path> paths = Files.walk(dir)) {
             paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // Leftover staging dirs are harmless: they are never referenced.
+        } catch (IOException | UncheckedIOException e) {
+            // Leftover staging dirs and slots are harmless: they are never referenced again.
         }
     }
 }

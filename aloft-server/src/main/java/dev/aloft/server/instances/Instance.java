@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedDeque;
@@ -62,6 +63,7 @@ final class Instance implements RuntimeSession {
     private SandboxedProcess process;
     private List<LogPump> pumps = List.of();
     private RuntimeApiServer.Registration registration;
+    private Optional<Prewarmed> boundFrom = Optional.empty();
 
     Instance(String id, FunctionConfig function, long generation, ScheduledExecutorService timers, RuntimeApiServer runtimeApi) {
         this.id = id;
@@ -108,6 +110,19 @@ final class Instance implements RuntimeSession {
     String register() {
         registration = runtimeApi.register(this);
         return registration.endpoint();
+    }
+
+    /** Takes over the Runtime API endpoint of the prewarmed process this instance is bound to. */
+    void adopt(Prewarmed cell) {
+        boundFrom = Optional.of(cell);
+        registration = cell.registration();
+        runtimeApi.rebind(registration, this);
+    }
+
+    /** A process taken before its bootstrap asked for its function asks now, of this instance. */
+    @Override
+    public Optional<Map<String, String>> awaitBinding() throws InterruptedException {
+        return boundFrom.isPresent() ? boundFrom.get().awaitBinding() : Optional.empty();
     }
 
     /** Gives up the Runtime API endpoint of an instance whose process never started. */

@@ -3,6 +3,7 @@ package dev.aloft.server.instances;
 import dev.aloft.server.AloftException;
 import dev.aloft.server.functions.CodeStore;
 import dev.aloft.server.functions.FunctionConfig;
+import dev.aloft.server.functions.Runtime;
 import dev.aloft.server.instances.InvocationOutcome.Status;
 import dev.aloft.server.runtimeapi.RuntimeApiServer;
 import dev.aloft.server.sandbox.Sandbox;
@@ -30,7 +31,7 @@ public final class InstanceScheduler implements AutoCloseable {
 
     /** The knobs of the scheduler, from the server settings. */
     public record Limits(Duration keepAlive, Duration queueWait, Duration initTimeout, int tmpSizeMb, String region,
-                         int maxParallelStarts) {}
+                         int maxParallelStarts, Map<Runtime, Integer> prewarm, int prewarmMemoryMb) {}
 
     private final Map<String, FunctionPool> pools = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timers;
@@ -46,8 +47,8 @@ public final class InstanceScheduler implements AutoCloseable {
                 Thread.ofPlatform().name("instance-timers").daemon().factory());
         timerPool.setRemoveOnCancelPolicy(true);
         this.timers = timerPool;
-        this.factory = new InstanceFactory(sandbox, runtimeApi, commands, codeStore, logWriter, timers, clock,
-                limits.initTimeout(), limits.tmpSizeMb(), limits.region());
+        this.factory = new InstanceFactory(sandbox, runtimeApi, commands, codeStore, logWriter, timers, clock, limits);
+        factory.startPrewarming();
         this.clock = clock;
         this.limits = limits;
         this.keepAlive = new KeepAlivePolicy(limits.keepAlive());
@@ -142,7 +143,21 @@ public final class InstanceScheduler implements AutoCloseable {
     public String prometheusMetrics() {
         Map<String, Integer> live = new TreeMap<>();
         pools.forEach((key, pool) -> live.merge(key.substring(0, key.indexOf(':')), pool.liveInstances(), Integer::sum));
-        return metrics.prometheus(live);
+        return metrics.prometheus(live) + prewarmMetrics();
+    }
+
+    private String prewarmMetrics() {
+        PrewarmPool prewarmed = factory.prewarmPool();
+        StringBuilder out = new StringBuilder();
+        out.append("# HELP aloft_prewarmed_ready Started processes bound to no function yet, per runtime.\n")
+                .append("# TYPE aloft_prewarmed_ready gauge\n");
+        prewarmed.readyCounts().forEach((runtime, n) -> out.append("aloft_prewarmed_ready{runtime=\"")
+                .append(runtime.id()).append("\"} ").append(n).append('\n'));
+        out.append("# HELP aloft_prewarmed_taken_total Cold starts that took a prewarmed process, per runtime.\n")
+                .append("# TYPE aloft_prewarmed_taken_total counter\n");
+        prewarmed.takenCounts().forEach((runtime, n) -> out.append("aloft_prewarmed_taken_total{runtime=\"")
+                .append(runtime.id()).append("\"} ").append(n).append('\n'));
+        return out.toString();
     }
 
     private FunctionPool pool(FunctionConfig function) {
@@ -172,6 +187,7 @@ public final class InstanceScheduler implements AutoCloseable {
 
     @Override
     public void close() {
+        factory.close();
         pools.values().forEach(FunctionPool::retire);
         timers.shutdownNow();
     }

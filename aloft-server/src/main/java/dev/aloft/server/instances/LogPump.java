@@ -13,21 +13,27 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Optional;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Reads one output stream of an instance line by line and stores each line with the invocation
- * the instance was serving when it printed it.
+ * the instance was serving when it printed it. A prewarmed process has no instance until it is
+ * bound to a function: its first lines wait (a few) until then.
  */
 final class LogPump {
 
     /** Longer lines are cut; a runaway print must not exhaust the platform's memory. */
     static final int MAX_LINE_BYTES = 16 * 1024;
     private static final long PUMP_STACK_BYTES = 256 * 1024;
+    private static final int MAX_UNATTRIBUTED_LINES = 20;
 
-    private final Instance instance;
+    /** Lines printed before {@link #attach}; guarded by itself, as is {@link #instance}. */
+    private final Deque<String> unattributed = new ArrayDeque<>();
+    private Instance instance;
     private final InputStream stream;
     private final String streamName;
     private final BatchWriter<LogLine> writer;
@@ -39,9 +45,8 @@ final class LogPump {
     private final ReentrantLock drainLock = new ReentrantLock();
     private final Condition chunkHandled = drainLock.newCondition();
 
-    private LogPump(Instance instance, InputStream stream, String streamName, BatchWriter<LogLine> writer,
+    private LogPump(InputStream stream, String streamName, BatchWriter<LogLine> writer,
                     InstantSource clock, Optional<FileInputStream> probe) {
-        this.instance = instance;
         this.stream = stream;
         this.streamName = streamName;
         this.writer = writer;
@@ -49,14 +54,26 @@ final class LogPump {
         this.probe = probe;
     }
 
-    /** Starts pumping file descriptor {@code fd} (1 or 2) of {@code process} from {@code stream}. */
-    static LogPump start(Instance instance, Process process, int fd, InputStream stream, String streamName,
+    /**
+     * Starts pumping file descriptor {@code fd} (1 or 2) of {@code process} from {@code stream};
+     * lines are stored once the pump is {@link #attach attached} to the instance they belong to.
+     */
+    static LogPump start(String instanceId, Process process, int fd, InputStream stream, String streamName,
                          BatchWriter<LogLine> writer, InstantSource clock) {
-        LogPump pump = new LogPump(instance, stream, streamName, writer, clock, openProbe(process, fd));
+        LogPump pump = new LogPump(stream, streamName, writer, clock, openProbe(process, fd));
         // A platform thread: a virtual thread blocked reading a pipe holds a carrier thread, and
         // with two pumps per instance ~128 idle instances would take every carrier and stall the server.
-        Thread.ofPlatform().daemon().stackSize(PUMP_STACK_BYTES).name("log-" + instance.id() + "-" + streamName).start(pump::run);
+        Thread.ofPlatform().daemon().stackSize(PUMP_STACK_BYTES).name("log-" + instanceId + "-" + streamName).start(pump::run);
         return pump;
+    }
+
+    /** From now on lines belong to {@code owner}; those printed so far are stored with it too. */
+    void attach(Instance owner) {
+        synchronized (unattributed) {
+            instance = owner;
+            unattributed.forEach(this::store);
+            unattributed.clear();
+        }
     }
 
     /**
@@ -127,9 +144,21 @@ final class LogPump {
         if (text.endsWith("\r")) {
             text = text.substring(0, text.length() - 1);
         }
+        line.reset();
+        synchronized (unattributed) {
+            if (instance == null) {
+                if (unattributed.size() < MAX_UNATTRIBUTED_LINES) {
+                    unattributed.addLast(text);
+                }
+                return;
+            }
+        }
+        store(text);
+    }
+
+    private void store(String text) {
         writer.append(new LogLine(0, instance.function().name(), instance.logInvocationId(), clock.instant(), streamName, text));
         instance.printed(text);
-        line.reset();
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.aloft.server.instances;
 
 import dev.aloft.server.AloftException;
 import dev.aloft.server.functions.FunctionConfig;
+import dev.aloft.server.functions.Runtime;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,19 +35,43 @@ public final class RuntimeCommands {
         this.java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    /** argv for an instance of {@code function} whose code is at {@code taskRoot} inside the sandbox. */
-    List<String> command(FunctionConfig function, String taskRoot) {
-        return switch (function.runtime()) {
+    /** argv for an instance of {@code runtime} whose code is at {@code taskRoot} inside the sandbox. */
+    List<String> command(Runtime runtime, int memoryMb, String taskRoot) {
+        return switch (runtime) {
             case NODEJS20 -> List.of(node, require(nodeBootstrap).toString());
             case PYTHON3 -> List.of(python, "-u", require(pythonBootstrap).toString());
-            case JAVA25 -> javaCommand(function);
+            case JAVA25 -> javaCommand(memoryMb);
             case PROVIDED -> List.of(taskRoot + "/bootstrap");
         };
     }
 
+    /**
+     * Whether a prewarmed process of this runtime can become an instance of {@code function}: our
+     * bootstrap waits for its function on {@code /aloft/bind} (a {@code provided} bootstrap
+     * cannot), and no variable of the function must be one the runtime reads only as it starts.
+     */
+    static boolean bindable(FunctionConfig function) {
+        if (!waitsForBinding(function.runtime())) {
+            return false;
+        }
+        List<String> startupPrefixes = switch (function.runtime()) {
+            case NODEJS20 -> List.of("NODE_", "UV_");
+            case PYTHON3 -> List.of("PYTHON");
+            case JAVA25 -> List.of("JAVA_", "JDK_", "_JAVA");
+            case PROVIDED -> List.of();
+        };
+        return function.environment().keySet().stream().noneMatch(name -> name.equals("TZ") || name.startsWith("LD_")
+                || startupPrefixes.stream().anyMatch(name::startsWith));
+    }
+
+    /** Whether the runtime's bootstrap, started with {@code ALOFT_BIND=1}, waits for its function. */
+    static boolean waitsForBinding(Runtime runtime) {
+        return runtime != Runtime.PROVIDED;
+    }
+
     /** Host files the runtime reads besides the function's code. */
-    List<Path> runtimeFiles(FunctionConfig function) {
-        return switch (function.runtime()) {
+    List<Path> runtimeFiles(Runtime runtime) {
+        return switch (runtime) {
             case NODEJS20 -> List.of(nodeBootstrap.getParent());
             case PYTHON3 -> List.of(pythonBootstrap.getParent());
             case JAVA25 -> Files.isDirectory(javaAotCache.directory())
@@ -56,8 +81,8 @@ public final class RuntimeCommands {
     }
 
     /** The AWS_EXECUTION_ENV value Lambda would set. */
-    static String executionEnv(FunctionConfig function) {
-        return switch (function.runtime()) {
+    static String executionEnv(Runtime runtime) {
+        return switch (runtime) {
             case NODEJS20 -> "AWS_Lambda_nodejs20.x";
             case PYTHON3 -> "AWS_Lambda_python3.11";
             case JAVA25 -> "AWS_Lambda_java25";
@@ -65,17 +90,20 @@ public final class RuntimeCommands {
         };
     }
 
-    private List<String> javaCommand(FunctionConfig function) {
+    private List<String> javaCommand(int memoryMb) {
         require(javaRuntimeLib);
         // Heap below the memory limit leaves room for metaspace, stacks and code cache; the
         // cgroup (where the host has one) enforces the total.
-        int heapMb = Math.max(32, function.memoryMb() * 7 / 10);
+        int heapMb = Math.max(32, memoryMb * 7 / 10);
         // The build's AOT training run (aloft-runtime-java/pom.xml) uses these same flags and class
         // path: the cache is refused when the module flags differ (the heap size may).
         List<String> command = new ArrayList<>(List.of(java,
                 "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
                 "-Xmx" + heapMb + "m", "-XX:-UsePerfData",
-                "--enable-native-access=ALL-UNNAMED"));
+                "--enable-native-access=ALL-UNNAMED",
+                // A prewarmed bootstrap adopts its function's environment in-process (JvmEnvironment);
+                // on every instance, so one AOT cache serves fresh and prewarmed starts alike.
+                "--add-opens", "java.base/java.util=ALL-UNNAMED"));
         javaAotCache.current().ifPresentOrElse(cache -> command.addAll(List.of(
                 // Classes loaded and linked at training are mapped, not parsed: ~2.5x faster to the first
                 // answer (bench/README-java-aot.md).

@@ -1,5 +1,7 @@
 package dev.aloft.server.runtimeapi;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
@@ -29,6 +31,7 @@ public final class RuntimeApiServer implements AutoCloseable {
 
     private static final String PREFIX = "/{secret}/2018-06-01/runtime";
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final ObjectMapper JSON = new ObjectMapper();
     // Created once: building a header name per response showed up in warm-path profiles.
     private static final HeaderName REQUEST_ID = HeaderNames.create("Lambda-Runtime-Aws-Request-Id");
     private static final HeaderName DEADLINE = HeaderNames.create("Lambda-Runtime-Deadline-Ms");
@@ -59,7 +62,8 @@ public final class RuntimeApiServer implements AutoCloseable {
         routing.get(PREFIX + "/invocation/next", this::next)
                 .post(PREFIX + "/invocation/{id}/response", this::response)
                 .post(PREFIX + "/invocation/{id}/error", this::error)
-                .post(PREFIX + "/init/error", this::initError);
+                .post(PREFIX + "/init/error", this::initError)
+                .get("/{secret}/aloft/bind", this::bind);
     }
 
     /** Registers an instance; returns the value for its {@code AWS_LAMBDA_RUNTIME_API}. */
@@ -67,6 +71,13 @@ public final class RuntimeApiServer implements AutoCloseable {
         String secret = HexFormat.of().formatHex(randomBytes());
         sessions.put(secret, session);
         return new Registration(secret, "127.0.0.1:" + server.port() + "/" + secret);
+    }
+
+    /** Hands a registered endpoint to another session: a prewarmed process becoming an instance. */
+    public void rebind(Registration registration, RuntimeSession session) {
+        if (sessions.replace(registration.secret(), session) == null) {
+            throw new IllegalStateException("endpoint " + registration.endpoint() + " is not registered");
+        }
     }
 
     /** Forgets an instance; its endpoint answers 403 from now on. */
@@ -116,6 +127,31 @@ public final class RuntimeApiServer implements AutoCloseable {
                 .header(TRACE_ID, e.traceId())
                 .header(HeaderValues.CONTENT_TYPE_JSON)
                 .send(e.payload());
+    }
+
+    /** Aloft's own extension: a prewarmed bootstrap waits here for the function it becomes. */
+    private void bind(ServerRequest req, ServerResponse res) {
+        Optional<RuntimeSession> session = session(req, res);
+        if (session.isEmpty()) {
+            return;
+        }
+        Optional<Map<String, String>> environment;
+        try {
+            environment = session.get().awaitBinding();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            sendError(res, Status.SERVICE_UNAVAILABLE_503, "ShuttingDown", "the platform is shutting down");
+            return;
+        }
+        if (environment.isEmpty()) {
+            sendError(res, Status.GONE_410, "InstanceRetired", "this process is retired without a function");
+            return;
+        }
+        try {
+            res.header(HeaderValues.CONTENT_TYPE_JSON).send(JSON.writeValueAsBytes(Map.of("environment", environment.get())));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a map of strings always serializes", e);
+        }
     }
 
     private void response(ServerRequest req, ServerResponse res) {

@@ -1,5 +1,6 @@
 package dev.aloft.server.runtimeapi;
 
+import java.util.Map;
 import java.util.Optional;
 
 /** The instance side of one registered Runtime API endpoint. */
@@ -19,4 +20,12 @@ public interface RuntimeSession {
 
     /** The runtime could not initialise (e.g. the handler does not load). */
     void initFailed(String errorType, byte[] body);
+
+    /**
+     * For a prewarmed process not yet bound to a function: blocks until it is bound and returns the
+     * environment it must adopt; empty when it is retired unbound (or was never prewarmed).
+     */
+    default Optional<Map<String, String>> awaitBinding() throws InterruptedException {
+        return Optional.empty();
+    }
 }

@@ -1,0 +1,221 @@
+package dev.aloft.server.instances;
+
+import dev.aloft.server.functions.Runtime;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.logging.Logger;
+
+/**
+ * Keeps, per runtime, a few started bootstraps bound to no function ({@link Prewarmed}); a cold
+ * start takes one instead of starting a process. Taken ones are replaced in the background, and
+ * so are ones that die unbound — after a growing pause when they keep dying, so a broken runtime
+ * cannot fork in a loop. Bound processes never come back: they belong to their function.
+ */
+final class PrewarmPool implements AutoCloseable {
+
+    /** Starts one prewarmed process (sandboxed, registered, pumping its output). */
+    interface Launcher {
+        Prewarmed launch(Runtime runtime, int memoryMb);
+    }
+
+    private static final Logger LOG = Logger.getLogger(PrewarmPool.class.getName());
+    private static final long MAX_BACKOFF_MS = 60_000;
+
+    private final Map<Runtime, Integer> targets;
+    private final int memoryMb;
+    private final Launcher launcher;
+    private final ScheduledExecutorService timers;
+    private final Duration initTimeout;
+
+    /** Guards every field below. */
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Map<Runtime, Deque<Prewarmed>> ready = new EnumMap<>(Runtime.class);
+    private final Map<Runtime, Integer> starting = new EnumMap<>(Runtime.class);
+    private final Map<Runtime, Integer> failuresInARow = new EnumMap<>(Runtime.class);
+    private final EnumMap<Runtime, Long> taken = new EnumMap<>(Runtime.class);
+    private boolean closed;
+
+    PrewarmPool(Map<Runtime, Integer> targets, int memoryMb, Launcher launcher, ScheduledExecutorService timers,
+                Duration initTimeout) {
+        this.targets = new EnumMap<>(Runtime.class);
+        targets.forEach((runtime, count) -> {
+            if (!RuntimeCommands.waitsForBinding(runtime)) {
+                LOG.warning("prewarm: the " + runtime.id() + " bootstrap cannot wait for a function; none kept");
+            } else if (count > 0) {
+                this.targets.put(runtime, count);
+            }
+        });
+        this.memoryMb = memoryMb;
+        this.launcher = launcher;
+        this.timers = timers;
+        this.initTimeout = initTimeout;
+        this.targets.keySet().forEach(runtime -> ready.put(runtime, new ArrayDeque<>()));
+    }
+
+    /** Starts filling the pool; call once. */
+    void start() {
+        targets.keySet().forEach(this::refill);
+    }
+
+    /** A prewarmed process for a function of this runtime and memory size, if one is kept; it is the caller's now. */
+    Optional<Prewarmed> take(Runtime runtime, int functionMemoryMb) {
+        if (functionMemoryMb != memoryMb || !targets.containsKey(runtime)) {
+            return Optional.empty();
+        }
+        Prewarmed cell;
+        lock.lock();
+        try {
+            Deque<Prewarmed> cells = ready.get(runtime);
+            // One already waiting on /aloft/bind costs only the binding; a younger one is still starting.
+            cell = cells.stream().filter(Prewarmed::waiting).findFirst().orElse(cells.peekFirst());
+            if (cell == null) {
+                return Optional.empty();
+            }
+            cells.remove(cell);
+            taken.merge(runtime, 1L, Long::sum);
+            if (cell.waiting()) {
+                failuresInARow.remove(runtime);
+            }
+        } finally {
+            lock.unlock();
+        }
+        refill(runtime);
+        return Optional.of(cell);
+    }
+
+    /** Processes kept ready now, per runtime. */
+    Map<Runtime, Integer> readyCounts() {
+        lock.lock();
+        try {
+            Map<Runtime, Integer> counts = new EnumMap<>(Runtime.class);
+            ready.forEach((runtime, cells) -> counts.put(runtime, cells.size()));
+            return counts;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Processes taken by cold starts so far, per runtime. */
+    Map<Runtime, Long> takenCounts() {
+        lock.lock();
+        try {
+            return new EnumMap<>(taken);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void refill(Runtime runtime) {
+        int toStart;
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            int have = ready.get(runtime).size() + starting.getOrDefault(runtime, 0);
+            toStart = Math.max(0, targets.get(runtime) - have);
+            starting.merge(runtime, toStart, Integer::sum);
+        } finally {
+            lock.unlock();
+        }
+        for (int i = 0; i < toStart; i++) {
+            Thread.ofVirtual().name("prewarm-" + runtime.id()).start(() -> startOne(runtime));
+        }
+    }
+
+    private void startOne(Runtime runtime) {
+        Prewarmed cell;
+        try {
+            cell = launcher.launch(runtime, memoryMb);
+        } catch (RuntimeException e) {
+            lock.lock();
+            try {
+                starting.merge(runtime, -1, Integer::sum);
+            } finally {
+                lock.unlock();
+            }
+            failed(runtime, "could not start: " + e.getMessage());
+            return;
+        }
+        boolean pooled;
+        lock.lock();
+        try {
+            starting.merge(runtime, -1, Integer::sum);
+            pooled = !closed;
+            if (pooled) {
+                ready.get(runtime).addLast(cell);
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (!pooled) {
+            cell.retire();
+            return;
+        }
+        cell.process().process().onExit().thenRun(() -> exited(cell));
+        timers.schedule(() -> {
+            if (!cell.waiting() && remove(cell)) {
+                cell.retire();
+                failed(runtime, "did not ask for its function within " + initTimeout.toSeconds() + " s");
+            }
+        }, initTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** A pooled process ended: it is replaced. One taken meanwhile is its instance's business. */
+    private void exited(Prewarmed cell) {
+        if (!remove(cell)) {
+            return;
+        }
+        cell.retire();
+        if (cell.waiting()) {
+            // It was fine until something killed it (an operator, the OOM killer): just replace it.
+            refill(cell.runtime());
+        } else {
+            failed(cell.runtime(), "exited after " + cell.ageMs() + " ms before asking for its function");
+        }
+    }
+
+    private boolean remove(Prewarmed cell) {
+        lock.lock();
+        try {
+            return ready.get(cell.runtime()).remove(cell);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void failed(Runtime runtime, String why) {
+        long backoffMs;
+        lock.lock();
+        try {
+            int failures = failuresInARow.merge(runtime, 1, Integer::sum);
+            backoffMs = Math.min(MAX_BACKOFF_MS, 1000L << Math.min(failures - 1, 16));
+        } finally {
+            lock.unlock();
+        }
+        LOG.warning("prewarmed " + runtime.id() + " process " + why + "; next try in " + backoffMs + " ms");
+        timers.schedule(() -> refill(runtime), backoffMs, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void close() {
+        Deque<Prewarmed> all = new ArrayDeque<>();
+        lock.lock();
+        try {
+            closed = true;
+            ready.values().forEach(all::addAll);
+            ready.values().forEach(Deque::clear);
+        } finally {
+            lock.unlock();
+        }
+        all.forEach(Prewarmed::retire);
+    }
+}

@@ -1,0 +1,174 @@
+package dev.aloft.server.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.aloft.server.AloftException;
+import dev.aloft.server.ServerSettings;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/** Prewarmed generic processes: cold starts take them, they become exactly one function, the pool refills. */
+class PrewarmTest {
+
+    private static final Path HELLO_JAVA = Path.of("../examples/hello-java/target/hello-java.jar").toAbsolutePath();
+    private static final Duration READY_WITHIN = Duration.ofSeconds(30);
+
+    private static long metric(TestPlatform platform, String name, String runtime) {
+        Matcher m = Pattern.compile("(?m)^" + name + "\\{runtime=\"" + runtime + "\"} (\\d+)$")
+                .matcher(platform.get("/metrics").body());
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
+
+    private static void awaitReady(TestPlatform platform, String runtime, int count) {
+        await().atMost(READY_WITHIN).until(() -> metric(platform, "aloft_prewarmed_ready", runtime) == count);
+    }
+
+    /** A Node function whose package is the reporting handler plus one marker file of its own. */
+    private static void deployNode(TestPlatform platform, String name, Map<String, String> environment) throws Exception {
+        String handler = Files.readString(TestPlatform.FUNCTIONS.resolve("node-prewarmed/index.mjs"));
+        var body = TestPlatform.deployBody("nodejs20", "index.handler",
+                TestPlatform.zipOf(List.of(new String[]{"index.mjs", handler}, new String[]{name + ".txt", name})));
+        body.set("environment", TestPlatform.JSON.valueToTree(environment));
+        var response = platform.deploy(name, body);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+    }
+
+    private static Optional<Path> memoryLimitFile(String instanceId) {
+        return List.of(Path.of("/sys/fs/cgroup/memory/aloft", instanceId, "memory.limit_in_bytes"),
+                Path.of("/sys/fs/cgroup/aloft", instanceId, "memory.max")).stream().filter(Files::exists).findFirst();
+    }
+
+    @Test
+    void aColdStartBindsAPrewarmedProcessToExactlyOneFunction() throws Exception {
+        try (TestPlatform platform = TestPlatform.start(s -> s.with("prewarm", "nodejs20=1"))) {
+            awaitReady(platform, "nodejs20", 1);
+            deployNode(platform, "alpha", Map.of("GREETING", "hi from alpha"));
+            deployNode(platform, "beta", Map.of("GREETING", "hi from beta"));
+
+            JsonNode alpha = platform.invokeOk("alpha", "{}");
+            assertThat(metric(platform, "aloft_prewarmed_taken_total", "nodejs20")).isEqualTo(1);
+            awaitReady(platform, "nodejs20", 1);
+            JsonNode beta = platform.invokeOk("beta", "{}");
+            assertThat(metric(platform, "aloft_prewarmed_taken_total", "nodejs20")).isEqualTo(2);
+
+            for (var seen : List.of(Map.entry("alpha", alpha), Map.entry("beta", beta))) {
+                String name = seen.getKey();
+                JsonNode report = seen.getValue();
+                assertThat(report.path("fn").asText()).isEqualTo(name);
+                assertThat(report.path("memory").asText()).isEqualTo("256");
+                assertThat(report.path("greeting").asText()).isEqualTo("hi from " + name);
+                assertThat(report.path("bindFlag").isNull()).isTrue();
+                // Its own code, nothing of the other function's, and read-only.
+                assertThat(report.path("files").toString()).isEqualTo("[\"" + name + ".txt\",\"index.mjs\"]");
+                assertThat(report.path("codeWritable").asBoolean()).isFalse();
+                // A /tmp of its own: the other function's file is not there.
+                assertThat(report.path("tmpBefore").toString()).isEqualTo("[]");
+            }
+
+            JsonNode record = TestPlatform.parse(platform.get("/api/v1/invocations?function=alpha&limit=1").body())
+                    .path("invocations").get(0);
+            assertThat(record.path("cold").asBoolean()).isTrue();
+            // The cgroup limit is the function's memory, as for a fresh instance.
+            memoryLimitFile(record.path("instanceId").asText()).ifPresent(limit ->
+                    assertThat(readLong(limit)).isEqualTo(256L * 1024 * 1024));
+            // Warm invocations reuse the bound instance; it never goes back to the pool.
+            assertThat(platform.invokeOk("alpha", "{}").path("tmpBefore").toString()).isEqualTo("[\"alpha\"]");
+            assertThat(metric(platform, "aloft_prewarmed_taken_total", "nodejs20")).isEqualTo(2);
+        }
+    }
+
+    private static long readLong(Path file) {
+        try {
+            return Long.parseLong(Files.readString(file).trim());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void pythonAndJavaFunctionsTakeTheirRuntimesProcesses() throws Exception {
+        try (TestPlatform platform = TestPlatform.start(s -> s.with("prewarm", "python3=1,java25=1"))) {
+            awaitReady(platform, "python3", 1);
+            awaitReady(platform, "java25", 1);
+            platform.deployFunction("py", "python3", "app.handler", "python-echo");
+            JsonNode echo = platform.invokeOk("py", "{\"x\":1}");
+            assertThat(echo.path("fn").asText()).isEqualTo("py");
+            assertThat(echo.path("echo").path("x").asInt()).isEqualTo(1);
+            assertThat(metric(platform, "aloft_prewarmed_taken_total", "python3")).isEqualTo(1);
+
+            var body = TestPlatform.deployBody("java25", "example.Hello::handleRequest", Files.readAllBytes(HELLO_JAVA));
+            assertThat(platform.deploy("jv", body).statusCode()).isEqualTo(201);
+            assertThat(platform.invokeOk("jv", "{\"name\":\"Ada\"}").path("message").asText()).isEqualTo("Hello, Ada from Java");
+            assertThat(metric(platform, "aloft_prewarmed_taken_total", "java25")).isEqualTo(1);
+            // The handler's log line belongs to its invocation, though the process started unbound.
+            await().atMost(Duration.ofSeconds(5)).until(() -> platform.get("/api/v1/functions/jv/logs").body().contains("hello invoked"));
+        }
+    }
+
+    @Test
+    void functionsThePoolCannotServeStartFresh() throws Exception {
+        try (TestPlatform platform = TestPlatform.start(s -> s.with("prewarm", "nodejs20=1"))) {
+            awaitReady(platform, "nodejs20", 1);
+            // NODE_OPTIONS is read only as node starts: a running process cannot take it on.
+            deployNode(platform, "tuned", Map.of("NODE_OPTIONS", "--max-old-space-size=100"));
+            assertThat(platform.invokeOk("tuned", "{}").path("fn").asText()).isEqualTo("tuned");
+            // The pool's processes have the pool's memory limit; this function wants another.
+            String handler = Files.readString(TestPlatform.FUNCTIONS.resolve("node-prewarmed/index.mjs"));
+            var big = TestPlatform.deployBody("nodejs20", "index.handler", TestPlatform.zipOf(List.<String[]>of(new String[]{"index.mjs", handler})));
+            big.put("memoryMb", 512);
+            assertThat(platform.deploy("big", big).statusCode()).isEqualTo(201);
+            assertThat(platform.invokeOk("big", "{}").path("memory").asText()).isEqualTo("512");
+            assertThat(metric(platform, "aloft_prewarmed_taken_total", "nodejs20")).isZero();
+            assertThat(metric(platform, "aloft_prewarmed_ready", "nodejs20")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aPrewarmedProcessThatDiesIsReplaced() {
+        try (TestPlatform platform = TestPlatform.start(s -> s.with("prewarm", "python3=1"))) {
+            awaitReady(platform, "python3", 1);
+            ProcessHandle bootstrap = bootstraps("bootstrap.py").getFirst();
+            bootstrap.destroyForcibly();
+            await().atMost(READY_WITHIN).until(() -> {
+                List<ProcessHandle> now = bootstraps("bootstrap.py");
+                return now.size() == 1 && now.getFirst().pid() != bootstrap.pid()
+                        && metric(platform, "aloft_prewarmed_ready", "python3") == 1;
+            });
+        }
+    }
+
+    /** The server's descendant processes running a runtime bootstrap (not the sandbox wrappers). */
+    private static List<ProcessHandle> bootstraps(String script) {
+        return ProcessHandle.current().descendants()
+                .filter(p -> p.info().command().map(c -> !c.endsWith("bwrap") && !c.endsWith("sh")).orElse(false))
+                .filter(p -> p.info().commandLine().orElse("").contains(script))
+                .toList();
+    }
+
+    @Test
+    void thePrewarmSettingIsValidated() {
+        Path data = Path.of("target/test-data/prewarm-settings");
+        assertThatThrownBy(() -> ServerSettings.defaults(data, 0).with("prewarm", "nodejs20"))
+                .isInstanceOf(AloftException.class).hasMessageContaining("RUNTIME=COUNT");
+        assertThatThrownBy(() -> ServerSettings.defaults(data, 0).with("prewarm", "cobol=1"))
+                .isInstanceOf(AloftException.class).hasMessageContaining("unknown runtime 'cobol'");
+        assertThatThrownBy(() -> ServerSettings.defaults(data, 0).with("prewarm", "provided=1"))
+                .isInstanceOf(AloftException.class).hasMessageContaining("function's own code");
+        assertThatThrownBy(() -> ServerSettings.defaults(data, 0).with("prewarm", "python3=100"))
+                .isInstanceOf(AloftException.class).hasMessageContaining("between 0 and 64");
+        assertThat(ServerSettings.defaults(data, 0).with("prewarm", "none").prewarm()).isEmpty();
+        assertThat(ServerSettings.defaults(data, 0).with("prewarm", "java25=2").prewarm())
+                .containsExactly(Map.entry(dev.aloft.server.functions.Runtime.JAVA25, 2));
+    }
+}
