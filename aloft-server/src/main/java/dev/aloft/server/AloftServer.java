@@ -88,7 +88,7 @@ public final class AloftServer implements AutoCloseable {
         String adminToken = adminToken(data.resolve("admin-token"));
         Database database = Database.open(data.resolve("aloft.db"));
         CodeStore codeStore = new CodeStore(data.resolve("code"));
-        FunctionRegistry registry = new FunctionRegistry(database, codeStore, clock);
+        FunctionRegistry registry = new FunctionRegistry(database, codeStore, clock, settings.memoryBudgetMb());
         LogStore logStore = new LogStore(database);
         BatchWriter<LogLine> logWriter = new BatchWriter<>("log-writer", logStore::append);
         Sandbox sandbox = Sandboxes.detect(new SandboxSettings(data.resolve("sandbox"), List.of(data),
