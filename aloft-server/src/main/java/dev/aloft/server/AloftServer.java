@@ -97,11 +97,14 @@ public final class AloftServer implements AutoCloseable {
         RuntimeApiServer runtimeApi = RuntimeApiServer.start();
         InstanceScheduler scheduler = new InstanceScheduler(sandbox, runtimeApi, new RuntimeCommands(aloftHome()), codeStore,
                 logWriter, clock, new InstanceScheduler.Limits(settings.keepAlive(), settings.queueWait(),
-                settings.initTimeout(), settings.tmpSizeMb(), REGION, settings.maxParallelStarts()));
+                settings.initTimeout(), settings.tmpSizeMb(), REGION, settings.maxParallelStarts(),
+                settings.memoryBudgetMb()));
         registry.onChange(change -> {
             scheduler.retire(change.name(), change.deleted());
+            registry.find(change.name()).ifPresent(scheduler::reserve);
             registry.find(change.name()).filter(f -> f.minInstances() > 0).ifPresent(scheduler::provision);
         });
+        registry.list().forEach(scheduler::reserve);
         registry.list().stream().filter(f -> f.minInstances() > 0).forEach(scheduler::provision);
         FunctionVersions versions = new FunctionVersions(registry, database, clock);
         InvocationLedger ledger = new InvocationLedger(database);
