@@ -88,7 +88,7 @@ public final class AloftServer implements AutoCloseable {
         String adminToken = adminToken(data.resolve("admin-token"));
         Database database = Database.open(data.resolve("aloft.db"));
         CodeStore codeStore = new CodeStore(data.resolve("code"));
-        FunctionRegistry registry = new FunctionRegistry(database, codeStore, clock);
+        FunctionRegistry registry = new FunctionRegistry(database, codeStore, clock, settings.memoryBudgetMb());
         LogStore logStore = new LogStore(database);
         BatchWriter<LogLine> logWriter = new BatchWriter<>("log-writer", logStore::append);
         Sandbox sandbox = Sandboxes.detect(new SandboxSettings(data.resolve("sandbox"), List.of(data),
@@ -97,12 +97,14 @@ public final class AloftServer implements AutoCloseable {
         RuntimeApiServer runtimeApi = RuntimeApiServer.start();
         InstanceScheduler scheduler = new InstanceScheduler(sandbox, runtimeApi, new RuntimeCommands(aloftHome()), codeStore,
                 logWriter, clock, new InstanceScheduler.Limits(settings.keepAlive(), settings.queueWait(),
-                settings.initTimeout(), settings.tmpSizeMb(), REGION, settings.maxParallelStarts(), settings.prewarm(),
-                settings.prewarmMemoryMb()));
+                settings.initTimeout(), settings.tmpSizeMb(), REGION, settings.maxParallelStarts(),
+                settings.memoryBudgetMb(), settings.prewarm(), settings.prewarmMemoryMb()));
         registry.onChange(change -> {
             scheduler.retire(change.name(), change.deleted());
+            registry.find(change.name()).ifPresent(scheduler::reserve);
             registry.find(change.name()).filter(f -> f.minInstances() > 0).ifPresent(scheduler::provision);
         });
+        registry.list().forEach(scheduler::reserve);
         registry.list().stream().filter(f -> f.minInstances() > 0).forEach(scheduler::provision);
         FunctionVersions versions = new FunctionVersions(registry, database, clock);
         InvocationLedger ledger = new InvocationLedger(database);

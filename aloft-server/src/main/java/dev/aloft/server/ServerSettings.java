@@ -2,6 +2,7 @@ package dev.aloft.server;
 
 import dev.aloft.server.functions.Runtime;
 
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -33,6 +34,7 @@ public record ServerSettings(
         Duration asyncRetryBase,
         Duration idempotencyWindow,
         int maxParallelStarts,
+        int memoryBudgetMb,
         Map<Runtime, Integer> prewarm,
         int prewarmMemoryMb) {
 
@@ -42,6 +44,9 @@ public record ServerSettings(
 
     /** One declared setting. */
     public record Setting(String key, String envVar, String defaultValue, String doc) {}
+
+    /** Memory left to the server itself, the OS and everything else when the budget is defaulted. */
+    private static final long BUDGET_HEADROOM_MB = 512;
 
     public static final List<Setting> SETTINGS = List.of(
             new Setting("host", "ALOFT_HOST", "127.0.0.1", "address the HTTP server binds to"),
@@ -72,6 +77,9 @@ public record ServerSettings(
                     "a repeated idempotency key within this window returns the first invocation id"),
             new Setting("max-parallel-starts", "ALOFT_MAX_PARALLEL_STARTS", "8",
                     "instances of one function starting at once; a burst's other requests wait for a free one"),
+            new Setting("memory-budget-mb", "ALOFT_MEMORY_BUDGET_MB", Long.toString(defaultMemoryBudgetMb()),
+                    "memory all live instances hold together (each its memoryMb); default: 75% of RAM minus "
+                            + BUDGET_HEADROOM_MB + " MB"),
             new Setting("prewarm", "ALOFT_PREWARM", "nodejs20=1,python3=1,java25=1",
                     "processes per runtime started ahead for cold starts to take ('none' for no pool)"),
             new Setting("prewarm-memory-mb", "ALOFT_PREWARM_MEMORY_MB", "256",
@@ -113,6 +121,7 @@ public record ServerSettings(
                 Duration.ofMillis(parse(values, "async-retry-base-ms", Integer::parseInt, 1, 3_600_000)),
                 Duration.ofSeconds(parse(values, "idempotency-window-seconds", Integer::parseInt, 1, 7 * 86_400)),
                 parse(values, "max-parallel-starts", Integer::parseInt, 1, 1000),
+                parse(values, "memory-budget-mb", Integer::parseInt, 128, Integer.MAX_VALUE),
                 parsePrewarm(values.get("prewarm")),
                 parse(values, "prewarm-memory-mb", Integer::parseInt, 128, 10_240));
     }
@@ -170,10 +179,21 @@ public record ServerSettings(
         values.put("async-retry-base-ms", Long.toString(asyncRetryBase.toMillis()));
         values.put("idempotency-window-seconds", Long.toString(idempotencyWindow.toSeconds()));
         values.put("max-parallel-starts", Integer.toString(maxParallelStarts));
+        values.put("memory-budget-mb", Integer.toString(memoryBudgetMb));
         values.put("prewarm", prewarm.isEmpty() ? "none" : prewarm.entrySet().stream()
                 .map(e -> e.getKey().id() + "=" + e.getValue()).collect(Collectors.joining(",")));
         values.put("prewarm-memory-mb", Integer.toString(prewarmMemoryMb));
         return values;
+    }
+
+    /**
+     * 75% of the machine's (or container's) physical memory minus headroom for the server, so
+     * instances at their limits cannot push the host into swapping or the OOM killer; at least 256 MB.
+     */
+    static long defaultMemoryBudgetMb() {
+        long physicalMb = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getTotalMemorySize() / (1024 * 1024);
+        return Math.min(Integer.MAX_VALUE, Math.max(256, physicalMb * 3 / 4 - BUDGET_HEADROOM_MB));
     }
 
     private static int parse(Map<String, String> values, String key, Function<String, Integer> parser, int min, int max) {

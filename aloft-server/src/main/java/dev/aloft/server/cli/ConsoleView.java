@@ -60,6 +60,7 @@ final class ConsoleView {
                 {"timeout", function.path("timeoutSeconds").asText() + " s"},
                 {"concurrency", function.path("concurrency").asText()},
                 {"provisioned", function.path("minInstances").asText() + " (instances kept started)"},
+                {"reserved", function.path("reservedConcurrency").asText() + " (instances' memory kept for it)"},
                 {"public", function.path("public").asText()},
                 {"sensitive", function.path("sensitive").asText()},
                 {"environment", String.join(", ", function.path("environment").properties().stream().map(Map.Entry::getKey).toList())},

@@ -55,6 +55,10 @@ final class DeployCommand implements Callable<Integer> {
             description = "instances kept started even without traffic, 0 to the concurrency (default 0)")
     private Optional<Integer> minInstances;
 
+    @Option(names = "--reserved-concurrency", paramLabel = "N",
+            description = "instances whose memory is kept for this function alone, 0 (none, the default) to the concurrency")
+    private Optional<Integer> reservedConcurrency;
+
     @ArgGroup(exclusive = true)
     private Visibility visibility = new Visibility();
 
@@ -93,7 +97,7 @@ final class DeployCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         FunctionSpec spec = new FunctionSpec(name, runtime, handler, memoryMb, timeoutSeconds, environment,
-                concurrency, minInstances, visibility.isPublic, sensitive,
+                concurrency, minInstances, reservedConcurrency, visibility.isPublic, sensitive,
                 new FunctionSpec.AsyncSettings(maxRetryAttempts, maxEventAgeSeconds, onSuccess, onFailure), code);
         JsonNode function = connection.client(root.environment()).deploy(spec);
         PrintWriter out = root.out();

@@ -23,6 +23,7 @@ record FunctionSpec(
         Map<String, String> environment,
         Optional<Integer> concurrency,
         Optional<Integer> minInstances,
+        Optional<Integer> reservedConcurrency,
         boolean isPublic,
         boolean sensitive,
         AsyncSettings async,
@@ -61,6 +62,7 @@ record FunctionSpec(
                 environment,
                 optionalInt(json, "concurrency"),
                 optionalInt(json, "minInstances"),
+                optionalInt(json, "reservedConcurrency"),
                 json.path("public").asBoolean(false),
                 json.path("sensitive").asBoolean(false),
                 new AsyncSettings(optionalInt(json, "maxRetryAttempts"), optionalInt(json, "maxEventAgeSeconds"),
@@ -78,6 +80,7 @@ record FunctionSpec(
         timeoutSeconds.ifPresent(value -> body.put("timeoutSeconds", value));
         concurrency.ifPresent(value -> body.put("concurrency", value));
         minInstances.ifPresent(value -> body.put("minInstances", value));
+        reservedConcurrency.ifPresent(value -> body.put("reservedConcurrency", value));
         if (sensitive) {
             body.put("sensitive", true);
         }

@@ -84,6 +84,7 @@ final class ControlApi {
                 environment(body),
                 integer(body, "concurrency", DeployRequest.DEFAULT_CONCURRENCY),
                 integer(body, "minInstances", 0),
+                integer(body, "reservedConcurrency", 0),
                 bool(body, "public", false),
                 bool(body, "sensitive", false),
                 new AsyncConfig(integer(body, "maxRetryAttempts", AsyncConfig.DEFAULT.maxRetryAttempts()),
@@ -128,6 +129,7 @@ final class ControlApi {
         view.put("environment", f.environment());
         view.put("concurrency", f.concurrency());
         view.put("minInstances", f.minInstances());
+        view.put("reservedConcurrency", f.reservedConcurrency());
         view.put("public", f.publicUrl());
         view.put("sensitive", f.sensitive());
         view.put("maxRetryAttempts", f.async().maxRetryAttempts());

@@ -102,7 +102,7 @@ final class LambdaApi {
         FunctionRegistry.Deployed deployed = registry.deploy(new DeployRequest(ref.name(), runtime.id(), handler,
                 LambdaJson.integer(json, "MemorySize").orElse(DEFAULT_MEMORY_MB),
                 LambdaJson.integer(json, "Timeout").orElse(DEFAULT_TIMEOUT_SECONDS),
-                LambdaJson.environment(json).orElse(Map.of()), DeployRequest.DEFAULT_CONCURRENCY, 0, false, false,
+                LambdaJson.environment(json).orElse(Map.of()), DeployRequest.DEFAULT_CONCURRENCY, 0, 0, false, false,
                 AsyncConfig.DEFAULT, zip));
         Exchange.sendJson(res, 201, LambdaJson.configuration(deployed.function(), LambdaJson.text(json, "Role")));
     }
@@ -114,7 +114,9 @@ final class LambdaApi {
         // Aloft serves no code downloads; the SDKs only need a well-formed location.
         view.put("Code", Map.of("RepositoryType", "S3",
                 "Location", baseUrl.get().resolve("/2015-03-31/functions/" + f.name() + "/code-not-downloadable").toString()));
-        view.put("Concurrency", Map.of("ReservedConcurrentExecutions", f.concurrency()));
+        if (f.reservedConcurrency() > 0) {
+            view.put("Concurrency", Map.of("ReservedConcurrentExecutions", f.reservedConcurrency()));
+        }
         Exchange.sendJson(res, 200, view);
     }
 
@@ -144,7 +146,8 @@ final class LambdaApi {
         FunctionConfig f = LambdaGate.functionRef(req).resolve(registry);
         FunctionRegistry.Deployed deployed = registry.update(f.name(), current -> new DeployRequest(current.name(),
                 current.runtime(), current.handler(), current.memoryMb(), current.timeoutSeconds(), current.environment(),
-                current.concurrency(), current.minInstances(), current.publicUrl(), current.sensitive(), current.async(), zip));
+                current.concurrency(), current.minInstances(), current.reservedConcurrency(), current.publicUrl(), current.sensitive(),
+                current.async(), zip));
         Exchange.sendJson(res, 200, LambdaJson.configuration(deployed.function(), Optional.empty()));
     }
 
@@ -159,7 +162,8 @@ final class LambdaApi {
         FunctionRegistry.Deployed deployed = registry.update(f.name(), current -> new DeployRequest(current.name(),
                 runtime.map(Runtime::id).orElse(current.runtime()), handler.orElse(current.handler()),
                 memoryMb.orElse(current.memoryMb()), timeoutSeconds.orElse(current.timeoutSeconds()),
-                environment.orElse(current.environment()), current.concurrency(), current.minInstances(), current.publicUrl(),
+                environment.orElse(current.environment()), current.concurrency(), current.minInstances(),
+                current.reservedConcurrency(), current.publicUrl(),
                 current.sensitive(),
                 current.async(), current.zip()));
         Exchange.sendJson(res, 200, LambdaJson.configuration(deployed.function(), LambdaJson.text(json, "Role")));
@@ -173,8 +177,9 @@ final class LambdaApi {
     }
 
     /**
-     * Reserved concurrency is Aloft's per-function instance limit. Lambda's 0 (turn the function
-     * off) has no equivalent: every Aloft function may run at least one instance.
+     * As in Lambda, reserved concurrency both caps the function (its instance limit) and guarantees
+     * it (its share of the node memory budget is kept for it). Lambda's 0 (turn the function off)
+     * has no equivalent: every Aloft function may run at least one instance.
      */
     private void putConcurrency(ServerRequest req, ServerResponse res, byte[] body) {
         JsonNode json = ControlApi.parseJsonObject(body);
@@ -184,26 +189,27 @@ final class LambdaApi {
             throw AloftException.invalid("ReservedConcurrentExecutions must be between 1 and " + DeployRequest.MAX_CONCURRENCY
                     + ", got " + reserved + (reserved == 0 ? " (Aloft cannot switch a function off; delete it instead)" : ""));
         }
-        setConcurrency(req, reserved);
+        setConcurrency(req, reserved, reserved);
         Exchange.sendJson(res, 200, Map.of("ReservedConcurrentExecutions", reserved));
     }
 
-    /** Back to the default limit: Aloft functions always have one. */
+    /** No reservation, and back to the default limit: Aloft functions always have one. */
     private void deleteConcurrency(ServerRequest req, ServerResponse res, byte[] body) {
-        setConcurrency(req, DeployRequest.DEFAULT_CONCURRENCY);
+        setConcurrency(req, DeployRequest.DEFAULT_CONCURRENCY, 0);
         LambdaJson.sendNoContent(res);
     }
 
     private void getConcurrency(ServerRequest req, ServerResponse res, byte[] body) {
         FunctionConfig f = LambdaGate.functionRef(req).resolve(registry);
-        Exchange.sendJson(res, 200, Map.of("ReservedConcurrentExecutions", f.concurrency()));
+        Exchange.sendJson(res, 200, f.reservedConcurrency() > 0
+                ? Map.of("ReservedConcurrentExecutions", f.reservedConcurrency()) : Map.of());
     }
 
-    private void setConcurrency(ServerRequest req, int concurrency) {
+    private void setConcurrency(ServerRequest req, int concurrency, int reservedConcurrency) {
         FunctionConfig f = LambdaGate.functionRef(req).resolve(registry);
         registry.update(f.name(), current -> new DeployRequest(current.name(), current.runtime(), current.handler(),
                 current.memoryMb(), current.timeoutSeconds(), current.environment(), concurrency,
-                Math.min(current.minInstances(), concurrency), current.publicUrl(),
+                Math.min(current.minInstances(), concurrency), reservedConcurrency, current.publicUrl(),
                 current.sensitive(), current.async(), current.zip()));
     }
 

@@ -15,6 +15,7 @@ public record DeployRequest(
         Map<String, String> environment,
         int concurrency,
         int minInstances,
+        int reservedConcurrency,
         boolean publicUrl,
         boolean sensitive,
         AsyncConfig async,
@@ -37,7 +38,7 @@ public record DeployRequest(
     public static DeployRequest of(FunctionConfig function) {
         return new DeployRequest(function.name(), function.runtime().id(), function.handler(), function.memoryMb(),
                 function.timeoutSeconds(), function.environment(), function.concurrency(), function.minInstances(),
-                function.publicUrl(),
+                function.reservedConcurrency(),                function.publicUrl(),
                 function.sensitive(), function.async(), new byte[0]);
     }
 
@@ -75,6 +76,10 @@ public record DeployRequest(
         if (minInstances < 0 || minInstances > concurrency) {
             throw AloftException.invalid("minInstances must be between 0 and the concurrency (" + concurrency + "), got "
                     + minInstances);
+        }
+        if (reservedConcurrency < 0 || reservedConcurrency > concurrency) {
+            throw AloftException.invalid("reservedConcurrency must be between 0 (none) and the concurrency (" + concurrency
+                    + "), got " + reservedConcurrency);
         }
         for (String key : environment.keySet()) {
             if (!ENV_KEY.matcher(key).matches()) {

@@ -19,6 +19,7 @@ public record FunctionConfig(
         Map<String, String> environment,
         int concurrency,
         int minInstances,
+        int reservedConcurrency,
         boolean publicUrl,
         boolean sensitive,
         AsyncConfig async,
@@ -30,6 +31,11 @@ public record FunctionConfig(
 
     public static final String LATEST = "$LATEST";
 
+    /** The node memory kept for this function alone: its reserved concurrency times its memory. */
+    public long reservedMemoryMb() {
+        return (long) reservedConcurrency * memoryMb;
+    }
+
     public FunctionConfig {
         environment = Map.copyOf(environment);
     }
@@ -37,14 +43,15 @@ public record FunctionConfig(
     /** This configuration as published version {@code number}. */
     FunctionConfig asVersion(int number, Instant publishedAt) {
         return new FunctionConfig(name, Integer.toString(number), runtime, handler, memoryMb, timeoutSeconds, environment,
-                concurrency, minInstances, publicUrl, sensitive, async, codeSha256, codeSizeBytes, -number, createdAt, publishedAt);
+                concurrency, minInstances, reservedConcurrency, publicUrl, sensitive, async, codeSha256, codeSizeBytes, -number, createdAt, publishedAt);
     }
 
     /** True when {@code other} runs the same code with the same settings (a free redeploy). */
     boolean sameDeploymentAs(FunctionConfig other) {
         return runtime == other.runtime && handler.equals(other.handler) && memoryMb == other.memoryMb
                 && timeoutSeconds == other.timeoutSeconds && environment.equals(other.environment)
-                && concurrency == other.concurrency && minInstances == other.minInstances && publicUrl == other.publicUrl
+                && concurrency == other.concurrency && minInstances == other.minInstances
+                && reservedConcurrency == other.reservedConcurrency && publicUrl == other.publicUrl
                 && sensitive == other.sensitive && async.equals(other.async) && codeSha256.equals(other.codeSha256);
     }
 }

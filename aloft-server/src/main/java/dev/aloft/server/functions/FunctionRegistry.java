@@ -26,12 +26,15 @@ public final class FunctionRegistry {
     private final Database database;
     private final CodeStore codeStore;
     private final InstantSource clock;
+    /** The node memory budget: all functions' reservations together must fit in it. */
+    private final long memoryBudgetMb;
     private final List<Consumer<FunctionChange>> changeListeners = new CopyOnWriteArrayList<>();
     private final List<DeleteStep> deleteSteps = new CopyOnWriteArrayList<>();
     /** Read-through cache: every invocation looks its function up, deploys and deletes are rare. */
     private final Map<String, FunctionConfig> cache = new ConcurrentHashMap<>();
 
-    public FunctionRegistry(Database database, CodeStore codeStore, InstantSource clock) {
+    public FunctionRegistry(Database database, CodeStore codeStore, InstantSource clock, long memoryBudgetMb) {
+        this.memoryBudgetMb = memoryBudgetMb;
         this.database = database;
         this.repository = new FunctionRepository(database);
         this.codeStore = codeStore;
@@ -105,12 +108,14 @@ public final class FunctionRegistry {
             Code stored = code.or(() -> existing.map(f -> new Code(f.codeSha256(), f.codeSizeBytes())))
                     .orElseThrow(() -> AloftException.notFound("function '" + request.name() + "' does not exist"));
             FunctionConfig next = new FunctionConfig(request.name(), FunctionConfig.LATEST, runtime, request.handler(), request.memoryMb(),
-                    request.timeoutSeconds(), request.environment(), request.concurrency(), request.minInstances(), request.publicUrl(),
+                    request.timeoutSeconds(), request.environment(), request.concurrency(), request.minInstances(),
+                    request.reservedConcurrency(), request.publicUrl(),
                     request.sensitive(), request.async(), stored.sha256(), stored.sizeBytes(),
                     existing.map(f -> f.revision() + 1).orElse(1L), existing.map(FunctionConfig::createdAt).orElse(now), now);
             if (existing.isPresent() && existing.get().sameDeploymentAs(next)) {
                 return new Deployed(existing.get(), false, false);
             }
+            checkFitsTheBudget(c, next);
             repository.upsert(c, next);
             return new Deployed(next, existing.isEmpty(), true);
         });
@@ -119,6 +124,24 @@ public final class FunctionRegistry {
             changeListeners.forEach(listener -> listener.accept(new FunctionChange(request.name(), false)));
         }
         return deployed;
+    }
+
+    /** An instance, and all reservations together, must fit in the node memory budget. */
+    private void checkFitsTheBudget(Connection c, FunctionConfig next) throws SQLException {
+        if (next.memoryMb() > memoryBudgetMb) {
+            throw AloftException.invalid("memoryMb " + next.memoryMb() + " of '" + next.name() + "' exceeds the node memory budget ("
+                    + memoryBudgetMb + " MB), so no instance could ever start; lower memoryMb or raise memory-budget-mb");
+        }
+        if (next.reservedConcurrency() == 0) {
+            return;
+        }
+        long othersMb = repository.reservedMemoryMbExcept(c, next.name());
+        if (othersMb + next.reservedMemoryMb() > memoryBudgetMb) {
+            throw AloftException.invalid("reservedConcurrency " + next.reservedConcurrency() + " of '" + next.name() + "' needs "
+                    + next.reservedMemoryMb() + " MB (" + next.reservedConcurrency() + " × " + next.memoryMb() + " MB) but only "
+                    + Math.max(0, memoryBudgetMb - othersMb) + " MB of the node memory budget (" + memoryBudgetMb
+                    + " MB) is not reserved by other functions; lower the reservation or memoryMb, or raise memory-budget-mb");
+        }
     }
 
     public Optional<FunctionConfig> find(String name) {

@@ -20,7 +20,7 @@ final class FunctionRepository {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String COLUMNS = "name, runtime, handler, memory_mb, timeout_seconds, environment, "
-            + "concurrency, min_instances, public_url, sensitive, max_retry_attempts, max_event_age_seconds, on_success, on_failure, "
+            + "concurrency, min_instances, reserved_concurrency, public_url, sensitive, max_retry_attempts, max_event_age_seconds, on_success, on_failure, "
             + "code_sha256, code_size_bytes, revision, created_at, updated_at";
 
     private final Database database;
@@ -57,10 +57,11 @@ final class FunctionRepository {
 
     void upsert(Connection c, FunctionConfig f) throws SQLException {
         try (PreparedStatement upsert = c.prepareStatement("INSERT INTO functions (" + COLUMNS + ") "
-                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
                 + "runtime = excluded.runtime, handler = excluded.handler, memory_mb = excluded.memory_mb, "
                 + "timeout_seconds = excluded.timeout_seconds, environment = excluded.environment, "
-                + "concurrency = excluded.concurrency, min_instances = excluded.min_instances, public_url = excluded.public_url, sensitive = excluded.sensitive, "
+                + "concurrency = excluded.concurrency, min_instances = excluded.min_instances, "
+                + "reserved_concurrency = excluded.reserved_concurrency, public_url = excluded.public_url, sensitive = excluded.sensitive, "
                 + "max_retry_attempts = excluded.max_retry_attempts, max_event_age_seconds = excluded.max_event_age_seconds, "
                 + "on_success = excluded.on_success, on_failure = excluded.on_failure, "
                 + "code_sha256 = excluded.code_sha256, code_size_bytes = excluded.code_size_bytes, "
@@ -73,18 +74,31 @@ final class FunctionRepository {
             upsert.setString(6, toJson(f.environment()));
             upsert.setInt(7, f.concurrency());
             upsert.setInt(8, f.minInstances());
-            upsert.setInt(9, f.publicUrl() ? 1 : 0);
-            upsert.setInt(10, f.sensitive() ? 1 : 0);
-            upsert.setInt(11, f.async().maxRetryAttempts());
-            upsert.setInt(12, f.async().maxEventAgeSeconds());
-            upsert.setString(13, f.async().onSuccess().orElse(null));
-            upsert.setString(14, f.async().onFailure().orElse(null));
-            upsert.setString(15, f.codeSha256());
-            upsert.setLong(16, f.codeSizeBytes());
-            upsert.setLong(17, f.revision());
-            upsert.setString(18, f.createdAt().toString());
-            upsert.setString(19, f.updatedAt().toString());
+            upsert.setInt(9, f.reservedConcurrency());
+            upsert.setInt(10, f.publicUrl() ? 1 : 0);
+            upsert.setInt(11, f.sensitive() ? 1 : 0);
+            upsert.setInt(12, f.async().maxRetryAttempts());
+            upsert.setInt(13, f.async().maxEventAgeSeconds());
+            upsert.setString(14, f.async().onSuccess().orElse(null));
+            upsert.setString(15, f.async().onFailure().orElse(null));
+            upsert.setString(16, f.codeSha256());
+            upsert.setLong(17, f.codeSizeBytes());
+            upsert.setLong(18, f.revision());
+            upsert.setString(19, f.createdAt().toString());
+            upsert.setString(20, f.updatedAt().toString());
             upsert.executeUpdate();
+        }
+    }
+
+    /** The node memory every function but {@code name} keeps reserved (reserved concurrency × memory). */
+    long reservedMemoryMbExcept(Connection c, String name) throws SQLException {
+        try (PreparedStatement select = c.prepareStatement(
+                "SELECT COALESCE(SUM(reserved_concurrency * memory_mb), 0) FROM functions WHERE name <> ?")) {
+            select.setString(1, name);
+            try (ResultSet rs = select.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
         }
     }
 
@@ -106,6 +120,7 @@ final class FunctionRepository {
                 fromJson(rs.getString("environment")),
                 rs.getInt("concurrency"),
                 rs.getInt("min_instances"),
+                rs.getInt("reserved_concurrency"),
                 rs.getInt("public_url") == 1,
                 rs.getInt("sensitive") == 1,
                 new AsyncConfig(rs.getInt("max_retry_attempts"), rs.getInt("max_event_age_seconds"),

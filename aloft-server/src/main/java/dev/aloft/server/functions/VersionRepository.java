@@ -158,6 +158,7 @@ final class VersionRepository {
         node.set("environment", JSON.valueToTree(f.environment()));
         node.put("concurrency", f.concurrency());
         node.put("minInstances", f.minInstances());
+        node.put("reservedConcurrency", f.reservedConcurrency());
         node.put("publicUrl", f.publicUrl());
         node.put("sensitive", f.sensitive());
         node.put("maxRetryAttempts", f.async().maxRetryAttempts());
@@ -182,7 +183,8 @@ final class VersionRepository {
         n.path("environment").properties().forEach(e -> environment.put(e.getKey(), e.getValue().asText()));
         FunctionConfig config = new FunctionConfig(functionName, FunctionConfig.LATEST, Runtime.fromId(n.path("runtime").asText()),
                 n.path("handler").asText(), n.path("memoryMb").asInt(), n.path("timeoutSeconds").asInt(), environment,
-                n.path("concurrency").asInt(), n.path("minInstances").asInt(0), n.path("publicUrl").asBoolean(), n.path("sensitive").asBoolean(),
+                n.path("concurrency").asInt(), n.path("minInstances").asInt(0),
+                n.path("reservedConcurrency").asInt(0), n.path("publicUrl").asBoolean(), n.path("sensitive").asBoolean(),
                 new AsyncConfig(n.path("maxRetryAttempts").asInt(), n.path("maxEventAgeSeconds").asInt(),
                         optionalText(n, "onSuccess"), optionalText(n, "onFailure")),
                 n.path("codeSha256").asText(), n.path("codeSizeBytes").asLong(), 0,

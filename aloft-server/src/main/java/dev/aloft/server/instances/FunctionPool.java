@@ -15,8 +15,10 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The instances of one function. Warm instances are reused most-recently-idle first (they are the
- * warmest, and the coldest ones age out); a new one starts only when all are busy and the
- * function is under its concurrency limit; beyond it callers wait, boundedly.
+ * warmest, and the coldest ones age out); a new one starts only when all are busy, the function
+ * is under its concurrency limit and the node's {@link NodeCapacity} grants its memory; beyond
+ * that callers wait, boundedly. Every live instance holds its memory from the node budget until
+ * it is stopped.
  */
 final class FunctionPool {
 
@@ -33,10 +35,11 @@ final class FunctionPool {
      */
     private final int maxParallelStarts;
     private final ScalingMetrics metrics;
+    private final NodeCapacity capacity;
 
-    /** Guards every field below. */
-    private final ReentrantLock poolLock = new ReentrantLock();
-    private final Condition capacityFreed = poolLock.newCondition();
+    /** The node lock (shared by all pools, see {@link NodeCapacity}); guards every field below. */
+    private final ReentrantLock poolLock;
+    private final Condition capacityFreed;
     private final Deque<Instance> idle = new ArrayDeque<>();
     /** Instances counted against the limit: starting, busy or idle. */
     private int live;
@@ -54,8 +57,11 @@ final class FunctionPool {
     record InitFailure(InvocationOutcome outcome, long revision, Instant at) {}
 
     FunctionPool(String functionName, String poolKey, InstanceFactory factory, KeepAlivePolicy keepAlive,
-                 int maxParallelStarts, ScalingMetrics metrics) {
+                 int maxParallelStarts, ScalingMetrics metrics, NodeCapacity capacity) {
         this.metrics = metrics;
+        this.capacity = capacity;
+        this.poolLock = capacity.nodeLock();
+        this.capacityFreed = poolLock.newCondition();
         this.maxParallelStarts = maxParallelStarts;
         this.functionName = functionName;
         this.poolKey = poolKey;
@@ -72,41 +78,57 @@ final class FunctionPool {
     Lease acquire(FunctionConfig function, Duration wait, Instant now) throws InterruptedException {
         long deadline = System.nanoTime() + wait.toNanos();
         long startGeneration;
-        poolLock.lock();
+        List<Instance> evicted = new ArrayList<>();
+        List<Instance> dead = new ArrayList<>();
         try {
-            if (live == idle.size() && lastFinished.isPresent()) {
-                keepAlive.recordIdle(poolKey, Duration.between(lastFinished.get(), now));
-            }
-            while (true) {
-                Instance warm;
-                while ((warm = idle.pollFirst()) != null) {
-                    if (warm.alive() && warm.function().revision() == function.revision()) {
-                        return new Lease(warm, false);
+            poolLock.lock();
+            boolean waitingForMemory = false;
+            try {
+                if (live == idle.size() && lastFinished.isPresent()) {
+                    keepAlive.recordIdle(poolKey, Duration.between(lastFinished.get(), now));
+                }
+                while (true) {
+                    Instance warm;
+                    while ((warm = idle.pollFirst()) != null) {
+                        if (warm.alive() && warm.function().revision() == function.revision()) {
+                            return new Lease(warm, false);
+                        }
+                        live--;
+                        dead.add(warm);
                     }
-                    live--;
-                    metrics.scaledIn(functionName, warm.id(), ScalingMetrics.StopReason.DIED);
-                    warm.kill();
+                    boolean memoryShort = false;
+                    if (live < function.concurrency() && starting < maxParallelStarts) {
+                        NodeCapacity.Claim claim = capacity.tryClaim(this, function);
+                        evicted.addAll(claim.evicted());
+                        if (claim.granted()) {
+                            live++;
+                            starting++;
+                            startGeneration = generation;
+                            break;
+                        }
+                        memoryShort = true;
+                    }
+                    if (memoryShort != waitingForMemory) {
+                        capacity.waitingForMemory(this, memoryShort);
+                        waitingForMemory = memoryShort;
+                    }
+                    long remaining = deadline - System.nanoTime();
+                    if (remaining <= 0) {
+                        metrics.throttled(functionName);
+                        throw new ThrottledException(throttleMessage(function, wait, memoryShort));
+                    }
+                    capacityFreed.awaitNanos(remaining);
                 }
-                if (live < function.concurrency() && starting < maxParallelStarts) {
-                    live++;
-                    starting++;
-                    startGeneration = generation;
-                    break;
+            } finally {
+                if (waitingForMemory) {
+                    capacity.waitingForMemory(this, false);
                 }
-                long remaining = deadline - System.nanoTime();
-                if (remaining <= 0) {
-                    metrics.throttled(functionName);
-                    throw new ThrottledException(live < function.concurrency()
-                            ? "function '" + functionName + "' had no free instance within " + wait.toMillis() + " ms while "
-                                    + starting + " were starting; retry later or raise queue-wait-ms"
-                            : "function '" + functionName + "' is at its concurrency limit of " + function.concurrency()
-                                    + " and no instance freed up within " + wait.toMillis()
-                                    + " ms; retry later or raise --concurrency");
-                }
-                capacityFreed.awaitNanos(remaining);
+                poolLock.unlock();
             }
         } finally {
-            poolLock.unlock();
+            // Evicted instances' memory is already this caller's: they must be gone before it starts one.
+            NodeCapacity.stopEvicted(evicted);
+            dead.forEach(instance -> stop(instance, ScalingMetrics.StopReason.DIED));
         }
         try {
             Instance started = factory.start(function, startGeneration);
@@ -119,18 +141,37 @@ final class FunctionPool {
             } finally {
                 poolLock.unlock();
             }
-            releaseSlot();
+            releaseSlot(function);
             throw e;
         }
+    }
+
+    private String throttleMessage(FunctionConfig function, Duration wait, boolean memoryShort) {
+        if (memoryShort) {
+            MemoryBudget budget = capacity.budget();
+            return "function '" + functionName + "' could not start an instance (" + function.memoryMb() + " MB) within "
+                    + wait.toMillis() + " ms: the node memory budget (" + budget.totalMb() + " MB) is in use by busy or "
+                    + "provisioned instances or reserved for other functions; retry later, raise memory-budget-mb, or lower "
+                    + "other functions' memoryMb, minInstances or reserved concurrency";
+        }
+        return live < function.concurrency()
+                ? "function '" + functionName + "' had no free instance within " + wait.toMillis() + " ms while "
+                        + starting + " were starting; retry later or raise queue-wait-ms"
+                : "function '" + functionName + "' is at its concurrency limit of " + function.concurrency()
+                        + " and no instance freed up within " + wait.toMillis()
+                        + " ms; retry later or raise --concurrency";
     }
 
     /**
      * Takes an instance back after an invocation: idle again if healthy and current, else gone.
      * {@code startedForCaller}: this was the first invocation of an instance started for it.
+     * An instance of a function above its fair share stops instead while another function waits
+     * for memory (see {@link NodeCapacity}).
      */
     void release(Instance instance, boolean startedForCaller, Instant now) {
         boolean keep;
         boolean retired;
+        boolean yielded = false;
         poolLock.lock();
         try {
             retired = instance.generation() != generation;
@@ -139,9 +180,15 @@ final class FunctionPool {
             }
             lastFinished = Optional.of(now);
             keep = instance.alive() && instance.generation() == generation;
+            if (keep && live > provisionedMinimum() && capacity.shouldYield(functionName)) {
+                keep = false;
+                yielded = true;
+            }
             if (keep) {
                 instance.markIdle(now);
                 idle.addFirst(instance);
+                // Waiters of other functions may evict it.
+                capacity.signalMemoryWaiters();
             } else {
                 live--;
             }
@@ -156,12 +203,20 @@ final class FunctionPool {
             poolLock.unlock();
         }
         if (!keep) {
-            metrics.scaledIn(functionName, instance.id(), retired ? ScalingMetrics.StopReason.RETIRED : ScalingMetrics.StopReason.DIED);
-            instance.kill();
+            stop(instance, yielded ? ScalingMetrics.StopReason.FAIR_SHARE
+                    : retired ? ScalingMetrics.StopReason.RETIRED : ScalingMetrics.StopReason.DIED);
         }
     }
 
-    private void releaseSlot() {
+    /** Stops an instance no longer counted as live, then returns its memory to the budget. */
+    private void stop(Instance instance, ScalingMetrics.StopReason reason) {
+        metrics.scaledIn(functionName, instance.id(), reason);
+        instance.kill();
+        capacity.budget().release(functionName, instance.function().memoryMb());
+    }
+
+    /** An instance that was to start did not: its slot and its memory are free again. */
+    private void releaseSlot(FunctionConfig function) {
         poolLock.lock();
         try {
             live--;
@@ -169,6 +224,41 @@ final class FunctionPool {
         } finally {
             poolLock.unlock();
         }
+        capacity.budget().release(functionName, function.memoryMb());
+    }
+
+    private int provisionedMinimum() {
+        return provisioned.map(FunctionConfig::minInstances).orElse(0);
+    }
+
+    String functionName() {
+        return functionName;
+    }
+
+    /** Idle instances beyond the provisioned minimum, least recently used first. Call with the node lock held. */
+    List<Instance> evictable() {
+        int count = Math.min(idle.size(), live - provisionedMinimum());
+        List<Instance> evictable = new ArrayList<>();
+        for (Iterator<Instance> it = idle.descendingIterator(); it.hasNext() && evictable.size() < count; ) {
+            Instance instance = it.next();
+            if (instance.alive()) {
+                evictable.add(instance);
+            }
+        }
+        return evictable;
+    }
+
+    /** Takes an idle instance out for eviction; the evicting caller stops it. Call with the node lock held. */
+    void evict(Instance instance) {
+        if (!idle.remove(instance)) {
+            throw new IllegalStateException(instance + " is not idle in " + poolKey);
+        }
+        live--;
+    }
+
+    /** Wakes every caller waiting in this pool to re-check. Call with the node lock held. */
+    void signalAllWaiters() {
+        capacityFreed.signalAll();
     }
 
     /**
@@ -178,25 +268,43 @@ final class FunctionPool {
     void provision(FunctionConfig function, Instant now) {
         long startGeneration;
         int missing;
+        int claimed = 0;
+        List<Instance> evicted = new ArrayList<>();
         poolLock.lock();
         try {
             provisioned = function.minInstances() > 0 ? Optional.of(function) : Optional.empty();
             missing = function.minInstances() - live;
-            live += Math.max(0, missing);
+            while (claimed < missing) {
+                NodeCapacity.Claim claim = capacity.tryClaim(this, function);
+                evicted.addAll(claim.evicted());
+                if (!claim.granted()) {
+                    break;
+                }
+                claimed++;
+                live++;
+            }
             startGeneration = generation;
         } finally {
             poolLock.unlock();
         }
-        for (int i = 0; i < missing; i++) {
+        NodeCapacity.stopEvicted(evicted);
+        for (int i = 0; i < claimed; i++) {
             Instance started;
             try {
                 started = factory.start(function, startGeneration);
                 metrics.scaledOut(functionName, started.id(), liveInstances());
             } catch (RuntimeException e) {
-                releaseSlot();
+                for (int unstarted = i; unstarted < claimed; unstarted++) {
+                    releaseSlot(function);
+                }
                 throw e;
             }
             release(started, false, now);
+        }
+        if (claimed < missing) {
+            throw new ThrottledException("only " + claimed + " of " + missing + " provisioned instance(s) of '" + functionName
+                    + "' fit in the node memory budget (" + capacity.budget().totalMb() + " MB); raise memory-budget-mb "
+                    + "or lower minInstances; retrying");
         }
     }
 
@@ -216,7 +324,7 @@ final class FunctionPool {
         List<Instance> expired = new ArrayList<>();
         poolLock.lock();
         try {
-            int minimum = provisioned.map(FunctionConfig::minInstances).orElse(0);
+            int minimum = provisionedMinimum();
             for (Iterator<Instance> it = idle.descendingIterator(); it.hasNext(); ) {
                 Instance instance = it.next();
                 boolean expiredIdle = instance.idleSince().plus(keepAliveFor).isBefore(now) && live > minimum;
@@ -229,11 +337,8 @@ final class FunctionPool {
         } finally {
             poolLock.unlock();
         }
-        expired.forEach(instance -> {
-            metrics.scaledIn(functionName, instance.id(),
-                    instance.alive() ? ScalingMetrics.StopReason.IDLE : ScalingMetrics.StopReason.DIED);
-            instance.kill();
-        });
+        expired.forEach(instance ->
+                stop(instance, instance.alive() ? ScalingMetrics.StopReason.IDLE : ScalingMetrics.StopReason.DIED));
         return expired.size();
     }
 
@@ -252,10 +357,7 @@ final class FunctionPool {
         } finally {
             poolLock.unlock();
         }
-        retired.forEach(instance -> {
-            metrics.scaledIn(functionName, instance.id(), ScalingMetrics.StopReason.RETIRED);
-            instance.kill();
-        });
+        retired.forEach(instance -> stop(instance, ScalingMetrics.StopReason.RETIRED));
     }
 
     void rememberInitFailure(InvocationOutcome outcome, long revision, Instant at) {

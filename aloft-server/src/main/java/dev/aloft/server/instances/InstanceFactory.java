@@ -47,7 +47,7 @@ final class InstanceFactory implements AutoCloseable {
 
     InstanceFactory(Sandbox sandbox, RuntimeApiServer runtimeApi, RuntimeCommands commands, CodeStore codeStore,
                     BatchWriter<LogLine> logWriter, ScheduledExecutorService timers, InstantSource clock,
-                    InstanceScheduler.Limits limits) {
+                    InstanceScheduler.Limits limits, MemoryBudget budget) {
         this.sandbox = sandbox;
         this.runtimeApi = runtimeApi;
         this.commands = commands;
@@ -58,7 +58,8 @@ final class InstanceFactory implements AutoCloseable {
         this.initTimeout = limits.initTimeout();
         this.tmpSizeMb = limits.tmpSizeMb();
         this.region = limits.region();
-        this.prewarmPool = new PrewarmPool(limits.prewarm(), limits.prewarmMemoryMb(), this::prewarm, timers, initTimeout);
+        this.prewarmPool = new PrewarmPool(limits.prewarm(), limits.prewarmMemoryMb(), this::prewarm, budget, timers,
+                initTimeout);
     }
 
     /** Starts keeping prewarmed processes. */

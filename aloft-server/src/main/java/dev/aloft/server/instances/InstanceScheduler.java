@@ -31,7 +31,8 @@ public final class InstanceScheduler implements AutoCloseable {
 
     /** The knobs of the scheduler, from the server settings. */
     public record Limits(Duration keepAlive, Duration queueWait, Duration initTimeout, int tmpSizeMb, String region,
-                         int maxParallelStarts, Map<Runtime, Integer> prewarm, int prewarmMemoryMb) {}
+                         int maxParallelStarts, long memoryBudgetMb, Map<Runtime, Integer> prewarm,
+                         int prewarmMemoryMb) {}
 
     private final Map<String, FunctionPool> pools = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timers;
@@ -40,6 +41,7 @@ public final class InstanceScheduler implements AutoCloseable {
     private final Limits limits;
     private final KeepAlivePolicy keepAlive;
     private final ScalingMetrics metrics = new ScalingMetrics();
+    private final NodeCapacity capacity;
 
     public InstanceScheduler(Sandbox sandbox, RuntimeApiServer runtimeApi, RuntimeCommands commands, CodeStore codeStore,
                              BatchWriter<LogLine> logWriter, InstantSource clock, Limits limits) {
@@ -47,11 +49,13 @@ public final class InstanceScheduler implements AutoCloseable {
                 Thread.ofPlatform().name("instance-timers").daemon().factory());
         timerPool.setRemoveOnCancelPolicy(true);
         this.timers = timerPool;
-        this.factory = new InstanceFactory(sandbox, runtimeApi, commands, codeStore, logWriter, timers, clock, limits);
-        factory.startPrewarming();
+        MemoryBudget budget = new MemoryBudget(limits.memoryBudgetMb());
+        this.factory = new InstanceFactory(sandbox, runtimeApi, commands, codeStore, logWriter, timers, clock, limits, budget);
         this.clock = clock;
         this.limits = limits;
         this.keepAlive = new KeepAlivePolicy(limits.keepAlive());
+        this.capacity = new NodeCapacity(budget, pools.values(), factory.prewarmPool(), metrics);
+        factory.startPrewarming();
         long reapEveryMs = Math.max(100, Math.min(limits.keepAlive().toMillis() / 4, 5_000));
         timers.scheduleWithFixedDelay(this::reapIdle, reapEveryMs, reapEveryMs, TimeUnit.MILLISECONDS);
     }
@@ -119,10 +123,26 @@ public final class InstanceScheduler implements AutoCloseable {
     }
 
     /**
+     * Keeps the function's reserved memory (reserved concurrency × memoryMb) for it alone, or
+     * frees it when the reservation is 0. Deploys have checked that all reservations fit.
+     */
+    public void reserve(FunctionConfig function) {
+        capacity.budget().reserve(function.name(), function.reservedMemoryMb());
+    }
+
+    /** The node memory budget, for anything else that starts processes (it holds their memory through it). */
+    public MemoryBudget memoryBudget() {
+        return capacity.budget();
+    }
+
+    /**
      * Stops instances of the function's $LATEST — or, when it was deleted, of every version — idle
      * ones now and busy ones when they finish. Published versions never change, so they keep theirs.
      */
     public void retire(String functionName, boolean allVersions) {
+        if (allVersions) {
+            capacity.budget().reserve(functionName, 0);
+        }
         pools.forEach((key, pool) -> {
             if (allVersions ? key.startsWith(functionName + ":") : key.equals(poolKey(functionName, "$LATEST"))) {
                 pool.retire();
@@ -143,7 +163,7 @@ public final class InstanceScheduler implements AutoCloseable {
     public String prometheusMetrics() {
         Map<String, Integer> live = new TreeMap<>();
         pools.forEach((key, pool) -> live.merge(key.substring(0, key.indexOf(':')), pool.liveInstances(), Integer::sum));
-        return metrics.prometheus(live) + prewarmMetrics();
+        return metrics.prometheus(live, capacity.budget()) + prewarmMetrics();
     }
 
     private String prewarmMetrics() {
@@ -162,7 +182,7 @@ public final class InstanceScheduler implements AutoCloseable {
 
     private FunctionPool pool(FunctionConfig function) {
         return pools.computeIfAbsent(poolKey(function.name(), function.version()),
-                key -> new FunctionPool(function.name(), key, factory, keepAlive, limits.maxParallelStarts(), metrics));
+                key -> new FunctionPool(function.name(), key, factory, keepAlive, limits.maxParallelStarts(), metrics, capacity));
     }
 
     private static String poolKey(String functionName, String version) {

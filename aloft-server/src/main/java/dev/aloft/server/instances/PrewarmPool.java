@@ -4,7 +4,9 @@ import dev.aloft.server.functions.Runtime;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.List;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
@@ -18,6 +20,11 @@ import java.util.logging.Logger;
  * start takes one instead of starting a process. Taken ones are replaced in the background, and
  * so are ones that die unbound — after a growing pause when they keep dying, so a broken runtime
  * cannot fork in a loop. Bound processes never come back: they belong to their function.
+ *
+ * <p>Every process kept or starting holds {@code memoryMb} of the node's {@link MemoryBudget},
+ * given back when it leaves the pool (a cold start's instance holds its own). When the budget is
+ * short the pool starts nothing and tries again later, and {@link #shed} gives memory back to a
+ * function that needs it.
  */
 final class PrewarmPool implements AutoCloseable {
 
@@ -28,10 +35,13 @@ final class PrewarmPool implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(PrewarmPool.class.getName());
     private static final long MAX_BACKOFF_MS = 60_000;
+    /** How soon a pool that found the budget full tries again. */
+    private static final long BUDGET_RETRY_MS = 5_000;
 
     private final Map<Runtime, Integer> targets;
     private final int memoryMb;
     private final Launcher launcher;
+    private final MemoryBudget budget;
     private final ScheduledExecutorService timers;
     private final Duration initTimeout;
 
@@ -43,8 +53,8 @@ final class PrewarmPool implements AutoCloseable {
     private final EnumMap<Runtime, Long> taken = new EnumMap<>(Runtime.class);
     private boolean closed;
 
-    PrewarmPool(Map<Runtime, Integer> targets, int memoryMb, Launcher launcher, ScheduledExecutorService timers,
-                Duration initTimeout) {
+    PrewarmPool(Map<Runtime, Integer> targets, int memoryMb, Launcher launcher, MemoryBudget budget,
+                ScheduledExecutorService timers, Duration initTimeout) {
         this.targets = new EnumMap<>(Runtime.class);
         targets.forEach((runtime, count) -> {
             if (!RuntimeCommands.waitsForBinding(runtime)) {
@@ -55,6 +65,7 @@ final class PrewarmPool implements AutoCloseable {
         });
         this.memoryMb = memoryMb;
         this.launcher = launcher;
+        this.budget = budget;
         this.timers = timers;
         this.initTimeout = initTimeout;
         this.targets.keySet().forEach(runtime -> ready.put(runtime, new ArrayDeque<>()));
@@ -87,6 +98,8 @@ final class PrewarmPool implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+        // Outside the pool lock: a release wakes memory waiters under the node lock.
+        budget.release(memoryMb);
         refill(runtime);
         return Optional.of(cell);
     }
@@ -121,8 +134,15 @@ final class PrewarmPool implements AutoCloseable {
                 return;
             }
             int have = ready.get(runtime).size() + starting.getOrDefault(runtime, 0);
-            toStart = Math.max(0, targets.get(runtime) - have);
+            int wanted = Math.max(0, targets.get(runtime) - have);
+            toStart = 0;
+            while (toStart < wanted && budget.tryReserve(memoryMb)) {
+                toStart++;
+            }
             starting.merge(runtime, toStart, Integer::sum);
+            if (toStart < wanted) {
+                timers.schedule(() -> refill(runtime), BUDGET_RETRY_MS, TimeUnit.MILLISECONDS);
+            }
         } finally {
             lock.unlock();
         }
@@ -142,6 +162,7 @@ final class PrewarmPool implements AutoCloseable {
             } finally {
                 lock.unlock();
             }
+            budget.release(memoryMb);
             failed(runtime, "could not start: " + e.getMessage());
             return;
         }
@@ -157,6 +178,7 @@ final class PrewarmPool implements AutoCloseable {
             lock.unlock();
         }
         if (!pooled) {
+            budget.release(memoryMb);
             cell.retire();
             return;
         }
@@ -184,12 +206,47 @@ final class PrewarmPool implements AutoCloseable {
     }
 
     private boolean remove(Prewarmed cell) {
+        boolean removed;
         lock.lock();
         try {
-            return ready.get(cell.runtime()).remove(cell);
+            removed = ready.get(cell.runtime()).remove(cell);
         } finally {
             lock.unlock();
         }
+        if (removed) {
+            budget.release(memoryMb);
+        }
+        return removed;
+    }
+
+    /**
+     * Stops kept processes until {@code mb} of the budget is given back, or none is left; the
+     * memory is free when this returns (the processes die in the background). The pool refills when
+     * the budget has room again.
+     *
+     * @return whether anything was given back
+     */
+    boolean shed(long mb) {
+        List<Prewarmed> shed = new ArrayList<>();
+        lock.lock();
+        try {
+            for (Deque<Prewarmed> cells : ready.values()) {
+                while (shed.size() * (long) memoryMb < mb && !cells.isEmpty()) {
+                    shed.add(cells.pollLast());
+                }
+            }
+            if (!shed.isEmpty()) {
+                targets.keySet().forEach(runtime -> timers.schedule(() -> refill(runtime), BUDGET_RETRY_MS, TimeUnit.MILLISECONDS));
+            }
+        } finally {
+            lock.unlock();
+        }
+        shed.forEach(cell -> budget.release(memoryMb));
+        if (!shed.isEmpty()) {
+            LOG.info(() -> "prewarm: stopped " + shed.size() + " unbound process(es) to free " + mb + " MB for a function");
+            Thread.ofVirtual().name("prewarm-shed").start(() -> shed.forEach(Prewarmed::retire));
+        }
+        return !shed.isEmpty();
     }
 
     private void failed(Runtime runtime, String why) {
@@ -216,6 +273,7 @@ final class PrewarmPool implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+        all.forEach(cell -> budget.release(memoryMb));
         all.forEach(Prewarmed::retire);
     }
 }

@@ -16,7 +16,13 @@ public final class ScalingMetrics {
     private static final Logger LOG = Logger.getLogger(ScalingMetrics.class.getName());
 
     /** Why an instance stopped. */
-    enum StopReason { IDLE, RETIRED, DIED }
+    enum StopReason {
+        IDLE, RETIRED, DIED,
+        /** Idle, and stopped to make room in the node memory budget for another function's instance. */
+        EVICTED,
+        /** Its function was above its fair share of the budget while another waited for memory. */
+        FAIR_SHARE
+    }
 
     private final Map<String, LongAdder> started = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> stopped = new ConcurrentHashMap<>();
@@ -32,6 +38,12 @@ public final class ScalingMetrics {
         LOG.info(() -> "scale in: " + function + " stopped instance " + instanceId + " (" + reason.name().toLowerCase(Locale.ROOT) + ")");
     }
 
+    void evicted(String function, String instanceId, String forFunction) {
+        count(stopped, function + "\u0000" + StopReason.EVICTED.name().toLowerCase(Locale.ROOT));
+        LOG.info(() -> "scale in: " + function + " instance " + instanceId + " evicted (least recently used) to make room in "
+                + "the node memory budget for " + forFunction);
+    }
+
     void throttled(String function) {
         count(throttled, function);
     }
@@ -40,8 +52,8 @@ public final class ScalingMetrics {
         counters.computeIfAbsent(key, k -> new LongAdder()).increment();
     }
 
-    /** The counters and the given live-instance gauges in the Prometheus text exposition format. */
-    String prometheus(Map<String, Integer> liveByFunction) {
+    /** The counters, the given live-instance gauges and the memory budget in the Prometheus text exposition format. */
+    String prometheus(Map<String, Integer> liveByFunction, MemoryBudget budget) {
         StringBuilder out = new StringBuilder();
         out.append("# HELP aloft_instances_started_total Instances started (scale out and provisioning).\n")
                 .append("# TYPE aloft_instances_started_total counter\n");
@@ -62,6 +74,12 @@ public final class ScalingMetrics {
                 .append("# TYPE aloft_instances_live gauge\n");
         new TreeMap<>(liveByFunction).forEach((function, n) -> out.append("aloft_instances_live{function=\"")
                 .append(function).append("\"} ").append(n).append('\n'));
+        out.append("# HELP aloft_memory_budget_mb The node memory budget (memory-budget-mb).\n")
+                .append("# TYPE aloft_memory_budget_mb gauge\n")
+                .append("aloft_memory_budget_mb ").append(budget.totalMb()).append('\n')
+                .append("# HELP aloft_memory_used_mb Memory held from the budget by live instances.\n")
+                .append("# TYPE aloft_memory_used_mb gauge\n")
+                .append("aloft_memory_used_mb ").append(budget.usedMb()).append('\n');
         return out.toString();
     }
 }

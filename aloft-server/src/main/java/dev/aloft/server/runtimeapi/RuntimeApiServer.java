@@ -108,16 +108,8 @@ public final class RuntimeApiServer implements AutoCloseable {
         if (session.isEmpty()) {
             return;
         }
-        Optional<RuntimeEvent> event;
-        try {
-            event = session.get().next();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            sendError(res, Status.SERVICE_UNAVAILABLE_503, "ShuttingDown", "the platform is shutting down");
-            return;
-        }
+        Optional<RuntimeEvent> event = longPoll(res, session.get()::next, "this instance gets no more invocations");
         if (event.isEmpty()) {
-            sendError(res, Status.GONE_410, "InstanceRetired", "this instance gets no more invocations");
             return;
         }
         RuntimeEvent e = event.get();
@@ -135,16 +127,9 @@ public final class RuntimeApiServer implements AutoCloseable {
         if (session.isEmpty()) {
             return;
         }
-        Optional<Map<String, String>> environment;
-        try {
-            environment = session.get().awaitBinding();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            sendError(res, Status.SERVICE_UNAVAILABLE_503, "ShuttingDown", "the platform is shutting down");
-            return;
-        }
+        Optional<Map<String, String>> environment = longPoll(res, session.get()::awaitBinding,
+                "this process is retired without a function");
         if (environment.isEmpty()) {
-            sendError(res, Status.GONE_410, "InstanceRetired", "this process is retired without a function");
             return;
         }
         try {
@@ -152,6 +137,27 @@ public final class RuntimeApiServer implements AutoCloseable {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a map of strings always serializes", e);
         }
+    }
+
+    /** A session call that blocks until it has something to hand out. */
+    private interface BlockingCall<T> {
+        Optional<T> call() throws InterruptedException;
+    }
+
+    /** Waits on {@code call}; when it yields nothing, the runtime is told why (and the result is empty). */
+    private static <T> Optional<T> longPoll(ServerResponse res, BlockingCall<T> call, String retiredMessage) {
+        Optional<T> value;
+        try {
+            value = call.call();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            sendError(res, Status.SERVICE_UNAVAILABLE_503, "ShuttingDown", "the platform is shutting down");
+            return Optional.empty();
+        }
+        if (value.isEmpty()) {
+            sendError(res, Status.GONE_410, "InstanceRetired", retiredMessage);
+        }
+        return value;
     }
 
     private void response(ServerRequest req, ServerResponse res) {

@@ -24,7 +24,8 @@ public final class Database implements AutoCloseable {
     /** Schema migrations, applied in order, each once; never edit one that has shipped. */
     private static final List<String> MIGRATIONS = List.of("V1__functions_and_logs.sql", "V2__invocation_ledger.sql",
             "V3__async_delivery.sql", "V4__schedules.sql", "V5__access_keys.sql",
-            "V6__versions_and_aliases.sql", "V7__min_instances.sql");
+            "V6__versions_and_aliases.sql", "V7__min_instances.sql",
+            "V8__reserved_concurrency.sql");
 
     private final Connection connection;
     private final ReentrantLock connectionLock = new ReentrantLock();

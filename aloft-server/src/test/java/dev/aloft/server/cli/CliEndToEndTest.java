@@ -58,9 +58,10 @@ class CliEndToEndTest {
     void deployPassesLedgerAndAsyncSettingsAndGetShowsThem() {
         cli.ok("deploy", "secret", "--runtime", "provided", "--handler", "behave", "--code", BEHAVE_CODE, "--sensitive",
                 "--max-retry-attempts", "1", "--max-event-age", "120", "--on-success", "function:behave",
-                "--on-failure", "function:behave", "--min-instances", "1");
+                "--on-failure", "function:behave", "--min-instances", "1", "--reserved-concurrency", "2");
 
-        assertThat(cli.ok("get", "secret")).contains("provisioned  1 (instances kept started)\n", "sensitive    true\n", "retries      1 (async events)\n",
+        assertThat(cli.ok("get", "secret")).contains("provisioned  1 (instances kept started)\n",
+                "reserved     2 (instances' memory kept for it)\n", "sensitive    true\n", "retries      1 (async events)\n",
                 "event age    at most 120 s (async events)\n", "on success   function:behave\n", "on failure   function:behave\n");
         String id = cli.okJson("invoke", "secret", "--data", "{\"echo\":\"hidden\"}", "--json").path("invocationId").asText();
         assertThat(cli.ok("invocation", id)).contains("input (17 bytes, not kept:").doesNotContain("hidden");

@@ -48,7 +48,7 @@ class CliTest {
         Map<String, List<String>> expected = Map.ofEntries(
                 Map.entry("up", List.of("--port", "--data", "--set", "--no-examples")),
                 Map.entry("deploy", List.of("NAME", "--runtime", "--handler", "--code", "--memory", "--timeout", "--env",
-                        "--concurrency", "--min-instances", "--public", "--private", "--sensitive", "--max-retry-attempts",
+                        "--concurrency", "--min-instances", "--reserved-concurrency", "--public", "--private", "--sensitive", "--max-retry-attempts",
                         "--max-event-age", "--on-success", "--on-failure", "--json", "--url", "--data-dir")),
                 Map.entry("list", List.of("--json", "--url", "--data-dir")),
                 Map.entry("get", List.of("NAME", "--json", "--url", "--data-dir")),

@@ -62,7 +62,8 @@ class LambdaSdkJavaTest {
 
     @BeforeAll
     static void start() {
-        platform = TestPlatform.start();
+        // A fixed budget: one test asks for a reservation that must not fit, whatever the machine's memory.
+        platform = TestPlatform.start(s -> s.with("memory-budget-mb", "16384"));
         JsonNode key = createKey(platform, "sdk tests");
         accessKeyId = key.get("accessKeyId").asText();
         secretAccessKey = key.get("secretAccessKey").asText();
@@ -99,7 +100,8 @@ class LambdaSdkJavaTest {
         assertThat(got.configuration().functionName()).isEqualTo("life");
         assertThat(got.configuration().handler()).isEqualTo("index.handler");
         assertThat(got.code().location()).isNotBlank();
-        assertThat(got.concurrency().reservedConcurrentExecutions()).isEqualTo(10);
+        // As in Lambda: no Concurrency block until the function has a reservation.
+        assertThat(got.concurrency()).isNull();
 
         InvokeResponse invoked = lambda.invoke(r -> r.functionName("life").payload(SdkBytes.fromUtf8String("{\"n\":1}")));
         assertThat(invoked.statusCode()).isEqualTo(200);
@@ -135,8 +137,18 @@ class LambdaSdkJavaTest {
                 .reservedConcurrentExecutions()).isEqualTo(3);
         assertThat(lambda.getFunction(r -> r.functionName("life")).concurrency().reservedConcurrentExecutions()).isEqualTo(3);
         assertThat(lambda.getFunctionConcurrency(r -> r.functionName("life")).reservedConcurrentExecutions()).isEqualTo(3);
+        JsonNode reserved = TestPlatform.parse(platform.get("/api/v1/functions/life").body());
+        assertThat(reserved.path("concurrency").asInt()).isEqualTo(3);
+        assertThat(reserved.path("reservedConcurrency").asInt()).isEqualTo(3);
+        assertThatThrownBy(() -> lambda.putFunctionConcurrency(r -> r.functionName("life").reservedConcurrentExecutions(900)))
+                .isInstanceOfSatisfying(LambdaException.class, e -> assertThat(e.getMessage())
+                        .contains("node memory budget"));
         lambda.deleteFunctionConcurrency(r -> r.functionName("life"));
-        assertThat(lambda.getFunction(r -> r.functionName("life")).concurrency().reservedConcurrentExecutions()).isEqualTo(10);
+        assertThat(lambda.getFunction(r -> r.functionName("life")).concurrency()).isNull();
+        assertThat(lambda.getFunctionConcurrency(r -> r.functionName("life")).reservedConcurrentExecutions()).isNull();
+        JsonNode cleared = TestPlatform.parse(platform.get("/api/v1/functions/life").body());
+        assertThat(cleared.path("concurrency").asInt()).isEqualTo(10);
+        assertThat(cleared.path("reservedConcurrency").asInt()).isZero();
 
         lambda.deleteFunction(r -> r.functionName("life"));
         assertThatThrownBy(() -> lambda.getFunction(r -> r.functionName("life")))

@@ -61,6 +61,9 @@ class PrewarmTest {
             awaitReady(platform, "nodejs20", 1);
             JsonNode beta = platform.invokeOk("beta", "{}");
             assertThat(metric(platform, "aloft_prewarmed_taken_total", "nodejs20")).isEqualTo(2);
+            // A taken process's budget memory passes to its instance: two instances and the refill.
+            awaitReady(platform, "nodejs20", 1);
+            assertThat(gauge(platform, "aloft_memory_used_mb")).isEqualTo(3 * 256);
 
             for (var seen : List.of(Map.entry("alpha", alpha), Map.entry("beta", beta))) {
                 String name = seen.getKey();
@@ -154,6 +157,27 @@ class PrewarmTest {
                 .filter(p -> p.info().command().map(c -> !c.endsWith("bwrap") && !c.endsWith("sh")).orElse(false))
                 .filter(p -> p.info().commandLine().orElse("").contains(script))
                 .toList();
+    }
+
+    private static long gauge(TestPlatform platform, String name) {
+        Matcher m = Pattern.compile("(?m)^" + name + " (\\d+)$").matcher(platform.get("/metrics").body());
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    @Test
+    void prewarmedProcessesHoldBudgetMemoryAndGiveWayToAFunction() throws Exception {
+        try (TestPlatform platform = TestPlatform.start(s -> s.with("prewarm", "nodejs20=1").with("memory-budget-mb", "512"))) {
+            awaitReady(platform, "nodejs20", 1);
+            assertThat(gauge(platform, "aloft_memory_used_mb")).isEqualTo(256);
+            // A 512 MB function needs the whole budget: the unbound process is stopped for it.
+            String handler = Files.readString(TestPlatform.FUNCTIONS.resolve("node-prewarmed/index.mjs"));
+            var big = TestPlatform.deployBody("nodejs20", "index.handler", TestPlatform.zipOf(List.<String[]>of(new String[]{"index.mjs", handler})));
+            big.put("memoryMb", 512);
+            assertThat(platform.deploy("big", big).statusCode()).isEqualTo(201);
+            assertThat(platform.invokeOk("big", "{}").path("fn").asText()).isEqualTo("big");
+            assertThat(metric(platform, "aloft_prewarmed_ready", "nodejs20")).isZero();
+            assertThat(gauge(platform, "aloft_memory_used_mb")).isEqualTo(512);
+        }
     }
 
     @Test

@@ -1,0 +1,213 @@
+package dev.aloft.server.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.aloft.server.ServerSettings;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The node memory budget: it caps live instances, evicts other functions' idle instances least
+ * recently used first, keeps reservations, shares the rest fairly and throttles when full. Every
+ * function here takes the minimum memory (128 MB) so tiny budgets hold a few instances.
+ */
+class MemoryBudgetTest {
+
+    private static final int MB = 128;
+
+    private static ObjectNode behave(int concurrency) {
+        ObjectNode body = TestPlatform.deployBody("provided", "behave", TestPlatform.zip(TestPlatform.FUNCTIONS.resolve("behave")));
+        body.put("memoryMb", MB);
+        body.put("concurrency", concurrency);
+        return body;
+    }
+
+    private static void deploy(TestPlatform platform, String name, ObjectNode body) {
+        HttpResponse<String> response = platform.deploy(name, body);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+    }
+
+    private static String instanceOf(HttpResponse<String> response) {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return TestPlatform.parse(response.body()).path("instance").asText();
+    }
+
+    private static List<CompletableFuture<HttpResponse<String>>> invokeInBackground(TestPlatform platform, String name,
+                                                                                    String payload, int count) {
+        List<CompletableFuture<HttpResponse<String>>> futures = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            futures.add(CompletableFuture.supplyAsync(() -> platform.invoke(name, payload),
+                    task -> Thread.ofVirtual().start(task)));
+        }
+        return futures;
+    }
+
+    private static long metric(TestPlatform platform, String series) {
+        Matcher matcher = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\d+)$").matcher(platform.get("/metrics").body());
+        return matcher.find() ? Long.parseLong(matcher.group(1)) : 0;
+    }
+
+    /**
+     * A budget of {@code mb} with no prewarm pool: its processes would hold budget memory and come
+     * and go on their own schedule (PrewarmTest covers how they give way).
+     */
+    private static ServerSettings budgetOnly(ServerSettings settings, int mb) {
+        return settings.with("memory-budget-mb", Integer.toString(mb)).with("prewarm", "none");
+    }
+
+    @Test
+    void theBudgetCapsLiveInstancesAndAFullNodeThrottlesWithTheBudgetInTheMessage() {
+        try (TestPlatform platform = TestPlatform.start(s -> budgetOnly(s, 384).with("queue-wait-ms", "500"))) {
+            deploy(platform, "capped", behave(10));
+            var calls = invokeInBackground(platform, "capped", "{\"sleep_ms\": 3000}", 5);
+            List<HttpResponse<String>> responses = calls.stream().map(CompletableFuture::join).toList();
+
+            assertThat(responses).filteredOn(r -> r.statusCode() == 200).hasSize(3);
+            List<HttpResponse<String>> throttled = responses.stream().filter(r -> r.statusCode() == 429).toList();
+            assertThat(throttled).hasSize(2);
+            JsonNode error = TestPlatform.parse(throttled.getFirst().body());
+            assertThat(error.path("errorType").asText()).isEqualTo("TooManyRequestsException");
+            assertThat(error.path("message").asText()).contains("the node memory budget (384 MB) is in use")
+                    .contains("raise memory-budget-mb");
+            assertThat(platform.server.liveInstances("capped")).isEqualTo(3);
+            assertThat(metric(platform, "aloft_memory_used_mb")).isEqualTo(384);
+            assertThat(metric(platform, "aloft_memory_budget_mb")).isEqualTo(384);
+        }
+    }
+
+    @Test
+    void aFullNodeEvictsTheLeastRecentlyUsedIdleInstanceOfAnotherFunction() {
+        try (TestPlatform platform = TestPlatform.start(s -> budgetOnly(s, 384))) {
+            for (String name : List.of("oldest", "middle", "newest", "newcomer")) {
+                deploy(platform, name, behave(2));
+            }
+            instanceOf(platform.invoke("oldest", "{}"));
+            String middle = instanceOf(platform.invoke("middle", "{}"));
+            String newest = instanceOf(platform.invoke("newest", "{}"));
+
+            instanceOf(platform.invoke("newcomer", "{}"));
+
+            assertThat(platform.server.liveInstances("oldest")).isZero();
+            assertThat(platform.server.liveInstances("newcomer")).isEqualTo(1);
+            assertThat(instanceOf(platform.invoke("middle", "{}"))).isEqualTo(middle);
+            assertThat(instanceOf(platform.invoke("newest", "{}"))).isEqualTo(newest);
+            assertThat(metric(platform, "aloft_instances_stopped_total{function=\"oldest\",reason=\"evicted\"}")).isEqualTo(1);
+            assertThat(metric(platform, "aloft_instances_stopped_total{function=\"middle\",reason=\"evicted\"}")).isZero();
+        }
+    }
+
+    @Test
+    void aFunctionWithReservedConcurrencyGetsItsInstancesWhileAnotherFloodsTheNode() {
+        try (TestPlatform platform = TestPlatform.start(s -> budgetOnly(s, 512).with("queue-wait-ms", "500"))) {
+            ObjectNode reserved = behave(2);
+            reserved.put("reservedConcurrency", 2);
+            deploy(platform, "reserved", reserved);
+            deploy(platform, "flood", behave(10));
+
+            var flood = invokeInBackground(platform, "flood", "{\"sleep_ms\": 4000}", 6);
+            await().atMost(Duration.ofSeconds(10)).until(() -> platform.server.liveInstances("flood") == 2);
+            var guaranteed = invokeInBackground(platform, "reserved", "{\"sleep_ms\": 300}", 2);
+
+            Set<String> reservedInstances = new HashSet<>();
+            guaranteed.forEach(call -> reservedInstances.add(instanceOf(call.join())));
+            assertThat(reservedInstances).hasSize(2);
+            List<HttpResponse<String>> flooded = flood.stream().map(CompletableFuture::join).toList();
+            assertThat(flooded).filteredOn(r -> r.statusCode() == 200).hasSize(2);
+            assertThat(flooded).filteredOn(r -> r.statusCode() == 429).hasSize(4)
+                    .allSatisfy(r -> assertThat(r.body()).contains("node memory budget (512 MB)"));
+            assertThat(platform.server.liveInstances("flood")).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aHotFunctionYieldsAnInstanceToAFunctionBelowItsFairShare() {
+        try (TestPlatform platform = TestPlatform.start(s -> budgetOnly(s, 512).with("queue-wait-ms", "30000"))) {
+            deploy(platform, "hot", behave(10));
+            deploy(platform, "cold", behave(2));
+
+            var hot = invokeInBackground(platform, "hot", "{\"sleep_ms\": 1500}", 8);
+            await().atMost(Duration.ofSeconds(10)).until(() -> platform.server.liveInstances("hot") == 4);
+            instanceOf(platform.invoke("cold", "{}"));
+
+            hot.forEach(call -> instanceOf(call.join()));
+            // The first hot instance to finish stopped instead of serving hot's backlog.
+            assertThat(metric(platform, "aloft_instances_stopped_total{function=\"hot\",reason=\"fair_share\"}"))
+                    .isGreaterThanOrEqualTo(1);
+            assertThat(metric(platform, "aloft_invocations_throttled_total{function=\"hot\"}")).isZero();
+        }
+    }
+
+    @Test
+    void badReservationsAreRefusedWithTheReason() {
+        try (TestPlatform platform = TestPlatform.start(s -> budgetOnly(s, 384))) {
+            ObjectNode negative = behave(2);
+            negative.put("reservedConcurrency", -1);
+            HttpResponse<String> refused = platform.deploy("negative", negative);
+            assertThat(refused.statusCode()).isEqualTo(400);
+            assertThat(refused.body()).contains("reservedConcurrency must be between 0 (none) and the concurrency (2), got -1");
+
+            ObjectNode overCap = behave(2);
+            overCap.put("reservedConcurrency", 3);
+            assertThat(platform.deploy("over-cap", overCap).body()).contains("the concurrency (2), got 3");
+
+            ObjectNode first = behave(2);
+            first.put("reservedConcurrency", 2);
+            deploy(platform, "first", first);
+            ObjectNode second = behave(2);
+            second.put("reservedConcurrency", 2);
+            HttpResponse<String> overBudget = platform.deploy("second", second);
+            assertThat(overBudget.statusCode()).isEqualTo(400);
+            assertThat(overBudget.body()).contains("reservedConcurrency 2 of 'second' needs 256 MB (2 × 128 MB) but only 128 MB "
+                    + "of the node memory budget (384 MB) is not reserved by other functions");
+            assertThat(TestPlatform.parse(platform.get("/api/v1/functions/first").body()).path("reservedConcurrency").asInt())
+                    .isEqualTo(2);
+            second.put("reservedConcurrency", 1);
+            deploy(platform, "second", second);
+
+            ObjectNode huge = behave(2);
+            huge.put("memoryMb", 512);
+            assertThat(platform.deploy("huge", huge).body())
+                    .contains("memoryMb 512 of 'huge' exceeds the node memory budget (384 MB)");
+        }
+    }
+
+    @Test
+    void aBurstOf200RequestsToAColdFunctionCompletesWithOnlyTheInstancesItNeeds() throws Exception {
+        try (TestPlatform platform = TestPlatform.start(s -> s.with("memory-budget-mb", Integer.toString(200 * MB))
+                .with("queue-wait-ms", "50000"))) {
+            deploy(platform, "burst", behave(200));
+            List<HttpResponse<String>> responses = new ArrayList<>();
+            try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                List<Future<HttpResponse<String>>> futures = new ArrayList<>();
+                for (int i = 0; i < 200; i++) {
+                    futures.add(pool.submit(() -> platform.invoke("burst", "{\"sleep_ms\": 20}")));
+                }
+                for (Future<HttpResponse<String>> future : futures) {
+                    responses.add(future.get());
+                }
+            }
+            Set<String> instances = new HashSet<>();
+            responses.forEach(response -> instances.add(instanceOf(response)));
+            // Every instance started served at least the request it was started for; the waves of
+            // max-parallel-starts kept it far below one instance per request.
+            assertThat(metric(platform, "aloft_instances_started_total{function=\"burst\"}")).isEqualTo(instances.size());
+            assertThat(instances).hasSizeLessThanOrEqualTo(100);
+            assertThat(metric(platform, "aloft_invocations_throttled_total{function=\"burst\"}")).isZero();
+        }
+    }
+}
