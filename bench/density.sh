@@ -107,6 +107,8 @@ time_ms() {
 listed=$(api GET /api/v1/functions | $PY -c 'import json,sys; print(len(json.load(sys.stdin)["functions"]))')
 list_bytes=$(curl -s -H "Authorization: Bearer $TOKEN" "$ALOFT_URL/api/v1/functions" | wc -c)
 children=$(pgrep -P "$ALOFT_PID" | wc -l || true)
+# The prewarm pool's unbound processes (a fixed few per node, not per function).
+pooled=$(api GET /metrics | awk '/^aloft_prewarmed_(ready|starting)\{/ { n += $2 } END { print n + 0 }')
 records=$(api GET "/api/v1/invocations?limit=1000" | $PY -c 'import json,sys; print(len(json.load(sys.stdin)["invocations"]))')
 list_ms=$(time_ms 5 "$ALOFT_URL/api/v1/functions" -H "Authorization: Bearer $TOKEN")
 get_ms=$(time_ms 20 "$ALOFT_URL/api/v1/functions/$get_name" -H "Authorization: Bearer $TOKEN")
@@ -118,7 +120,8 @@ echo
 echo "(b) $FUNCTIONS deployed-but-idle functions (tiny Node.js function, $PARALLEL deploys in parallel)"
 echo "  deployed $deployed, failed $failed in ${seconds} s ($(ratio "$deployed" "$seconds" 0) deploys/s);" \
      "$retried PUTs failed once and were retried${first_error:+; first error: ${first_error:0:300}}"
-echo "  instance processes (children of the server): $children; invocation records: $records; server RSS ${rss_mb} MB"
+echo "  processes (children of the server): $children, of which $pooled the prewarm pool's, bound to no function;" \
+     "invocation records: $records; server RSS ${rss_mb} MB"
 echo "  GET /api/v1/functions ($listed functions, $list_bytes bytes): median ${list_ms} ms of 5"
 echo "  GET /api/v1/functions/$get_name: median ${get_ms} ms of 20"
 echo "  first (cold) request to /fn/$cold_name: HTTP ${cold% *} in $(awk -v s="${cold#* }" 'BEGIN { printf "%.1f", s * 1000 }') ms;" \

@@ -169,9 +169,13 @@ public final class InstanceScheduler implements AutoCloseable {
     private String prewarmMetrics() {
         PrewarmPool prewarmed = factory.prewarmPool();
         StringBuilder out = new StringBuilder();
-        out.append("# HELP aloft_prewarmed_ready Started processes bound to no function yet, per runtime.\n")
+        out.append("# HELP aloft_prewarmed_ready Started processes waiting for a function to become, per runtime.\n")
                 .append("# TYPE aloft_prewarmed_ready gauge\n");
         prewarmed.readyCounts().forEach((runtime, n) -> out.append("aloft_prewarmed_ready{runtime=\"")
+                .append(runtime.id()).append("\"} ").append(n).append('\n'));
+        out.append("# HELP aloft_prewarmed_starting Processes for the prewarm pool still starting, per runtime.\n")
+                .append("# TYPE aloft_prewarmed_starting gauge\n");
+        prewarmed.startingCounts().forEach((runtime, n) -> out.append("aloft_prewarmed_starting{runtime=\"")
                 .append(runtime.id()).append("\"} ").append(n).append('\n'));
         out.append("# HELP aloft_prewarmed_taken_total Cold starts that took a prewarmed process, per runtime.\n")
                 .append("# TYPE aloft_prewarmed_taken_total counter\n");

@@ -104,12 +104,22 @@ final class PrewarmPool implements AutoCloseable {
         return Optional.of(cell);
     }
 
-    /** Processes kept ready now, per runtime. */
+    /** Processes kept and ready (asking for a function) now, per runtime. */
     Map<Runtime, Integer> readyCounts() {
+        return counts(true);
+    }
+
+    /** Processes kept but still starting (not yet asking for a function), per runtime. */
+    Map<Runtime, Integer> startingCounts() {
+        return counts(false);
+    }
+
+    private Map<Runtime, Integer> counts(boolean waiting) {
         lock.lock();
         try {
             Map<Runtime, Integer> counts = new EnumMap<>(Runtime.class);
-            ready.forEach((runtime, cells) -> counts.put(runtime, cells.size()));
+            ready.forEach((runtime, cells) -> counts.put(runtime, (int) cells.stream().filter(c -> c.waiting() == waiting).count()
+                    + (waiting ? 0 : starting.getOrDefault(runtime, 0))));
             return counts;
         } finally {
             lock.unlock();
