@@ -122,7 +122,7 @@ echo "  deployed $deployed, failed $failed in ${seconds} s ($(ratio "$deployed" 
      "$retried PUTs failed once and were retried${first_error:+; first error: ${first_error:0:300}}"
 echo "  processes (children of the server): $children, of which $pooled the prewarm pool's, bound to no function;" \
      "invocation records: $records; server RSS ${rss_mb} MB"
-echo "  GET /api/v1/functions ($listed functions, $list_bytes bytes): median ${list_ms} ms of 5"
+echo "  GET /api/v1/functions (one page: $listed functions, $list_bytes bytes): median ${list_ms} ms of 5"
 echo "  GET /api/v1/functions/$get_name: median ${get_ms} ms of 20"
 echo "  first (cold) request to /fn/$cold_name: HTTP ${cold% *} in $(awk -v s="${cold#* }" 'BEGIN { printf "%.1f", s * 1000 }') ms;" \
      "then warm: median ${warm_ms} ms of 20"

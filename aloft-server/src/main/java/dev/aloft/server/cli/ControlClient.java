@@ -100,11 +100,18 @@ final class ControlClient {
         return json(send("PUT", functionPath(spec.name()), Optional.of(spec.request().toString())));
     }
 
-    /** Every function, sorted by name. */
+    /** Every function, sorted by name (following the server's pages). */
     List<JsonNode> functions() {
         List<JsonNode> functions = new ArrayList<>();
-        json(send("GET", "/api/v1/functions", Optional.empty())).path("functions").forEach(functions::add);
-        return functions;
+        String path = "/api/v1/functions";
+        while (true) {
+            JsonNode page = json(send("GET", path, Optional.empty()));
+            page.path("functions").forEach(functions::add);
+            if (!page.hasNonNull("nextAfter")) {
+                return functions;
+            }
+            path = "/api/v1/functions?after=" + URLEncoder.encode(page.path("nextAfter").asText(), StandardCharsets.UTF_8);
+        }
     }
 
     JsonNode function(String name) {

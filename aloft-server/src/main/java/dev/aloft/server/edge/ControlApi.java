@@ -38,6 +38,8 @@ final class ControlApi {
     private final LogStore logStore;
     private final BatchWriter<LogLine> logWriter;
     private final Supplier<URI> baseUrl;
+    /** A page of the function list holds at most this many (and this many when no limit is given). */
+    static final int MAX_LIST_LIMIT = 1000;
 
     ControlApi(FunctionRegistry registry, Invoker invoker, LogStore logStore, BatchWriter<LogLine> logWriter, Supplier<URI> baseUrl) {
         this.registry = registry;
@@ -56,8 +58,28 @@ final class ControlApi {
                 .get("/api/v1/functions/{name}/logs", this::logs);
     }
 
+    /** Pages by name: {@code after} is the last name of the previous page ({@code nextAfter} of its answer). */
     private void list(ServerRequest req, ServerResponse res) {
-        Exchange.sendJson(res, 200, Map.of("functions", registry.list().stream().map(this::view).toList()));
+        int limit = req.query().first("limit").asOptional().map(ControlApi::listLimit).orElse(MAX_LIST_LIMIT);
+        Optional<String> after = req.query().first("after").asOptional().filter(a -> !a.isEmpty());
+        FunctionRegistry.FunctionPage page = registry.page(after, limit);
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("functions", page.functions().stream().map(this::view).toList());
+        page.continueAfter().ifPresent(next -> view.put("nextAfter", next));
+        Exchange.sendJson(res, 200, view);
+    }
+
+    private static int listLimit(String value) {
+        int limit;
+        try {
+            limit = Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw AloftException.invalid("limit must be a whole number, got '" + value + "'");
+        }
+        if (limit < 1 || limit > MAX_LIST_LIMIT) {
+            throw AloftException.invalid("limit must be between 1 and " + MAX_LIST_LIMIT + ", got " + limit);
+        }
+        return limit;
     }
 
     private void get(ServerRequest req, ServerResponse res) {

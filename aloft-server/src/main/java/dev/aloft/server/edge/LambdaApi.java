@@ -128,15 +128,10 @@ final class LambdaApi {
     private void list(ServerRequest req, ServerResponse res, byte[] body) {
         int maxItems = req.query().first("MaxItems").asOptional().map(LambdaApi::maxItems).orElse(DEFAULT_MAX_ITEMS);
         Optional<String> marker = req.query().first("Marker").asOptional().filter(m -> !m.isEmpty());
-        List<FunctionConfig> after = registry.list().stream()
-                .filter(f -> marker.isEmpty() || f.name().compareTo(marker.get()) > 0)
-                .toList();
-        List<FunctionConfig> page = after.subList(0, Math.min(maxItems, after.size()));
+        FunctionRegistry.FunctionPage page = registry.page(marker, maxItems);
         Map<String, Object> view = new LinkedHashMap<>();
-        view.put("Functions", page.stream().map(f -> LambdaJson.configuration(f, Optional.empty())).toList());
-        if (after.size() > page.size()) {
-            view.put("NextMarker", page.getLast().name());
-        }
+        view.put("Functions", page.functions().stream().map(f -> LambdaJson.configuration(f, Optional.empty())).toList());
+        page.continueAfter().ifPresent(next -> view.put("NextMarker", next));
         Exchange.sendJson(res, 200, view);
     }
 

@@ -159,6 +159,19 @@ public final class FunctionRegistry {
         return repository.list();
     }
 
+    /** One page of functions by name, and the name to continue after when there are more. */
+    public record FunctionPage(List<FunctionConfig> functions, Optional<String> continueAfter) {}
+
+    /** Up to {@code limit} functions named after {@code after} (from the first when empty). */
+    public FunctionPage page(Optional<String> after, int limit) {
+        List<FunctionConfig> found = repository.page(after, limit + 1);
+        if (found.size() <= limit) {
+            return new FunctionPage(found, Optional.empty());
+        }
+        List<FunctionConfig> page = found.subList(0, limit);
+        return new FunctionPage(List.copyOf(page), Optional.of(page.getLast().name()));
+    }
+
     public void delete(String name) {
         boolean deleted = database.inTransaction(c -> {
             for (DeleteStep step : deleteSteps) {

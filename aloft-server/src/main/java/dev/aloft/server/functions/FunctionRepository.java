@@ -55,6 +55,24 @@ final class FunctionRepository {
         });
     }
 
+    /** Up to {@code limit} functions named after {@code after} (all from the start when empty), by name. */
+    List<FunctionConfig> page(Optional<String> after, int limit) {
+        return database.withConnection(c -> {
+            try (PreparedStatement select = c.prepareStatement("SELECT " + COLUMNS + " FROM functions WHERE name > ? "
+                    + "ORDER BY name LIMIT ?")) {
+                select.setString(1, after.orElse(""));
+                select.setInt(2, limit);
+                try (ResultSet rs = select.executeQuery()) {
+                    List<FunctionConfig> functions = new ArrayList<>();
+                    while (rs.next()) {
+                        functions.add(read(rs));
+                    }
+                    return functions;
+                }
+            }
+        });
+    }
+
     void upsert(Connection c, FunctionConfig f) throws SQLException {
         try (PreparedStatement upsert = c.prepareStatement("INSERT INTO functions (" + COLUMNS + ") "
                 + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
