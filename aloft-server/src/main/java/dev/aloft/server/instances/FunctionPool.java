@@ -7,9 +7,11 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -43,8 +45,10 @@ final class FunctionPool {
     private final Deque<Instance> idle = new ArrayDeque<>();
     /** Instances counted against the limit: starting, busy or idle. */
     private int live;
-    /** Instances started for a caller and not yet through their first invocation. */
+    /** Instances started for a caller and not yet initialised (or not yet through a failed first invocation). */
     private int starting;
+    /** The instances counted in {@link #starting} once they exist. */
+    private final Set<Instance> holdingStartSlot = new HashSet<>();
     /** Bumped when the function is redeployed or deleted; instances of older generations retire. */
     private long generation;
     private Optional<InitFailure> lastInitFailure = Optional.empty();
@@ -132,6 +136,14 @@ final class FunctionPool {
         }
         try {
             Instance started = factory.start(function, startGeneration);
+            poolLock.lock();
+            try {
+                holdingStartSlot.add(started);
+            } finally {
+                poolLock.unlock();
+            }
+            // Init is what a burst must not overdo; once ready, the next start may begin.
+            started.whenReady(() -> endStart(started));
             metrics.scaledOut(functionName, started.id(), liveInstances());
             return new Lease(started, true);
         } catch (RuntimeException e) {
@@ -143,6 +155,19 @@ final class FunctionPool {
             }
             releaseSlot(function);
             throw e;
+        }
+    }
+
+    /** An instance started for a caller became ready: its start slot goes to the next waiter. */
+    private void endStart(Instance instance) {
+        poolLock.lock();
+        try {
+            if (holdingStartSlot.remove(instance)) {
+                starting--;
+                capacityFreed.signalAll();
+            }
+        } finally {
+            poolLock.unlock();
         }
     }
 
@@ -175,7 +200,7 @@ final class FunctionPool {
         poolLock.lock();
         try {
             retired = instance.generation() != generation;
-            if (startedForCaller) {
+            if (startedForCaller && holdingStartSlot.remove(instance)) {
                 starting--;
             }
             lastFinished = Optional.of(now);

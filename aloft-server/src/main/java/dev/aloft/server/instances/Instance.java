@@ -54,6 +54,7 @@ final class Instance implements RuntimeSession {
     /** Set the moment the instance is condemned, before its process is confirmed gone. */
     private boolean killed;
     private long initMs;
+    private Runnable onReady = () -> { };
     private Optional<InvocationOutcome> initFailure = Optional.empty();
 
     private volatile String logInvocationId = "";
@@ -138,6 +139,23 @@ final class Instance implements RuntimeSession {
         timers.schedule(this::checkInitialised, initTimeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** Runs {@code action} once the runtime is initialised (its first {@code /next}), or now if it is. */
+    void whenReady(Runnable action) {
+        boolean readyNow;
+        stateLock.lock();
+        try {
+            readyNow = ready;
+            if (!readyNow) {
+                onReady = action;
+            }
+        } finally {
+            stateLock.unlock();
+        }
+        if (readyNow) {
+            action.run();
+        }
+    }
+
     boolean alive() {
         stateLock.lock();
         try {
@@ -167,13 +185,21 @@ final class Instance implements RuntimeSession {
 
     @Override
     public Optional<RuntimeEvent> next() throws InterruptedException {
-        Assignment assignment;
+        Runnable becameReady = () -> { };
         stateLock.lock();
         try {
             if (!ready) {
                 ready = true;
                 initMs = Duration.ofNanos(System.nanoTime() - spawnedNanos).toMillis();
+                becameReady = onReady;
             }
+        } finally {
+            stateLock.unlock();
+        }
+        becameReady.run();
+        Assignment assignment;
+        stateLock.lock();
+        try {
             while (pending == null && !dead) {
                 assignmentChanged.await();
             }
