@@ -83,7 +83,7 @@ public record ServerSettings(
             new Setting("prewarm", "ALOFT_PREWARM", "nodejs20=1,python3=1,java25=1",
                     "processes per runtime started ahead for cold starts to take ('none' for no pool)"),
             new Setting("prewarm-memory-mb", "ALOFT_PREWARM_MEMORY_MB", "256",
-                    "memory size of prewarmed processes; functions of that size (the default) use them"));
+                    "memory size of the prewarmed processes kept always; cold starts teach the pool other sizes"));
 
     /**
      * Resolves every setting from overrides (by key), then the environment (by variable), then
