@@ -60,26 +60,14 @@ final class ControlApi {
 
     /** Pages by name: {@code after} is the last name of the previous page ({@code nextAfter} of its answer). */
     private void list(ServerRequest req, ServerResponse res) {
-        int limit = req.query().first("limit").asOptional().map(ControlApi::listLimit).orElse(MAX_LIST_LIMIT);
+        int limit = req.query().first("limit").asOptional()
+                .map(value -> Exchange.boundedInt("limit", value, 1, MAX_LIST_LIMIT)).orElse(MAX_LIST_LIMIT);
         Optional<String> after = req.query().first("after").asOptional().filter(a -> !a.isEmpty());
         FunctionRegistry.FunctionPage page = registry.page(after, limit);
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("functions", page.functions().stream().map(this::view).toList());
         page.continueAfter().ifPresent(next -> view.put("nextAfter", next));
         Exchange.sendJson(res, 200, view);
-    }
-
-    private static int listLimit(String value) {
-        int limit;
-        try {
-            limit = Integer.parseInt(value);
-        } catch (NumberFormatException e) {
-            throw AloftException.invalid("limit must be a whole number, got '" + value + "'");
-        }
-        if (limit < 1 || limit > MAX_LIST_LIMIT) {
-            throw AloftException.invalid("limit must be between 1 and " + MAX_LIST_LIMIT + ", got " + limit);
-        }
-        return limit;
     }
 
     private void get(ServerRequest req, ServerResponse res) {

@@ -67,6 +67,20 @@ final class Exchange {
         }
     }
 
+    /** A whole-number query parameter within [min, max], or a 400 naming it. */
+    static int boundedInt(String name, String value, int min, int max) {
+        int parsed;
+        try {
+            parsed = Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw AloftException.invalid(name + " must be a whole number, got '" + value + "'");
+        }
+        if (parsed < min || parsed > max) {
+            throw AloftException.invalid(name + " must be between " + min + " and " + max + ", got " + parsed);
+        }
+        return parsed;
+    }
+
     static void sendJson(ServerResponse res, int status, Object value) {
         try {
             res.status(Status.create(status)).header("Content-Type", "application/json")

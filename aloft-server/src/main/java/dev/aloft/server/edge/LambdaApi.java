@@ -126,7 +126,8 @@ final class LambdaApi {
 
     /** Pages by name: the marker is the last name of the previous page. */
     private void list(ServerRequest req, ServerResponse res, byte[] body) {
-        int maxItems = req.query().first("MaxItems").asOptional().map(LambdaApi::maxItems).orElse(DEFAULT_MAX_ITEMS);
+        int maxItems = req.query().first("MaxItems").asOptional()
+                .map(value -> Exchange.boundedInt("MaxItems", value, 1, MAX_MAX_ITEMS)).orElse(DEFAULT_MAX_ITEMS);
         Optional<String> marker = req.query().first("Marker").asOptional().filter(m -> !m.isEmpty());
         FunctionRegistry.FunctionPage page = registry.page(marker, maxItems);
         Map<String, Object> view = new LinkedHashMap<>();
@@ -219,18 +220,5 @@ final class LambdaApi {
         limit.put("UnreservedConcurrentExecutions", DeployRequest.MAX_CONCURRENCY);
         Exchange.sendJson(res, 200, Map.of("AccountLimit", limit,
                 "AccountUsage", Map.of("TotalCodeSize", codeBytes, "FunctionCount", functions.size())));
-    }
-
-    private static int maxItems(String value) {
-        int parsed;
-        try {
-            parsed = Integer.parseInt(value);
-        } catch (NumberFormatException e) {
-            throw AloftException.invalid("MaxItems must be a whole number, got '" + value + "'");
-        }
-        if (parsed < 1 || parsed > MAX_MAX_ITEMS) {
-            throw AloftException.invalid("MaxItems must be between 1 and " + MAX_MAX_ITEMS + ", got " + parsed);
-        }
-        return parsed;
     }
 }

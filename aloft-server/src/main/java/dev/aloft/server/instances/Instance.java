@@ -32,8 +32,12 @@ final class Instance implements RuntimeSession {
     /** An invocation given to this instance, and the future its caller waits on. */
     private record Assignment(String requestId, byte[] payload, CompletableFuture<InvocationOutcome> outcome) {}
 
-    /** How long an answer may wait for its invocation's output to be read from the pipes. */
-    private static final Duration LOG_DRAIN_LIMIT = Duration.ofMillis(50);
+    /**
+     * How long an answer may wait for its invocation's output to be read from the pipes. It waits
+     * only while bytes are unread, which on an idle node takes microseconds; the bound is for a node
+     * so busy that the pump thread is not scheduled (50 ms lost lines under a load average of 5).
+     */
+    private static final Duration LOG_DRAIN_LIMIT = Duration.ofMillis(250);
     private static final int RECENT_OUTPUT_LINES = 3;
 
     private final String id;
