@@ -2,9 +2,9 @@
 # Cold starts per runtime: N requests to /fn/NAME, each right after a redeploy with a changed
 # environment variable (a new revision, so no instance can serve it warm); client-side time from
 # request to response (curl %{time_total}) and the server's initMs from the ledger. Each runtime is
-# measured twice: "prewarmed" (a 256 MB function, the pool's size; each request waits until the pool
-# has refilled, as between cold starts that are not a burst) and "fresh" (a 512 MB function, which
-# the pool does not serve, so a process starts per cold start). Baseline in the same run: a fresh
+# measured twice: "prewarmed" (each request waits until the pool has a ready process again, as
+# between cold starts that are not a burst) and "fresh" (a second Aloft node with the pool switched
+# off, `prewarm=none`, so a process starts per cold start). Baseline in the same run: a fresh
 # process of that runtime that starts and answers one HTTP request by itself.
 # Usage: bench/cold-start.sh [nodejs20|python3|java25 ...]     (env: RUNS=30)
 set -euo pipefail
@@ -23,7 +23,6 @@ mkdir -p "$WORK"
 echo "# cold start: $RUNS cold requests per runtime (redeploy with a new env value before each)"
 machine_note
 
-start_aloft "$PORT" "$WORK/aloft-data"
 make_zip "$BENCH_DIR/functions/hello-node" "$WORK/node.zip"
 make_zip "$BENCH_DIR/functions/hello-python" "$WORK/python.zip"
 java_jar="$ROOT/examples/hello-java/target/hello-java.jar"
@@ -53,8 +52,14 @@ prewarmed() {
 }
 
 summary=()
+server_mode=""
 for run in "${runtimes[@]/%/:prewarmed}" "${runtimes[@]/%/:fresh}"; do
     rt=${run%%:*}; mode=${run##*:}
+    if [[ $server_mode != "$mode" ]]; then   # one node per mode: the fresh one keeps no pool
+        [[ -n $ALOFT_PID ]] && { cleanup; ALOFT_PID=""; }
+        start_aloft "$PORT" "$WORK/aloft-data" --set "prewarm=$([[ $mode == fresh ]] && echo none || echo nodejs20=1,python3=1,java25=1)"
+        server_mode=$mode
+    fi
     case $rt in
         nodejs20) spec='{"runtime":"nodejs20","handler":"index.handler"'; code=$WORK/node.zip; target=25 ;;
         python3) spec='{"runtime":"python3","handler":"app.handler"'; code=$WORK/python.zip; target=20 ;;
@@ -62,12 +67,11 @@ for run in "${runtimes[@]/%/:prewarmed}" "${runtimes[@]/%/:fresh}"; do
         *) die "unknown runtime '$rt' (nodejs20, python3 or java25)" ;;
     esac
     name="cold-$rt-$mode"
-    memory=256; [[ $mode == fresh ]] && memory=512
     log "== $rt ($mode): $RUNS cold starts through Aloft"
     : >"$WORK/$rt.client"; : >"$WORK/$rt.init"; warm=0; errors=0
     taken_before=$(prewarmed taken_total "$rt")
     for i in $(seq 0 "$RUNS"); do
-        deploy_json "$name" "$spec,\"public\":true,\"memoryMb\":$memory,\"environment\":{\"BENCH_RUN\":\"$i\"}}" "$code"
+        deploy_json "$name" "$spec,\"public\":true,\"environment\":{\"BENCH_RUN\":\"$i\"}}" "$code"
         if [[ $mode == prewarmed ]]; then
             for _ in $(seq 1 100); do [[ $(prewarmed ready "$rt") -ge 1 ]] && break; sleep 0.1; done
         fi
