@@ -11,10 +11,6 @@ import java.time.InstantSource;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.FutureTask;
 
 /**
  * Entry point of a Java function's process: loads the handler once, then serves events from the
@@ -30,10 +26,10 @@ public final class Bootstrap {
     private static final String BIND_VARIABLE = "ALOFT_BIND";
 
     private final FunctionSettings settings;
-    private final Future<RuntimeApiClient> runtimeApi;
+    private final RuntimeApiClient runtimeApi;
     private final InstantSource clock;
 
-    private Bootstrap(FunctionSettings settings, Future<RuntimeApiClient> runtimeApi, InstantSource clock) {
+    private Bootstrap(FunctionSettings settings, RuntimeApiClient runtimeApi, InstantSource clock) {
         this.settings = settings;
         this.runtimeApi = runtimeApi;
         this.clock = clock;
@@ -57,11 +53,7 @@ public final class Bootstrap {
                 return startPrewarmed(environment);
             }
             FunctionSettings settings = FunctionSettings.fromEnvironment(environment);
-            // Building the HTTP client and loading the handler are independent, and each is a large
-            // share of a cold start: on two or more cores they overlap.
-            var runtimeApi = new FutureTask<>(() -> new RuntimeApiClient(settings.runtimeApi()));
-            Thread.ofPlatform().name("runtime-api-client").daemon().start(runtimeApi);
-            return new Bootstrap(settings, runtimeApi, InstantSource.system()).run();
+            return new Bootstrap(settings, new RuntimeApiClient(settings.runtimeApi()), InstantSource.system()).run();
         } catch (RuntimeSetupException e) {
             System.err.println("aloft-runtime-java: " + e.getMessage());
             return 1;
@@ -83,9 +75,6 @@ public final class Bootstrap {
         } catch (IOException e) {
             System.err.println("aloft-runtime-java: waiting to be bound at " + unbound.runtimeApi() + " failed: " + e);
             return 1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 1;
         }
         if (binding.isEmpty()) {
             return 0; // the platform retired this instance before it needed it
@@ -94,8 +83,7 @@ public final class Bootstrap {
         var environment = new HashMap<>(generic);
         environment.putAll(binding.get());
         environment.remove(BIND_VARIABLE);
-        return new Bootstrap(FunctionSettings.fromEnvironment(environment), CompletableFuture.completedFuture(client),
-                InstantSource.system()).run();
+        return new Bootstrap(FunctionSettings.fromEnvironment(environment), client, InstantSource.system()).run();
     }
 
     /** Serves events until the Runtime API cannot be reached; returns the process exit status. */
@@ -111,24 +99,19 @@ public final class Bootstrap {
         }
         try {
             boolean serving = true;
-            RuntimeApiClient client = runtimeApi();
             while (serving) {
-                serving = serve(handler, client, client.next());
+                serving = serve(handler, runtimeApi.next());
             }
             return 1;
         } catch (IOException e) {
             // The platform closes the Runtime API when it retires the instance; nothing is left to do.
             System.err.println("aloft-runtime-java: Runtime API at " + settings.runtimeApi() + " failed: " + e);
             return 1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 1;
         }
     }
 
     /** Runs one event and reports its outcome; false when the process must not take another. */
-    private boolean serve(FunctionHandler handler, RuntimeApiClient client, Invocation invocation)
-            throws IOException, InterruptedException {
+    private boolean serve(FunctionHandler handler, Invocation invocation) throws IOException {
         invocation.traceId().ifPresentOrElse(
                 trace -> System.setProperty(TRACE_PROPERTY, trace), () -> System.clearProperty(TRACE_PROPERTY));
         var result = new ByteArrayOutputStream();
@@ -139,13 +122,13 @@ public final class Bootstrap {
             System.err.println(error.errorType() + ": " + error.errorMessage());
             error.stackTrace().forEach(frame -> System.err.println("\tat " + frame));
             flushOutput();
-            client.postError(invocation.requestId(), error);
+            runtimeApi.postError(invocation.requestId(), error);
             // After an OutOfMemoryError or StackOverflowError the JVM's state is suspect; a fresh
             // instance is cheaper than a wrong answer.
             return !(thrown instanceof VirtualMachineError);
         }
         flushOutput();
-        client.postResponse(invocation.requestId(), result.toByteArray());
+        runtimeApi.postResponse(invocation.requestId(), result.toByteArray());
         return true;
     }
 
@@ -153,22 +136,11 @@ public final class Bootstrap {
         ErrorReport error = ErrorReport.ofInitError(failure);
         System.err.println("aloft-runtime-java: " + error.errorType() + ": " + error.errorMessage());
         try {
-            runtimeApi().postInitError(error);
+            runtimeApi.postInitError(error);
         } catch (IOException e) {
             System.err.println("aloft-runtime-java: could not report the init error: " + e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
         return 1;
-    }
-
-    private RuntimeApiClient runtimeApi() throws InterruptedException {
-        try {
-            return runtimeApi.get();
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeSetupException setup ? setup
-                    : new RuntimeSetupException("cannot create the Runtime API client: " + e.getCause(), e.getCause());
-        }
     }
 
     /** Output a handler printed without a final newline still belongs to its invocation. */

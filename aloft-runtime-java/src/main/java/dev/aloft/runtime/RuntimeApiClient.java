@@ -2,22 +2,13 @@ package dev.aloft.runtime;
 
 import java.io.IOException;
 import java.net.ProtocolException;
-import java.net.URI;
-import java.security.NoSuchAlgorithmException;
-import java.net.http.HttpClient;
-import java.net.http.HttpHeaders;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 
 /**
- * The function's side of the Lambda Runtime API (2018-06-01). One HTTP/1.1 client is kept for the
- * life of the process so every call reuses the same connection to the platform.
+ * The function's side of the Lambda Runtime API (2018-06-01). One connection is kept for the life
+ * of the process, so every call reuses it.
  */
 final class RuntimeApiClient {
 
@@ -27,43 +18,31 @@ final class RuntimeApiClient {
     private record Binding(Map<String, String> environment) {
     }
 
-    private final HttpClient http;
-    private final String baseUrl;
-    private final URI bindUrl;
+    private final RuntimeConnection connection;
+    private final String runtimePath;
+    private final String bindPath;
 
     /** @param runtimeApi host:port, possibly with a path prefix the platform uses to tell instances apart */
     RuntimeApiClient(String runtimeApi) {
-        this.baseUrl = "http://" + runtimeApi + "/2018-06-01/runtime";
-        this.bindUrl = URI.create("http://" + runtimeApi + "/aloft/bind");
-        try {
-            // The Runtime API is plain HTTP on the host. Left to itself the client initializes the
-            // default TLS context (trust store, key managers): measured at ~0.3 s of a cold start.
-            // An uninitialized context with explicit parameters is never touched over http://.
-            this.http = HttpClient.newBuilder()
-                    .version(HttpClient.Version.HTTP_1_1)
-                    .proxy(HttpClient.Builder.NO_PROXY)
-                    .sslContext(SSLContext.getInstance("TLS"))
-                    .sslParameters(new SSLParameters())
-                    .build();
-        } catch (NoSuchAlgorithmException e) {
-            throw new RuntimeSetupException("this JDK has no TLS implementation, which java.net.http requires", e);
-        }
+        int slash = runtimeApi.indexOf('/');
+        String prefix = slash < 0 ? "" : runtimeApi.substring(slash);
+        this.connection = new RuntimeConnection(slash < 0 ? runtimeApi : runtimeApi.substring(0, slash));
+        this.runtimePath = prefix + "/2018-06-01/runtime";
+        this.bindPath = prefix + "/aloft/bind";
     }
 
     /**
      * Waits, as long as it takes, for the next event: an idle instance is parked here, so there is
      * deliberately no timeout.
      */
-    Invocation next() throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + "/invocation/next")).GET().build();
-        HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
-        if (response.statusCode() != 200) {
-            throw new ProtocolException("GET /runtime/invocation/next answered " + response.statusCode()
-                    + ": " + new String(response.body(), StandardCharsets.UTF_8));
+    Invocation next() throws IOException {
+        RuntimeConnection.Response response = connection.exchange("GET", runtimePath + "/invocation/next", null, Map.of());
+        if (response.status() != 200) {
+            throw new ProtocolException("GET /runtime/invocation/next answered " + response.status() + ": " + response.text());
         }
-        HttpHeaders headers = response.headers();
-        String requestId = required(headers, "Lambda-Runtime-Aws-Request-Id");
-        String deadlineMs = required(headers, "Lambda-Runtime-Deadline-Ms");
+        Map<String, String> headers = response.headers();
+        String requestId = required(headers, "lambda-runtime-aws-request-id");
+        String deadlineMs = required(headers, "lambda-runtime-deadline-ms");
         Instant deadline;
         try {
             deadline = Instant.ofEpochMilli(Long.parseLong(deadlineMs));
@@ -73,8 +52,8 @@ final class RuntimeApiClient {
         return new Invocation(
                 requestId,
                 deadline,
-                headers.firstValue("Lambda-Runtime-Invoked-Function-Arn").orElse(""),
-                headers.firstValue("Lambda-Runtime-Trace-Id"),
+                headers.getOrDefault("lambda-runtime-invoked-function-arn", ""),
+                Optional.ofNullable(headers.get("lambda-runtime-trace-id")),
                 response.body());
     }
 
@@ -83,46 +62,50 @@ final class RuntimeApiClient {
      * timeout, and returns the variables to add to its environment; empty when the platform
      * retired the instance instead (any answer but 200, usually 410).
      */
-    Optional<Map<String, String>> awaitBinding() throws IOException, InterruptedException {
-        HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(bindUrl).GET().build(),
-                HttpResponse.BodyHandlers.ofByteArray());
-        if (response.statusCode() != 200) {
+    Optional<Map<String, String>> awaitBinding() throws IOException {
+        RuntimeConnection.Response response = connection.exchange("GET", bindPath, null, Map.of());
+        if (response.status() != 200) {
             return Optional.empty();
         }
         Binding binding = JsonMapping.read(response.body(), Binding.class);
         if (binding.environment() == null || binding.environment().containsValue(null)) {
             throw new ProtocolException("GET /aloft/bind answered without an environment of string values: "
-                    + new String(response.body(), StandardCharsets.UTF_8));
+                    + response.text());
         }
         return Optional.of(binding.environment());
     }
 
-    void postResponse(String requestId, byte[] result) throws IOException, InterruptedException {
+    void postResponse(String requestId, byte[] result) throws IOException {
         post("/invocation/" + requestId + "/response", result, Optional.empty());
     }
 
-    void postError(String requestId, ErrorReport error) throws IOException, InterruptedException {
+    void postError(String requestId, ErrorReport error) throws IOException {
         post("/invocation/" + requestId + "/error", error.toJson(), Optional.of(error.errorType()));
     }
 
-    void postInitError(ErrorReport error) throws IOException, InterruptedException {
+    void postInitError(ErrorReport error) throws IOException {
         post("/init/error", error.toJson(), Optional.of(error.errorType()));
     }
 
-    private void post(String path, byte[] body, Optional<String> errorType) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-        errorType.ifPresent(type -> request.header(FUNCTION_ERROR_TYPE, type));
-        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() / 100 != 2) {
-            throw new ProtocolException("POST /runtime" + path + " answered " + response.statusCode()
-                    + ": " + response.body());
+    private void post(String path, byte[] body, Optional<String> errorType) throws IOException {
+        Map<String, String> headers = errorType.map(type -> Map.of(FUNCTION_ERROR_TYPE, headerSafe(type))).orElse(Map.of());
+        RuntimeConnection.Response response = connection.exchange("POST", runtimePath + path, body, headers);
+        if (response.status() / 100 != 2) {
+            throw new ProtocolException("POST /runtime" + path + " answered " + response.status() + ": " + response.text());
         }
     }
 
-    private static String required(HttpHeaders headers, String name) throws ProtocolException {
-        return headers.firstValue(name).orElseThrow(
-                () -> new ProtocolException("/runtime/invocation/next answered without " + name));
+    /** A header value must be printable ASCII; an error type is a class name, so this rarely changes one. */
+    private static String headerSafe(String value) {
+        return value.chars().map(c -> c >= ' ' && c <= '~' ? c : '?')
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+    }
+
+    private static String required(Map<String, String> headers, String name) throws ProtocolException {
+        String value = headers.get(name);
+        if (value == null) {
+            throw new ProtocolException("/runtime/invocation/next answered without " + name);
+        }
+        return value;
     }
 }
