@@ -216,6 +216,20 @@ class PrewarmTest {
     }
 
     @Test
+    void codeSlotsLeftByAKilledServerAreRemovedAtStart() throws Exception {
+        Path data;
+        try (TestPlatform platform = TestPlatform.start(s -> s.with("prewarm", "none"))) {
+            data = platform.dataDir;
+        }
+        // What a kill -9 leaves: a slot with linked code and no process.
+        Path leftover = Files.createDirectories(data.resolve("code/.slots/0123456789abcdef/lib"));
+        Files.writeString(leftover.resolve("index.mjs"), "export const handler = () => 1;");
+        try (TestPlatform _ = TestPlatform.restart(data)) {
+            assertThat(data.resolve("code/.slots/0123456789abcdef")).doesNotExist();
+        }
+    }
+
+    @Test
     void thePrewarmSettingIsValidated() {
         Path data = Path.of("target/test-data/prewarm-settings");
         assertThatThrownBy(() -> ServerSettings.defaults(data, 0).with("prewarm", "nodejs20"))
