@@ -132,7 +132,8 @@ final class PrewarmPool implements AutoCloseable {
     /** Starts keeping one process of a size a cold start wanted; the least recently wanted learned size goes. */
     private void learn(Kind kind) {
         boolean runtimeKept = targets.keySet().stream().anyMatch(k -> k.runtime() == kind.runtime());
-        if (closed || !runtimeKept) {
+        // A size that would hold a large share of the node's memory idle is not worth guessing at.
+        if (closed || !runtimeKept || kind.memoryMb() > budget.totalMb() / 8) {
             return;
         }
         List<Kind> learnedOfRuntime = learnedLastWanted.keySet().stream().filter(k -> k.runtime() == kind.runtime())
