@@ -13,11 +13,18 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
- * The embedded SQLite store. SQLite allows one writer at a time, so every statement runs under
- * one lock on one connection; WAL keeps readers of the file (backups, the CLI) unblocked.
+ * The embedded SQLite store. SQLite allows one writer at a time, so every statement runs on one
+ * connection, from one platform thread: callers (mostly virtual threads) hand their work over and
+ * wait. SQLite works in native code, which would pin a virtual thread's carrier for the whole of a
+ * statement or commit; on a 2-core node two such waits stalled every request. WAL keeps readers of
+ * the file (backups, the CLI) unblocked.
  */
 public final class Database implements AutoCloseable {
 
@@ -28,7 +35,10 @@ public final class Database implements AutoCloseable {
             "V8__reserved_concurrency.sql");
 
     private final Connection connection;
-    private final ReentrantLock connectionLock = new ReentrantLock();
+    /** The one thread that touches the connection; work already on it runs nested calls directly. */
+    private volatile Thread storeThread;
+    private final ExecutorService store = Executors.newSingleThreadExecutor(
+            runnable -> storeThread = Thread.ofPlatform().daemon().name("store").unstarted(runnable));
 
     private Database(Connection connection) {
         this.connection = connection;
@@ -57,15 +67,47 @@ public final class Database implements AutoCloseable {
         T run(Connection connection) throws SQLException;
     }
 
-    /** Runs {@code work} under the store lock; SQL errors become {@link AloftException}s. */
+    /** Runs {@code work} on the store's thread and waits for it; SQL errors become {@link AloftException}s. */
     public <T> T withConnection(Work<T> work) {
-        connectionLock.lock();
+        if (Thread.currentThread() == storeThread) {
+            return runOnStore(work);
+        }
+        Future<T> result;
+        try {
+            result = store.submit(() -> runOnStore(work));
+        } catch (RejectedExecutionException e) {
+            throw new AloftException(503, "ServiceException", "the store is closed: the server is shutting down", e);
+        }
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return result.get();
+                } catch (InterruptedException e) {
+                    // The work runs to its end either way; the caller must learn how it ended.
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof RuntimeException runtime) {
+                        throw runtime;
+                    }
+                    if (e.getCause() instanceof Error error) {
+                        throw error;
+                    }
+                    throw new IllegalStateException("store work failed", e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private <T> T runOnStore(Work<T> work) {
         try {
             return work.run(connection);
         } catch (SQLException e) {
             throw new AloftException(500, "ServiceException", "store error: " + e.getMessage(), e);
-        } finally {
-            connectionLock.unlock();
         }
     }
 
@@ -134,5 +176,6 @@ public final class Database implements AutoCloseable {
             c.close();
             return null;
         });
+        store.shutdown();
     }
 }
