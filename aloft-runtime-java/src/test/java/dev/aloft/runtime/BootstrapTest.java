@@ -9,29 +9,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-class BootstrapTest {
+class BootstrapTest extends FunctionProcessTest {
 
     private static final String FUNCTIONS = "dev.aloft.runtime.testfunctions.";
-
-    @TempDir
-    Path workDir;
-
-    private final FakeRuntimeApi api = new FakeRuntimeApi();
-    private FunctionProcess function;
-
-    @AfterEach
-    void stop() throws InterruptedException {
-        if (function != null) {
-            function.stop();
-        }
-        api.close();
-    }
 
     @Test
     void requestHandlerGetsRecordMappedLikeLambdaAndOneInstanceServesEveryEvent() throws Exception {

@@ -7,26 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** A process started before it has a function, then bound to one through {@code /aloft/bind}. */
-class PrewarmedStartTest {
-
-    @TempDir
-    Path workDir;
-
-    private final FakeRuntimeApi api = new FakeRuntimeApi();
-    private FunctionProcess function;
-
-    @AfterEach
-    void stop() throws InterruptedException {
-        if (function != null) {
-            function.stop();
-        }
-        api.close();
-    }
+class PrewarmedStartTest extends FunctionProcessTest {
 
     @Test
     void boundProcessLoadsCodeArrivedAfterItsStartAndSeesTheFunctionsEnvironment() throws Exception {
