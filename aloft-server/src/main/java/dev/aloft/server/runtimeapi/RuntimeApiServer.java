@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
+import io.helidon.http.Method;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
@@ -29,7 +30,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class RuntimeApiServer implements AutoCloseable {
 
-    private static final String PREFIX = "/{secret}/2018-06-01/runtime";
+    private static final String RUNTIME = "/2018-06-01/runtime";
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final ObjectMapper JSON = new ObjectMapper();
     // Created once: building a header name per response showed up in warm-path profiles.
@@ -59,11 +60,69 @@ public final class RuntimeApiServer implements AutoCloseable {
     }
 
     private void routes(HttpRouting.Builder routing) {
-        routing.get(PREFIX + "/invocation/next", this::next)
-                .post(PREFIX + "/invocation/{id}/response", this::response)
-                .post(PREFIX + "/invocation/{id}/error", this::error)
-                .post(PREFIX + "/init/error", this::initError)
-                .get("/{secret}/aloft/bind", this::bind);
+        routing.any(this::dispatch);
+    }
+
+    /**
+     * Routes by hand: every runtime calls here twice per invocation, and Helidon's pattern routes
+     * cost a regex match per route tried. Paths are {@code /SECRET/2018-06-01/runtime/...} and
+     * {@code /SECRET/aloft/bind}.
+     */
+    private void dispatch(ServerRequest req, ServerResponse res) {
+        String path = req.path().rawPath();
+        int secretEnd = path.indexOf('/', 1);
+        Call call = secretEnd < 0 ? null : Call.of(req.prologue().method(), path.substring(secretEnd));
+        if (call == null) {
+            sendError(res, Status.NOT_FOUND_404, "NotFound", "no such Runtime API call");
+            return;
+        }
+        RuntimeSession session = sessions.get(path.substring(1, secretEnd));
+        if (session == null) {
+            sendError(res, Status.FORBIDDEN_403, "UnknownInstance",
+                    "this Runtime API endpoint belongs to no live instance");
+            return;
+        }
+        switch (call.kind()) {
+            case NEXT -> next(session, res);
+            case BIND -> bind(session, res);
+            case INIT_ERROR -> initError(session, req, res);
+            case RESPONSE -> response(session, call.requestId(), req, res);
+            case ERROR -> error(session, call.requestId(), req, res);
+        }
+    }
+
+    /** One Runtime API call: what it is, and the invocation it names (for response and error). */
+    private record Call(Kind kind, String requestId) {
+        enum Kind { NEXT, BIND, INIT_ERROR, RESPONSE, ERROR }
+
+        private static final String INVOCATION = RUNTIME + "/invocation/";
+
+        /** The call a method and a path after the secret make, or null when they make none. */
+        static Call of(Method method, String path) {
+            if (method == Method.GET) {
+                return switch (path) {
+                    case RUNTIME + "/invocation/next" -> new Call(Kind.NEXT, null);
+                    case "/aloft/bind" -> new Call(Kind.BIND, null);
+                    default -> null;
+                };
+            }
+            if (method != Method.POST) {
+                return null;
+            }
+            if (path.equals(RUNTIME + "/init/error")) {
+                return new Call(Kind.INIT_ERROR, null);
+            }
+            int idEnd = path.lastIndexOf('/');
+            if (!path.startsWith(INVOCATION) || idEnd <= INVOCATION.length()) {
+                return null;
+            }
+            String requestId = path.substring(INVOCATION.length(), idEnd);
+            return switch (path.substring(idEnd)) {
+                case "/response" -> new Call(Kind.RESPONSE, requestId);
+                case "/error" -> new Call(Kind.ERROR, requestId);
+                default -> null;
+            };
+        }
     }
 
     /** Registers an instance; returns the value for its {@code AWS_LAMBDA_RUNTIME_API}. */
@@ -94,21 +153,8 @@ public final class RuntimeApiServer implements AutoCloseable {
         return bytes;
     }
 
-    private Optional<RuntimeSession> session(ServerRequest req, ServerResponse res) {
-        RuntimeSession session = sessions.get(req.path().pathParameters().get("secret"));
-        if (session == null) {
-            sendError(res, Status.FORBIDDEN_403, "UnknownInstance",
-                    "this Runtime API endpoint belongs to no live instance");
-        }
-        return Optional.ofNullable(session);
-    }
-
-    private void next(ServerRequest req, ServerResponse res) {
-        Optional<RuntimeSession> session = session(req, res);
-        if (session.isEmpty()) {
-            return;
-        }
-        Optional<RuntimeEvent> event = longPoll(res, session.get()::next, "this instance gets no more invocations");
+    private static void next(RuntimeSession session, ServerResponse res) {
+        Optional<RuntimeEvent> event = longPoll(res, session::next, "this instance gets no more invocations");
         if (event.isEmpty()) {
             return;
         }
@@ -122,12 +168,8 @@ public final class RuntimeApiServer implements AutoCloseable {
     }
 
     /** Aloft's own extension: a prewarmed bootstrap waits here for the function it becomes. */
-    private void bind(ServerRequest req, ServerResponse res) {
-        Optional<RuntimeSession> session = session(req, res);
-        if (session.isEmpty()) {
-            return;
-        }
-        Optional<Map<String, String>> environment = longPoll(res, session.get()::awaitBinding,
+    private static void bind(RuntimeSession session, ServerResponse res) {
+        Optional<Map<String, String>> environment = longPoll(res, session::awaitBinding,
                 "this process is retired without a function");
         if (environment.isEmpty()) {
             return;
@@ -160,25 +202,26 @@ public final class RuntimeApiServer implements AutoCloseable {
         return value;
     }
 
-    private void response(ServerRequest req, ServerResponse res) {
-        Optional<RuntimeSession> session = session(req, res);
-        if (session.isEmpty()) {
-            return;
-        }
-        String requestId = req.path().pathParameters().get("id");
+    private static void response(RuntimeSession session, String requestId, ServerRequest req, ServerResponse res) {
         byte[] body = readUpTo(req, MAX_RESPONSE_BYTES + 1);
         if (body.length > MAX_RESPONSE_BYTES) {
             String message = "Response payload size exceeded maximum allowed payload size (" + MAX_RESPONSE_BYTES + " bytes).";
-            session.get().fail(requestId, "Function.ResponseSizeTooLarge", ("{\"errorType\":\"Function.ResponseSizeTooLarge\","
+            session.fail(requestId, "Function.ResponseSizeTooLarge", ("{\"errorType\":\"Function.ResponseSizeTooLarge\","
                     + "\"errorMessage\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8));
             sendError(res, Status.REQUEST_ENTITY_TOO_LARGE_413, "RequestEntityTooLarge", message);
             return;
         }
-        answer(res, session.get().respond(requestId, body));
+        answer(res, session.respond(requestId, body));
     }
 
     private static byte[] readUpTo(ServerRequest req, int maxBytes) {
         try (InputStream in = req.content().inputStream()) {
+            long declared = req.headers().contentLength().orElse(-1);
+            if (declared >= 0 && declared < maxBytes) {
+                // The usual case: reading exactly the declared length allocates only the body, where
+                // reading up to the limit grows 16 KiB chunks (half the warm path's garbage).
+                return in.readNBytes((int) declared);
+            }
             byte[] body = in.readNBytes(maxBytes);
             in.transferTo(OutputStream.nullOutputStream());
             return body;
@@ -187,23 +230,17 @@ public final class RuntimeApiServer implements AutoCloseable {
         }
     }
 
-    private void error(ServerRequest req, ServerResponse res) {
-        Optional<RuntimeSession> session = session(req, res);
-        if (session.isPresent()) {
-            byte[] body = req.content().as(byte[].class);
-            String type = req.headers().first(ERROR_TYPE).orElse("Unhandled");
-            answer(res, session.get().fail(req.path().pathParameters().get("id"), type, body));
-        }
+    private static void error(RuntimeSession session, String requestId, ServerRequest req, ServerResponse res) {
+        byte[] body = req.content().as(byte[].class);
+        String type = req.headers().first(ERROR_TYPE).orElse("Unhandled");
+        answer(res, session.fail(requestId, type, body));
     }
 
-    private void initError(ServerRequest req, ServerResponse res) {
-        Optional<RuntimeSession> session = session(req, res);
-        if (session.isPresent()) {
-            byte[] body = req.content().as(byte[].class);
-            String type = req.headers().first(ERROR_TYPE).orElse("Runtime.InitError");
-            session.get().initFailed(type, body);
-            sendStatus(res);
-        }
+    private static void initError(RuntimeSession session, ServerRequest req, ServerResponse res) {
+        byte[] body = req.content().as(byte[].class);
+        String type = req.headers().first(ERROR_TYPE).orElse("Runtime.InitError");
+        session.initFailed(type, body);
+        sendStatus(res);
     }
 
     private static void answer(ServerResponse res, boolean accepted) {
