@@ -184,6 +184,7 @@ final class ConsoleView {
                 {"idempotency", text(invocation, "idempotencyKey")},
                 {"instance", text(invocation, "instanceId")},
                 {"cold", invocation.path("cold").asText()},
+                {"prewarmed", invocation.path("prewarmed").asText()},
                 {"received", invocation.path("receivedAt").asText()},
                 {"started", text(invocation, "startedAt")},
                 {"finished", text(invocation, "finishedAt")},

@@ -95,6 +95,7 @@ final class LedgerApi {
         view.put("startedAt", r.startedAt().map(Instant::toString).orElse(null));
         view.put("finishedAt", r.finishedAt().map(Instant::toString).orElse(null));
         view.put("cold", r.cold());
+        view.put("prewarmed", r.prewarmed());
         view.put("initMs", r.initMs());
         view.put("queueMs", r.queueMs());
         view.put("durationMs", r.durationMs());

@@ -124,6 +124,11 @@ final class Instance implements RuntimeSession {
         runtimeApi.rebind(registration, this);
     }
 
+    /** True when this instance is a prewarmed process bound to its function, not one started for it. */
+    boolean prewarmed() {
+        return boundFrom.isPresent();
+    }
+
     /** A process taken before its bootstrap asked for its function asks now, of this instance. */
     @Override
     public Optional<Map<String, String>> awaitBinding() throws InterruptedException {
@@ -244,7 +249,7 @@ final class Instance implements RuntimeSession {
         stateLock.lock();
         try {
             initFailure = Optional.of(new InvocationOutcome(Status.INIT_ERROR, body, Optional.of(errorType),
-                    true, 0, 0, id));
+                    true, false, 0, 0, id));
         } finally {
             stateLock.unlock();
         }
@@ -267,7 +272,7 @@ final class Instance implements RuntimeSession {
         } finally {
             stateLock.unlock();
         }
-        finished.outcome().complete(new InvocationOutcome(status, body, errorType, false, 0, durationMs, id));
+        finished.outcome().complete(new InvocationOutcome(status, body, errorType, false, false, 0, durationMs, id));
         return true;
     }
 
@@ -285,7 +290,7 @@ final class Instance implements RuntimeSession {
         }
         String message = String.format("Task timed out after %d.00 seconds", function.timeoutSeconds());
         assignment.outcome().complete(new InvocationOutcome(Status.TIMEOUT, ErrorBodies.of("Sandbox.Timedout", message),
-                Optional.of("Sandbox.Timedout"), false, 0, durationMs, id));
+                Optional.of("Sandbox.Timedout"), false, false, 0, durationMs, id));
         kill();
     }
 
@@ -298,7 +303,7 @@ final class Instance implements RuntimeSession {
             String message = "the runtime did not become ready within the init timeout (it never called "
                     + "/runtime/invocation/next); check the handler and the bootstrap";
             initFailure = Optional.of(new InvocationOutcome(Status.INIT_ERROR, ErrorBodies.of("Runtime.InitTimeout", message),
-                    Optional.of("Runtime.InitTimeout"), true, 0, 0, id));
+                    Optional.of("Runtime.InitTimeout"), true, false, 0, 0, id));
         } finally {
             stateLock.unlock();
         }
@@ -335,7 +340,7 @@ final class Instance implements RuntimeSession {
             return new InvocationOutcome(Status.OUT_OF_MEMORY,
                     ErrorBodies.of("Runtime.OutOfMemory", "Runtime exited: out of memory (limit " + function.memoryMb()
                             + " MB); raise the function's memory or use less"),
-                    Optional.of("Runtime.OutOfMemory"), !wasReady, 0, 0, id);
+                    Optional.of("Runtime.OutOfMemory"), !wasReady, false, 0, 0, id);
         }
         if (!wasReady) {
             // Runtimes print why they could not start (a missing handler, a bad import) before exiting.
@@ -345,14 +350,14 @@ final class Instance implements RuntimeSession {
             return new InvocationOutcome(Status.INIT_ERROR,
                     ErrorBodies.of("Runtime.ExitError", "Runtime exited during init with exit status " + exitCode
                             + "; " + lastLines),
-                    Optional.of("Runtime.ExitError"), true, 0, 0, id);
+                    Optional.of("Runtime.ExitError"), true, false, 0, 0, id);
         }
         return crashOutcome("Runtime exited with error: exit status " + exitCode);
     }
 
     private InvocationOutcome crashOutcome(String message) {
         return new InvocationOutcome(Status.CRASHED, ErrorBodies.of("Runtime.ExitError", message),
-                Optional.of("Runtime.ExitError"), false, 0, 0, id);
+                Optional.of("Runtime.ExitError"), false, false, 0, 0, id);
     }
 
     long initMs() {

@@ -83,7 +83,9 @@ public final class InstanceScheduler implements AutoCloseable {
             if (outcome.status() == Status.INIT_ERROR) {
                 pool.rememberInitFailure(outcome, function.revision(), clock.instant());
             }
-            return outcome.asCold(lease.cold(), lease.cold() ? lease.instance().initMs() : 0);
+            Instance instance = lease.instance();
+            return lease.cold() ? outcome.asCold(true, instance.prewarmed(), instance.initMs())
+                    : outcome.asCold(false, false, 0);
         } finally {
             pool.release(lease.instance(), lease.cold(), clock.instant());
         }

@@ -22,12 +22,13 @@ import java.util.stream.Collectors;
 public final class InvocationLedger implements AutoCloseable {
 
     private static final String COLUMNS = "id, function_name, function_revision, function_version, qualifier, trigger_type, status, error_type, "
-            + "error_message, received_at_ms, started_at_ms, finished_at_ms, cold, init_ms, queue_ms, duration_ms, "
+            + "error_message, received_at_ms, started_at_ms, finished_at_ms, cold, prewarmed, init_ms, queue_ms, duration_ms, "
             + "billed_ms, memory_mb, attempt, idempotency_key, replay_of, instance_id, input, input_bytes, output, output_bytes";
 
     /** Insert, or replace every column but the id: a record is rewritten as its invocation progresses. */
-    private static final String UPSERT = "INSERT INTO invocations (" + COLUMNS + ") VALUES "
-            + "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+    private static final String UPSERT = "INSERT INTO invocations (" + COLUMNS + ") VALUES ("
+            + Arrays.stream(COLUMNS.split(", ")).map(col -> "?").collect(Collectors.joining(", "))
+            + ") ON CONFLICT (id) DO UPDATE SET "
             + Arrays.stream(COLUMNS.split(", ")).skip(1).map(col -> col + " = excluded." + col)
                     .collect(Collectors.joining(", "));
 
@@ -163,19 +164,20 @@ public final class InvocationLedger implements AutoCloseable {
         setInstant(s, 11, r.startedAt());
         setInstant(s, 12, r.finishedAt());
         s.setInt(13, r.cold() ? 1 : 0);
-        s.setLong(14, r.initMs());
-        s.setLong(15, r.queueMs());
-        s.setLong(16, r.durationMs());
-        s.setLong(17, r.billedMs());
-        s.setInt(18, r.memoryMb());
-        s.setInt(19, r.attempt());
-        s.setString(20, r.idempotencyKey().orElse(null));
-        s.setString(21, r.replayOf().orElse(null));
-        s.setString(22, r.instanceId().orElse(null));
-        s.setBytes(23, r.input().orElse(null));
-        s.setLong(24, r.inputBytes());
-        s.setBytes(25, r.output().orElse(null));
-        s.setLong(26, r.outputBytes());
+        s.setInt(14, r.prewarmed() ? 1 : 0);
+        s.setLong(15, r.initMs());
+        s.setLong(16, r.queueMs());
+        s.setLong(17, r.durationMs());
+        s.setLong(18, r.billedMs());
+        s.setInt(19, r.memoryMb());
+        s.setInt(20, r.attempt());
+        s.setString(21, r.idempotencyKey().orElse(null));
+        s.setString(22, r.replayOf().orElse(null));
+        s.setString(23, r.instanceId().orElse(null));
+        s.setBytes(24, r.input().orElse(null));
+        s.setLong(25, r.inputBytes());
+        s.setBytes(26, r.output().orElse(null));
+        s.setLong(27, r.outputBytes());
     }
 
     private static void setInstant(PreparedStatement s, int index, Optional<Instant> instant) throws SQLException {
@@ -201,6 +203,7 @@ public final class InvocationLedger implements AutoCloseable {
                 instant(rs, "started_at_ms"),
                 instant(rs, "finished_at_ms"),
                 rs.getInt("cold") == 1,
+                rs.getInt("prewarmed") == 1,
                 rs.getLong("init_ms"),
                 rs.getLong("queue_ms"),
                 rs.getLong("duration_ms"),

@@ -6,7 +6,9 @@ import java.util.Optional;
 /**
  * One ledger record: everything about one invocation that a user debugging it wants to see.
  * Input and output are kept up to the ledger's size cap ({@code inputBytes}/{@code outputBytes}
- * are the full sizes) and not at all for sensitive functions.
+ * are the full sizes) and not at all for sensitive functions. A cold start ({@code cold}) either
+ * took a prewarmed process ({@code prewarmed}, its {@code initMs} counted from the binding) or
+ * started a process of its own.
  */
 public record InvocationRecord(
         String id,
@@ -22,6 +24,7 @@ public record InvocationRecord(
         Optional<Instant> startedAt,
         Optional<Instant> finishedAt,
         boolean cold,
+        boolean prewarmed,
         long initMs,
         long queueMs,
         long durationMs,
@@ -44,8 +47,9 @@ public record InvocationRecord(
     /** This record with another status and error. */
     InvocationRecord withError(InvocationStatus newStatus, Optional<String> newErrorType, Optional<String> newErrorMessage) {
         return new InvocationRecord(id, functionName, functionRevision, functionVersion, qualifier, trigger, newStatus,
-                newErrorType, newErrorMessage, receivedAt, startedAt, finishedAt, cold, initMs, queueMs, durationMs, billedMs,
-                memoryMb, attempt, idempotencyKey, replayOf, instanceId, input, inputBytes, output, outputBytes);
+                newErrorType, newErrorMessage, receivedAt, startedAt, finishedAt, cold, prewarmed, initMs, queueMs,
+                durationMs, billedMs, memoryMb, attempt, idempotencyKey, replayOf, instanceId, input, inputBytes, output,
+                outputBytes);
     }
 
     /** True when the full input is stored (not capped, not redacted), so it can be replayed. */

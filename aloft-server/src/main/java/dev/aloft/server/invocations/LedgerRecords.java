@@ -24,7 +24,7 @@ final class LedgerRecords {
                              Optional<String> errorType, Optional<String> errorMessage) {
         return new InvocationRecord(id, function.name(), function.revision(), function.version(), qualifier, trigger, status,
                 errorType, errorMessage,
-                received, Optional.empty(), Optional.empty(), false, 0, 0, 0, 0, function.memoryMb(), attempt,
+                received, Optional.empty(), Optional.empty(), false, false, 0, 0, 0, 0, function.memoryMb(), attempt,
                 idempotencyKey, replayOf, Optional.empty(), kept(function, input), input.length, Optional.empty(), 0);
     }
 
@@ -37,7 +37,8 @@ final class LedgerRecords {
                 InvocationStatus.of(outcome.status()), outcome.errorType(),
                 outcome.succeeded() ? Optional.empty() : Optional.of(ErrorMessages.of(outcome.body())),
                 pending.receivedAt(), Optional.of(finished.minusMillis(outcome.durationMs())), Optional.of(finished),
-                outcome.cold(), outcome.initMs(), Math.max(0, totalMs - outcome.durationMs() - outcome.initMs()),
+                outcome.cold(), outcome.prewarmed(), outcome.initMs(),
+                Math.max(0, totalMs - outcome.durationMs() - outcome.initMs()),
                 outcome.durationMs(), Math.max(1, outcome.durationMs()), function.memoryMb(), attempt,
                 pending.idempotencyKey(), pending.replayOf(), Optional.of(outcome.instanceId()), kept(function, input),
                 input.length, kept(function, outcome.body()), outcome.body().length);

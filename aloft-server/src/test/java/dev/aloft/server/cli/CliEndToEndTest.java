@@ -141,7 +141,7 @@ class CliEndToEndTest {
         String id = invoked(input);
 
         assertThat(cli.ok("invocation", id)).contains("id           " + id + "\n", "status       success\n",
-                "trigger      invoke\n", "error        -\n",
+                "trigger      invoke\n", "error        -\n", "prewarmed    false\n",
                 "input (" + input.length() + " bytes)\n" + input + "\n",
                 "output (17 bytes)\n{\"echo\": \"shown\"}\n", "logs\n")
                 .containsPattern("stdout  in the record\n");

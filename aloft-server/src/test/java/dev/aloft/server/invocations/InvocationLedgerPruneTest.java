@@ -15,7 +15,7 @@ class InvocationLedgerPruneTest {
 
     private static InvocationRecord record(String id, Instant received) {
         return new InvocationRecord(id, "f", 1, "$LATEST", Optional.empty(), Trigger.INVOKE, InvocationStatus.SUCCESS, Optional.empty(), Optional.empty(),
-                received, Optional.of(received), Optional.of(received), false, 0, 0, 1, 1, 128, 1, Optional.empty(),
+                received, Optional.of(received), Optional.of(received), false, false, 0, 0, 1, 1, 128, 1, Optional.empty(),
                 Optional.empty(), Optional.empty(), Optional.empty(), 0, Optional.empty(), 0);
     }
 

@@ -65,6 +65,7 @@ class LedgerTest {
         JsonNode warm = record(second);
         assertThat(warm.path("cold").asBoolean()).isFalse();
         assertThat(warm.path("initMs").asLong()).isZero();
+        assertThat(warm.path("prewarmed").asText()).isEqualTo("false");
         assertThat(warm.path("instanceId").asText()).isEqualTo(r.path("instanceId").asText());
     }
 

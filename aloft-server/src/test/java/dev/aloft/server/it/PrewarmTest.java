@@ -48,6 +48,12 @@ class PrewarmTest {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
     }
 
+    /** The function's newest ledger record, as the API shows it. */
+    private static JsonNode newestRecord(TestPlatform platform, String function) {
+        return TestPlatform.parse(platform.get("/api/v1/invocations?function=" + function + "&limit=1").body())
+                .path("invocations").get(0);
+    }
+
     private static Optional<Path> memoryLimitFile(String instanceId) {
         return List.of(Path.of("/sys/fs/cgroup/memory/aloft", instanceId, "memory.limit_in_bytes"),
                 Path.of("/sys/fs/cgroup/aloft", instanceId, "memory.max")).stream().filter(Files::exists).findFirst();
@@ -84,15 +90,19 @@ class PrewarmTest {
                 assertThat(texts(report.path("tmpBefore"))).doesNotContain("alpha", "beta");
             }
 
-            JsonNode record = TestPlatform.parse(platform.get("/api/v1/invocations?function=alpha&limit=1").body())
-                    .path("invocations").get(0);
+            JsonNode record = newestRecord(platform, "alpha");
             assertThat(record.path("cold").asBoolean()).isTrue();
+            assertThat(record.path("prewarmed").asText()).isEqualTo("true");
             // The cgroup limit is the function's memory, as for a fresh instance.
             memoryLimitFile(record.path("instanceId").asText()).ifPresent(limit ->
                     assertThat(readLong(limit)).isEqualTo(256L * 1024 * 1024));
             // Warm invocations reuse the bound instance; it never goes back to the pool.
             assertThat(texts(platform.invokeOk("alpha", "{}").path("tmpBefore"))).contains("alpha").doesNotContain("beta");
             assertThat(metric(platform, "aloft_prewarmed_taken_total", "nodejs20")).isEqualTo(2);
+            JsonNode warm = newestRecord(platform, "alpha");
+            assertThat(warm.path("instanceId").asText()).isEqualTo(record.path("instanceId").asText());
+            assertThat(warm.path("cold").asBoolean()).isFalse();
+            assertThat(warm.path("prewarmed").asText()).isEqualTo("false");
         }
     }
 
@@ -137,6 +147,7 @@ class PrewarmTest {
             // NODE_OPTIONS is read only as node starts: a running process cannot take it on.
             deployNode(platform, "tuned", Map.of("NODE_OPTIONS", "--max-old-space-size=100"));
             assertThat(platform.invokeOk("tuned", "{}").path("fn").asText()).isEqualTo("tuned");
+            assertStartedFresh(newestRecord(platform, "tuned"));
             // The pool's processes have the pool's memory limit; this function wants another (the
             // pool learns the size from this cold start, too late for it).
             String handler = Files.readString(TestPlatform.FUNCTIONS.resolve("node-prewarmed/index.mjs"));
@@ -144,8 +155,15 @@ class PrewarmTest {
             big.put("memoryMb", 512);
             assertThat(platform.deploy("big", big).statusCode()).isEqualTo(201);
             assertThat(platform.invokeOk("big", "{}").path("memory").asText()).isEqualTo("512");
+            assertStartedFresh(newestRecord(platform, "big"));
             assertThat(metric(platform, "aloft_prewarmed_taken_total", "nodejs20")).isZero();
         }
+    }
+
+    /** A cold start that started a process of its own says so in the ledger. */
+    private static void assertStartedFresh(JsonNode record) {
+        assertThat(record.path("cold").asBoolean()).isTrue();
+        assertThat(record.path("prewarmed").asText()).isEqualTo("false");
     }
 
     @Test
@@ -165,8 +183,9 @@ class PrewarmTest {
                 awaitReady(platform, "nodejs20", 2);
             }
             assertThat(metric(platform, "aloft_prewarmed_taken_total", "nodejs20")).isEqualTo(1);
-            JsonNode record = TestPlatform.parse(platform.get("/api/v1/invocations?function=big&limit=1").body())
-                    .path("invocations").get(0);
+            JsonNode record = newestRecord(platform, "big");
+            // The second run's cold start took the process of the learned size.
+            assertThat(record.path("prewarmed").asText()).isEqualTo("true");
             memoryLimitFile(record.path("instanceId").asText()).ifPresent(limit ->
                     assertThat(readLong(limit)).isEqualTo(512L * 1024 * 1024));
         }
