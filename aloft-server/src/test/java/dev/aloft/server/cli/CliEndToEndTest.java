@@ -46,6 +46,27 @@ class CliEndToEndTest {
     }
 
     @Test
+    void listFollowsTheServersPagesToTheLastFunction() {
+        // The CLI asks without a limit, so the server's page size (1,000) applies: 1,001 functions
+        // take two pages. A server of their own keeps the shared one's list short.
+        try (CliSession paged = new CliSession(TestPlatform.start(s -> s.with("prewarm", "none")))) {
+            byte[] zip = TestPlatform.zip(TestPlatform.FUNCTIONS.resolve("shell-echo"));
+            List<String> names = new ArrayList<>();
+            for (int i = 0; i <= 1000; i++) {
+                names.add(String.format("fn-%04d", i));
+                var deploy = paged.platform.deploy(names.getLast(), TestPlatform.deployBody("provided", "echo", zip));
+                assertThat(deploy.statusCode()).as(deploy.body()).isEqualTo(201);
+            }
+            assertThat(TestPlatform.parse(paged.platform.get("/api/v1/functions").body()).has("nextAfter"))
+                    .as("the server's first page holds fewer than all functions").isTrue();
+
+            List<String> listed = paged.ok("list").lines().skip(1).map(row -> row.split(" +")[0]).toList();
+
+            assertThat(listed).isEqualTo(names);
+        }
+    }
+
+    @Test
     void listAndGetShowTheDeployedFunction() {
         assertThat(cli.ok("list")).startsWith("NAME").containsPattern("(?m)^behave +provided +256MB +30s +false ");
         assertThat(cli.ok("get", "behave")).contains("name         behave\n", "runtime      provided\n",
