@@ -45,7 +45,7 @@ final class Warmup {
 
     static void run(FunctionSettings settings) {
         handle(settings, JsonMapping.typed(JsonMapping.type(Order.class), (order, context) -> order), EVENT);
-        handle(settings, new HandlerLoader(MapEcho.class.getName() + "::handleRequest", new TaskRoot(settings.taskRoot())).load(),
+        handle(settings, new HandlerLoader(MapEcho.class.getName() + "::handleRequest", new TaskRoot(settings.taskRoot(), false)).load(),
                 HTTP_EVENT);
     }
 
