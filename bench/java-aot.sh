@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Cold start of a Java function with and without the bootstrap's AOT cache (see README-java-aot.md).
+# Cold start of a Java function without an AOT cache, with the bootstrap's, and with a per-function one
+# (see README-java-aot.md).
 # Usage: bench/java-aot.sh [RUNS]   (default 20 per side; needs ./mvnw package first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
