@@ -31,8 +31,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * A Java function with provisioned instances gets an AOT cache of its own, trained in the
- * background; its later fresh starts map it and load the handler from the class path. Other code
+ * A Java function with provisioned instances, or with a few fresh starts, gets an AOT cache of
+ * its own, trained in the background; its later fresh starts map it and load the handler from the class path. Other code
  * never uses it, and a damaged one falls back to the runtime's cache. No prewarm pool, so every
  * start is fresh.
  */
@@ -81,7 +81,7 @@ class FunctionAotCacheTest {
     @Test
     @Order(2)
     void otherCodeDoesNotUseTheCache() {
-        JsonNode deployed = deploy(withExtraFile(code), 0, Map.of());
+        JsonNode deployed = deploy(withExtraFile(code, "other code"), 0, Map.of());
         assertThat(deployed.path("codeSha256").asText()).isNotEqualTo(codeSha256);
         JsonNode jvm = platform.invokeOk("aot-fn", "{}");
         assertThat(flags(jvm)).as(jvm.toString()).contains("-XX:AOTCache=" + RUNTIME_CACHE);
@@ -103,6 +103,21 @@ class FunctionAotCacheTest {
         Files.delete(cache);
         deploy(code, 0, Map.of("GENERATION", "4"));
         assertThat(flags(platform.invokeOk("aot-fn", "{}"))).contains("-XX:AOTCache=" + RUNTIME_CACHE);
+    }
+
+    @Test
+    @Order(4)
+    void aFunctionWithoutProvisionedInstancesGetsItsCacheAfterThreeFreshStarts() throws IOException {
+        byte[] other = withExtraFile(code, "often started");
+        String sha256 = deploy(other, 0, Map.of()).path("codeSha256").asText();
+        for (int start = 1; start <= 3; start++) {
+            assertThat(cacheDir(sha256)).as("after %d fresh starts", start - 1).isEmpty();
+            // Each changed configuration retires the instance, so every invocation starts a fresh one.
+            deploy(other, 0, Map.of("GENERATION", "often-" + start));
+            platform.invokeOk("aot-fn", "{}");
+        }
+        await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> cacheDir(sha256), Optional::isPresent);
     }
 
     private static JsonNode deploy(byte[] zip, int minInstances, Map<String, String> environment) {
@@ -139,7 +154,7 @@ class FunctionAotCacheTest {
     }
 
     /** The same classes with one more file: other code, by its hash. */
-    private static byte[] withExtraFile(byte[] jar) {
+    private static byte[] withExtraFile(byte[] jar, String extra) {
         var bytes = new ByteArrayOutputStream();
         try (var in = new ZipInputStream(new ByteArrayInputStream(jar)); var out = new ZipOutputStream(bytes)) {
             for (ZipEntry entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {
@@ -148,7 +163,7 @@ class FunctionAotCacheTest {
                 out.closeEntry();
             }
             out.putNextEntry(new ZipEntry("extra.txt"));
-            out.write("other code".getBytes(StandardCharsets.UTF_8));
+            out.write(extra.getBytes(StandardCharsets.UTF_8));
             out.closeEntry();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
