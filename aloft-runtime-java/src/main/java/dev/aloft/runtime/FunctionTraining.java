@@ -20,12 +20,14 @@ final class FunctionTraining {
     }
 
     public static void main(String[] args) {
+        // Read first: the prewarmed training path adopts the training function's environment.
+        Map<String, String> environment = Map.copyOf(System.getenv());
         int status = Training.train(false);
         if (status == 0) {
             status = Training.train(true);
         }
         if (status == 0) {
-            status = loadHandler(System.getenv());
+            status = loadHandler(environment);
         }
         System.exit(status);
     }

@@ -63,11 +63,14 @@ class FunctionAotCacheTest {
 
     @Test
     @Order(1)
-    void aProvisionedFunctionGetsItsCacheTrainedAndALaterFreshStartMapsIt() {
+    void aProvisionedFunctionGetsItsCacheTrainedAndALaterFreshStartMapsIt() throws IOException {
         Path dir = await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(1))
                 .until(() -> cacheDir(codeSha256), Optional::isPresent).orElseThrow();
         Path cache = dir.resolve("function.aot");
         assertThat(cache).isRegularFile();
+        // The archive names every class it holds; the function's handler must be one of them.
+        assertThat(new String(Files.readAllBytes(cache), StandardCharsets.ISO_8859_1))
+                .as("the cache holds the function's handler class").contains("example/fixtures/JvmFlags");
 
         // A configuration change retires the provisioned instance started before the cache existed.
         deploy(code, 1, Map.of("GENERATION", "2"));
