@@ -8,7 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -16,15 +18,47 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.ToLongFunction;
 
 /**
- * Cold start of the Java bootstrap with and without the build's AOT cache: time from process
- * spawn to its first GET /next, and to its first POST /response, for the hello-java example.
- * Runs alternate (with, without, without, with, ...) so drift on a noisy host hits both sides
- * alike. No sandbox: bwrap adds the same few ms to both. Usage: java JavaAotBench.java HOME RUNS
+ * Cold start of the Java bootstrap without an AOT cache, with the build's runtime cache, and with a
+ * per-function cache (trained here once, as the platform's FunctionTraining run does): time from
+ * process spawn to its first GET /next, and to its first POST /response. Runs rotate through the
+ * three sides so drift on a noisy host hits all alike. No sandbox: bwrap adds the same few ms to
+ * each. Usage: java JavaAotBench.java HOME RUNS FUNCTION, FUNCTION being {@code hello} (the
+ * hello-java example, one jar) or {@code sdk} (bench/functions/sdk-java: an AWS SDK client built at
+ * initialisation, Lambda's zip layout of loose classes plus lib/).
  */
 public class JavaAotBench {
 
     record Run(long nextNs, long responseNs) {
     }
+
+    /** Which cache a start uses. */
+    enum Side {
+        NONE, RUNTIME, FUNCTION
+    }
+
+    /** A function to start: its handler, its task root, and its code as the per-function class path has it. */
+    record Function(String handler, Path taskRoot, String classPath) {
+
+        static Function of(String name, Path home) throws IOException {
+            return switch (name) {
+                case "hello" -> {
+                    Path taskRoot = Files.createTempDirectory("aot-bench");
+                    Path jar = Files.copy(home.resolve("examples/hello-java/target/hello-java.jar"),
+                            taskRoot.resolve("hello-java.jar"));
+                    yield new Function("example.Hello::handleRequest", taskRoot, jar.toString());
+                }
+                case "sdk" -> {
+                    Path target = home.resolve("bench/functions/sdk-java/target");
+                    // The jar holds the loose classes, as the platform's task.jar would.
+                    yield new Function("example.SdkClient::handleRequest", target.resolve("task"),
+                            target.resolve("sdk-java-1.jar") + ":" + target.resolve("task/lib") + "/*");
+                }
+                default -> throw new IllegalArgumentException("unknown function " + name + ": hello or sdk");
+            };
+        }
+    }
+
+    static Function function;
 
     /** The one instance in flight: when it asked for work, and when it answered. */
     static final AtomicReference<CompletableFuture<Long>> NEXT = new AtomicReference<>();
@@ -33,10 +67,10 @@ public class JavaAotBench {
     public static void main(String[] args) throws Exception {
         Path home = Path.of(args[0]).toAbsolutePath().normalize();
         int runs = Integer.parseInt(args[1]);
+        function = Function.of(args[2], home);
+        Path taskRoot = function.taskRoot();
         Path lib = home.resolve("aloft-runtime-java/target/lib");
         Path cache = home.resolve("aloft-runtime-java/target/aot/java-runtime.aot");
-        Path taskRoot = Files.createTempDirectory("aot-bench");
-        Files.copy(home.resolve("examples/hello-java/target/hello-java.jar"), taskRoot.resolve("hello-java.jar"));
 
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
@@ -63,43 +97,86 @@ public class JavaAotBench {
         server.start();
         String api = "127.0.0.1:" + server.getAddress().getPort();
 
+        // The function's code on the class path, as the platform gives it with a per-function cache.
+        String functionClassPath = lib + "/*:" + function.classPath();
+        Path functionCache = Files.createTempDirectory("aot-bench").resolve("function.aot");
+        long trainingStart = System.nanoTime();
+        train(functionClassPath, functionCache, taskRoot);
+        System.out.printf("per-function training run (FunctionTraining + cache assembly): %.1f s, cache %d MB%n",
+                (System.nanoTime() - trainingStart) / 1e9, Files.size(functionCache) >> 20);
+
+        Map<Side, List<String>> commands = Map.of(
+                Side.NONE, command(List.of("-Xshare:auto"), lib + "/*"),
+                Side.RUNTIME, command(cacheFlags(cache), lib + "/*"),
+                Side.FUNCTION, command(cacheFlags(functionCache), functionClassPath));
         // Warms the page cache and this harness; not counted.
         for (int i = 0; i < 2; i++) {
-            measure(command(lib, cache, true), api, taskRoot);
-            measure(command(lib, cache, false), api, taskRoot);
+            for (Side side : Side.values()) {
+                measure(commands.get(side), side, api, taskRoot);
+            }
         }
-        List<Run> with = new ArrayList<>();
-        List<Run> without = new ArrayList<>();
+        Map<Side, List<Run>> results = new EnumMap<>(Side.class);
+        for (Side side : Side.values()) {
+            results.put(side, new ArrayList<>());
+        }
         for (int i = 0; i < runs; i++) {
-            boolean cacheFirst = i % 2 == 0;
-            for (boolean useCache : new boolean[] {cacheFirst, !cacheFirst}) {
-                (useCache ? with : without).add(measure(command(lib, cache, useCache), api, taskRoot));
+            for (int k = 0; k < Side.values().length; k++) {
+                Side side = Side.values()[(i + k) % Side.values().length];
+                results.get(side).add(measure(commands.get(side), side, api, taskRoot));
             }
         }
         server.stop(0);
-        report("without cache", without);
-        report("with cache   ", with);
-        System.out.printf("ratio without/with (median): first /next %.2fx, first response %.2fx%n",
-                percentile(without, Run::nextNs, 0.5) / percentile(with, Run::nextNs, 0.5),
-                percentile(without, Run::responseNs, 0.5) / percentile(with, Run::responseNs, 0.5));
+        List<Run> without = results.get(Side.NONE);
+        List<Run> runtimeCache = results.get(Side.RUNTIME);
+        List<Run> function = results.get(Side.FUNCTION);
+        report("without cache          ", without);
+        report("runtime cache (today)  ", runtimeCache);
+        report("per-function cache     ", function);
+        System.out.printf("ratio without/runtime (median): first /next %.2fx, first response %.2fx%n",
+                ratio(without, runtimeCache, Run::nextNs), ratio(without, runtimeCache, Run::responseNs));
+        System.out.printf("ratio runtime/per-function (median): first /next %.2fx, first response %.2fx%n",
+                ratio(runtimeCache, function, Run::nextNs), ratio(runtimeCache, function, Run::responseNs));
     }
 
-    /** The command RuntimeCommands.javaCommand builds for a 256 MB function. */
-    static List<String> command(Path lib, Path cache, boolean useCache) {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+    static double ratio(List<Run> slower, List<Run> faster, ToLongFunction<Run> metric) {
+        return percentile(slower, metric, 0.5) / percentile(faster, metric, 0.5);
+    }
+
+    static List<String> cacheFlags(Path cache) {
+        return List.of("-XX:AOTCache=" + cache, "-Xlog:aot*=off", "-Xlog:cds*=off");
+    }
+
+    /** The JVM flags RuntimeCommands.javaFlags gives a 256 MB function. */
+    static List<String> jvmFlags() {
+        return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k", "-Xmx179m", "-XX:-UsePerfData",
-                "--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/java.util=ALL-UNNAMED"));
-        if (useCache) {
-            command.addAll(List.of("-XX:AOTCache=" + cache, "-Xlog:aot*=off", "-Xlog:cds*=off"));
-        } else {
-            command.add("-Xshare:auto");
-        }
-        command.addAll(List.of("-cp", lib + "/*", "dev.aloft.runtime.Bootstrap"));
+                "--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/java.util=ALL-UNNAMED");
+    }
+
+    static List<String> command(List<String> cacheFlags, String classPath) {
+        List<String> command = new ArrayList<>(jvmFlags());
+        command.addAll(cacheFlags);
+        command.addAll(List.of("-cp", classPath, "dev.aloft.runtime.Bootstrap"));
         return command;
     }
 
-    static Run measure(List<String> command, String api, Path taskRoot) throws Exception {
+    /** The platform's per-function training run (RuntimeCommands.javaTrainingCommand), without nice or sandbox. */
+    static void train(String classPath, Path output, Path taskRoot) throws Exception {
+        List<String> command = new ArrayList<>(jvmFlags());
+        command.addAll(List.of("-Xlog:disable", "-Xlog:aot=error:stderr", "-XX:AOTCacheOutput=" + output,
+                "-cp", classPath, "dev.aloft.runtime.FunctionTraining"));
+        var builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().put("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:0/aot-training");
+        builder.environment().put("_HANDLER", function.handler());
+        builder.environment().put("LAMBDA_TASK_ROOT", taskRoot.toString());
+        builder.environment().put("ALOFT_CODE_ON_CLASS_PATH", "1");
+        int status = builder.start().waitFor();
+        if (status != 0 || !Files.isRegularFile(output)) {
+            throw new IllegalStateException("per-function training failed with status " + status);
+        }
+    }
+
+    static Run measure(List<String> command, Side side, String api, Path taskRoot) throws Exception {
         var next = new CompletableFuture<Long>();
         var response = new CompletableFuture<Long>();
         NEXT.set(next);
@@ -107,8 +184,11 @@ public class JavaAotBench {
         var builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD);
         builder.environment().put("AWS_LAMBDA_RUNTIME_API", api);
-        builder.environment().put("_HANDLER", "example.Hello::handleRequest");
+        builder.environment().put("_HANDLER", function.handler());
         builder.environment().put("LAMBDA_TASK_ROOT", taskRoot.toString());
+        if (side == Side.FUNCTION) {
+            builder.environment().put("ALOFT_CODE_ON_CLASS_PATH", "1");
+        }
         long start = System.nanoTime();
         Process process = builder.start();
         try {

@@ -90,7 +90,7 @@ public final class Bootstrap {
     private int run() {
         FunctionHandler handler;
         try {
-            handler = new HandlerLoader(settings.handler(), new TaskRoot(settings.taskRoot())).load();
+            handler = new HandlerLoader(settings.handler(), new TaskRoot(settings.taskRoot(), settings.codeOnClassPath())).load();
         } catch (HandlerInitException e) {
             return reportInitError(e);
         } catch (RuntimeException | LinkageError e) {

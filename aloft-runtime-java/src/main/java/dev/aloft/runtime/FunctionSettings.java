@@ -10,6 +10,8 @@ import java.util.Map;
  * @param runtimeApi host:port of the Runtime API, possibly followed by a path prefix
  * @param handler    {@code pkg.Class::method} or {@code pkg.Class}
  * @param taskRoot   the directory holding the function's code
+ * @param codeOnClassPath true when the platform started the JVM with the function's code on its class
+ *                   path ({@code ALOFT_CODE_ON_CLASS_PATH=1}), as it does with a per-function AOT cache
  */
 record FunctionSettings(
         String runtimeApi,
@@ -19,7 +21,8 @@ record FunctionSettings(
         String functionVersion,
         int memoryMb,
         String logGroupName,
-        String logStreamName) {
+        String logStreamName,
+        boolean codeOnClassPath) {
 
     /** Lambda's task root, used when the platform does not name one. */
     private static final String DEFAULT_TASK_ROOT = "/var/task";
@@ -40,7 +43,8 @@ record FunctionSettings(
                 env.getOrDefault("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),
                 memoryMb(env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")),
                 env.getOrDefault("AWS_LAMBDA_LOG_GROUP_NAME", ""),
-                env.getOrDefault("AWS_LAMBDA_LOG_STREAM_NAME", ""));
+                env.getOrDefault("AWS_LAMBDA_LOG_STREAM_NAME", ""),
+                "1".equals(env.get("ALOFT_CODE_ON_CLASS_PATH")));
     }
 
     private static int memoryMb(String value) {

@@ -12,18 +12,25 @@ import java.util.stream.Stream;
 /**
  * The function's code as Lambda lays it out: classes at the root plus {@code lib/*.jar}, or one
  * or more jars at the top level.
+ *
+ * @param onClassPath the platform put the code on the JVM's class path (a per-function AOT cache
+ *                    holds only classes of the built-in loaders, so the handler must come from there)
  */
-record TaskRoot(Path directory) {
+record TaskRoot(Path directory, boolean onClassPath) {
 
     /** How many entries an error message lists before it stops; enough to spot a wrong upload. */
     private static final int LISTED_ENTRIES = 20;
 
     /**
-     * A loader over the function's code whose parent is the runtime's loader. Parent-first
+     * The application class loader when the code is on the class path; otherwise a loader over
+     * the function's code whose parent is the runtime's loader. Parent-first
      * delegation means the handler interfaces are the runtime's own even when a function jar
      * bundles {@code aws-lambda-java-core} itself.
      */
     ClassLoader classLoader() {
+        if (onClassPath) {
+            return ClassLoader.getSystemClassLoader();
+        }
         var urls = new ArrayList<URL>();
         try {
             urls.add(directory.toUri().toURL());

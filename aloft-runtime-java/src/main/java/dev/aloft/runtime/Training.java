@@ -74,7 +74,7 @@ final class Training {
         }
     }
 
-    private static int train(boolean prewarmed) {
+    static int train(boolean prewarmed) {
         Path taskRoot = emptyTaskRoot();
         Map<String, String> function = Map.of(
                 "_HANDLER", Orders.class.getName() + "::handleRequest",
@@ -131,7 +131,7 @@ final class Training {
         }
     }
 
-    private static int fail(String why) {
+    static int fail(String why) {
         System.err.println("aloft-runtime-java: AOT training failed: " + why
                 + " (the cache at -XX:AOTCacheOutput must not be used)");
         return 1;

@@ -54,7 +54,7 @@ final class Warmup {
     static void run(FunctionSettings settings) {
         defineFromDirectory();
         handle(settings, JsonMapping.typed(JsonMapping.type(Order.class), (order, context) -> order), EVENT);
-        handle(settings, new HandlerLoader(MapEcho.class.getName() + "::handleRequest", new TaskRoot(settings.taskRoot())).load(),
+        handle(settings, new HandlerLoader(MapEcho.class.getName() + "::handleRequest", new TaskRoot(settings.taskRoot(), false)).load(),
                 HTTP_EVENT);
     }
 

@@ -47,6 +47,11 @@ public final class CodeStore {
         deleteTree(root.resolve(SLOTS));
     }
 
+    /** The directory the code lives in; its siblings hold what the platform derives from code (AOT caches). */
+    public Path root() {
+        return root;
+    }
+
     /** The extracted tree of a stored package. */
     public Path directory(String sha256) {
         return root.resolve(sha256);

@@ -44,6 +44,7 @@ final class InstanceFactory implements AutoCloseable {
     private final int tmpSizeMb;
     private final String region;
     private final PrewarmPool prewarmPool;
+    private final FunctionAotCaches aotCaches;
 
     InstanceFactory(Sandbox sandbox, RuntimeApiServer runtimeApi, RuntimeCommands commands, CodeStore codeStore,
                     BatchWriter<LogLine> logWriter, ScheduledExecutorService timers, InstantSource clock,
@@ -60,6 +61,9 @@ final class InstanceFactory implements AutoCloseable {
         this.region = limits.region();
         this.prewarmPool = new PrewarmPool(limits.prewarm(), limits.prewarmMemoryMb(), this::prewarm, budget, timers,
                 initTimeout);
+        // The training run gets the function's environment; it never reaches the Runtime API.
+        this.aotCaches = new FunctionAotCaches(codeStore.root().resolveSibling("aot"), commands, codeStore, sandbox,
+                budget, tmpSizeMb, (function, taskRoot) -> environment(function, "aot-training", "127.0.0.1:0/aot-training", taskRoot));
     }
 
     /** Starts keeping prewarmed processes. */
@@ -80,14 +84,18 @@ final class InstanceFactory implements AutoCloseable {
             Optional<Prewarmed> cell = prewarmPool.take(function.runtime(), function.memoryMb());
             if (cell.isPresent()) {
                 try {
-                    return bind(cell.get(), function, generation);
+                    Instance instance = bind(cell.get(), function, generation);
+                    aotCaches.noteStart(function, false);
+                    return instance;
                 } catch (IOException | RuntimeException e) {
                     LOG.warning("binding " + cell.get() + " to " + function.name() + " failed, starting afresh: " + e);
                     cell.get().retire();
                 }
             }
         }
-        return startFresh(function, generation);
+        Instance instance = startFresh(function, generation);
+        aotCaches.noteStart(function, true);
+        return instance;
     }
 
     private Instance startFresh(FunctionConfig function, long generation) {
@@ -96,8 +104,14 @@ final class InstanceFactory implements AutoCloseable {
         String endpoint = instance.register();
         Path codeDir = codeStore.directory(function.codeSha256());
         String taskRoot = sandbox.taskRoot(codeDir);
-        LaunchSpec spec = new LaunchSpec(instanceId, commands.command(function.runtime(), function.memoryMb(), taskRoot),
-                environment(function, instanceId, endpoint, taskRoot), codeDir, commands.runtimeFiles(function.runtime()),
+        Map<String, String> env = environment(function, instanceId, endpoint, taskRoot);
+        Optional<FunctionAotCache> aotCache = aotCaches.current(function);
+        // A Java function with its own trained cache starts with its code on the class path that cache records.
+        aotCache.ifPresent(cache -> env.put("ALOFT_CODE_ON_CLASS_PATH", "1"));
+        LaunchSpec spec = new LaunchSpec(instanceId,
+                aotCache.map(cache -> commands.javaCommand(function.memoryMb(), cache))
+                        .orElseGet(() -> commands.command(function.runtime(), function.memoryMb(), taskRoot)),
+                env, codeDir, aotCache.map(commands::runtimeFiles).orElseGet(() -> commands.runtimeFiles(function.runtime())),
                 function.memoryMb(), tmpSizeMb);
         SandboxedProcess process;
         try {
@@ -193,6 +207,7 @@ final class InstanceFactory implements AutoCloseable {
 
     @Override
     public void close() {
+        aotCaches.close();
         prewarmPool.close();
     }
 }

@@ -1,9 +1,13 @@
 package dev.aloft.server.instances;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -47,6 +51,25 @@ final class JavaAotCache {
         } catch (IOException e) {
             // A cache we cannot check is one we do not use: instances start, only slower.
             return Optional.empty();
+        }
+    }
+
+    /**
+     * What a per-function cache depends on besides the function's code: the runtime's jars (name,
+     * size, mtime) and the JVM build, hashed. A rebuilt runtime or another JDK gives another value.
+     */
+    Optional<String> runtimeFingerprint() {
+        try {
+            var digest = MessageDigest.getInstance("SHA-256");
+            digest.update(System.getProperty("java.vm.version").getBytes(StandardCharsets.UTF_8));
+            for (String jar : jars()) {
+                digest.update(("\n" + jar).getBytes(StandardCharsets.UTF_8));
+            }
+            return Optional.of(HexFormat.of().formatHex(digest.digest(), 0, 8));
+        } catch (IOException e) {
+            return Optional.empty();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
         }
     }
 

@@ -16,6 +16,10 @@ import java.util.Optional;
  */
 public final class RuntimeCommands {
 
+    private static final String BOOTSTRAP = "dev.aloft.runtime.Bootstrap";
+    private static final String TRAINING = "dev.aloft.runtime.FunctionTraining";
+    private static final Path NICE = Path.of("/usr/bin/nice");
+
     private final Path nodeBootstrap;
     private final Path pythonBootstrap;
     private final Path javaRuntimeLib;
@@ -80,6 +84,11 @@ public final class RuntimeCommands {
         };
     }
 
+    /** Host files a Java instance started with a per-function cache reads besides its code. */
+    List<Path> runtimeFiles(FunctionAotCache cache) {
+        return List.of(javaRuntimeLib, cache.directory());
+    }
+
     /** The AWS_EXECUTION_ENV value Lambda would set. */
     static String executionEnv(Runtime runtime) {
         return switch (runtime) {
@@ -91,30 +100,75 @@ public final class RuntimeCommands {
     }
 
     private List<String> javaCommand(int memoryMb) {
+        List<String> command = javaFlags(memoryMb);
+        javaAotCache.current().ifPresentOrElse(cache -> command.addAll(aotCacheFlags(cache)),
+                // Cannot be combined with -XX:AOTCache; without it the JDK's default CDS archive.
+                () -> command.add("-Xshare:auto"));
+        command.addAll(List.of("-cp", javaRuntimeClassPath(), BOOTSTRAP));
+        return List.copyOf(command);
+    }
+
+    /**
+     * argv of a fresh Java instance whose function has its own trained cache: the function's code is
+     * on the class path that cache was trained with (the bootstrap is told by ALOFT_CODE_ON_CLASS_PATH).
+     */
+    List<String> javaCommand(int memoryMb, FunctionAotCache cache) {
+        List<String> command = javaFlags(memoryMb);
+        command.addAll(aotCacheFlags(cache.cache()));
+        command.addAll(List.of("-cp", cache.classPath(), BOOTSTRAP));
+        return List.copyOf(command);
+    }
+
+    /**
+     * argv of a per-function AOT training run: an instance's flags and class path, at a lower CPU
+     * priority (it competes with instances for the cores), writing the cache to {@code output}.
+     */
+    List<String> javaTrainingCommand(int memoryMb, String classPath, Path output) {
+        List<String> command = new ArrayList<>();
+        if (Files.isExecutable(NICE)) {
+            command.addAll(List.of(NICE.toString(), "-n", "10"));
+        }
+        command.addAll(javaFlags(memoryMb));
+        // The JVM reports every class it cannot cache (the function's lambdas, say): expected, not news.
+        command.addAll(List.of("-Xlog:disable", "-Xlog:aot=error:stderr", "-XX:AOTCacheOutput=" + output,
+                "-cp", classPath, TRAINING));
+        return List.copyOf(command);
+    }
+
+    /** The runtime's part of every Java class path. */
+    String javaRuntimeClassPath() {
+        return require(javaRuntimeLib) + "/*";
+    }
+
+    /** See {@link JavaAotCache#runtimeFingerprint()}; empty when the runtime's jars cannot be read. */
+    Optional<String> javaRuntimeFingerprint() {
+        return javaAotCache.runtimeFingerprint();
+    }
+
+    private List<String> javaFlags(int memoryMb) {
         require(javaRuntimeLib);
         // Heap below the memory limit leaves room for metaspace, stacks and code cache; the
         // cgroup (where the host has one) enforces the total.
         int heapMb = Math.max(32, memoryMb * 7 / 10);
-        // The build's AOT training run (aloft-runtime-java/pom.xml) uses these same flags and class
-        // path: the cache is refused when the module flags differ (the heap size may).
-        List<String> command = new ArrayList<>(List.of(java,
+        // The build's AOT training run (aloft-runtime-java/pom.xml) and the per-function ones use
+        // these same flags: a cache is refused when the module flags differ (the heap size may).
+        return new ArrayList<>(List.of(java,
                 "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
                 "-Xmx" + heapMb + "m", "-XX:-UsePerfData",
                 "--enable-native-access=ALL-UNNAMED",
                 // A prewarmed bootstrap adopts its function's environment in-process (JvmEnvironment);
                 // on every instance, so one AOT cache serves fresh and prewarmed starts alike.
                 "--add-opens", "java.base/java.util=ALL-UNNAMED"));
-        javaAotCache.current().ifPresentOrElse(cache -> command.addAll(List.of(
+    }
+
+    private static List<String> aotCacheFlags(Path cache) {
+        return List.of(
                 // Classes loaded and linked at training are mapped, not parsed: ~2.5x faster to the first
                 // answer (bench/README-java-aot.md).
                 "-XX:AOTCache=" + cache,
                 // A cache the JVM cannot map is reported on stdout, which is the function's log;
                 // the instance starts without it, only slower.
-                "-Xlog:aot*=off", "-Xlog:cds*=off")),
-                // Cannot be combined with -XX:AOTCache; without it the JDK's default CDS archive.
-                () -> command.add("-Xshare:auto"));
-        command.addAll(List.of("-cp", javaRuntimeLib + "/*", "dev.aloft.runtime.Bootstrap"));
-        return List.copyOf(command);
+                "-Xlog:aot*=off", "-Xlog:cds*=off");
     }
 
     private static Path require(Path file) {

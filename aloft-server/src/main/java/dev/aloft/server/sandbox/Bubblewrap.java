@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -40,7 +41,7 @@ record Bubblewrap(Path executable, String version, List<Path> hiddenPaths, List<
         }
         // Runs with every flag a launch uses (--size needs bubblewrap 0.8) so a failure shows here, once.
         var check = new Bubblewrap(bwrap, "", List.of(), varLayout);
-        List<String> command = new ArrayList<>(check.arguments(Path.of("/"), List.of(), 1));
+        List<String> command = new ArrayList<>(check.arguments(Path.of("/"), List.of(), 1, Optional.empty()));
         command.add("/bin/true");
         Probe probe = Probe.run(command);
         if (!probe.succeeded()) {
@@ -51,7 +52,7 @@ record Bubblewrap(Path executable, String version, List<Path> hiddenPaths, List<
     }
 
     /** The bwrap command line up to (including) "--"; the real argv follows it. */
-    List<String> arguments(Path codeDir, List<Path> runtimeFiles, int tmpSizeMb) {
+    List<String> arguments(Path codeDir, List<Path> runtimeFiles, int tmpSizeMb, Optional<Path> outputDir) {
         List<String> args = new ArrayList<>(List.of(executable.toString(),
                 "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
                 "--ro-bind", "/", "/"));
@@ -73,6 +74,11 @@ record Bubblewrap(Path executable, String version, List<Path> hiddenPaths, List<
             args.addAll(traversableParents(file));
             args.addAll(List.of("--ro-bind", file.toString(), file.toString()));
         }
+        // After the runtime files, so an output dir inside one of them is writable there.
+        outputDir.ifPresent(dir -> {
+            args.addAll(traversableParents(dir));
+            args.addAll(List.of("--bind", dir.toString(), dir.toString()));
+        });
         args.addAll(List.of("--ro-bind", codeDir.toString(), TASK_ROOT, "--chdir", TASK_ROOT, "--"));
         return args;
     }

@@ -66,10 +66,13 @@ final class HostSandbox implements Sandbox {
                 c.procsFiles().forEach(file -> argv.add(file.toString()));
                 argv.add("--");
             });
-            bubblewrap.ifPresent(b -> argv.addAll(b.arguments(codeDir, spec.runtimeFiles(), spec.tmpSizeMb())));
+            bubblewrap.ifPresent(b -> argv.addAll(b.arguments(codeDir, spec.runtimeFiles(), spec.tmpSizeMb(), spec.outputDir())));
             userSwitch.ifPresent(u -> argv.addAll(u.arguments()));
             argv.addAll(spec.command());
 
+            if (spec.outputDir().isPresent()) {
+                ownedByFunctionUser(spec.outputDir().get());
+            }
             Map<String, String> environment = new HashMap<>(spec.environment());
             environment.putIfAbsent("PATH", DEFAULT_PATH);
             if (bubblewrap.isEmpty()) {
@@ -118,10 +121,15 @@ final class HostSandbox implements Sandbox {
         Path tmp = scratchDir.resolve("tmp");
         Files.createDirectories(tmp);
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx------"));
-        if (userSwitch.isPresent()) {
-            Files.setAttribute(tmp, "unix:uid", userSwitch.get().uid());
-            Files.setAttribute(tmp, "unix:gid", userSwitch.get().gid());
-        }
+        ownedByFunctionUser(tmp);
         return tmp;
+    }
+
+    /** A directory the process writes to must be the unprivileged user's, once the process runs as it. */
+    private void ownedByFunctionUser(Path dir) throws IOException {
+        if (userSwitch.isPresent()) {
+            Files.setAttribute(dir, "unix:uid", userSwitch.get().uid());
+            Files.setAttribute(dir, "unix:gid", userSwitch.get().gid());
+        }
     }
 }

@@ -3,6 +3,7 @@ package dev.aloft.server.sandbox;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Everything the sandbox needs to start one function instance.
@@ -16,6 +17,8 @@ import java.util.Map;
  *                       shown read-only at the same path
  * @param memoryMb       memory limit of the whole process tree
  * @param tmpSizeMb      size bound of the private writable /tmp
+ * @param outputDir      a host directory the process may write to, at the same path (the platform's
+ *                       own jobs only, such as a per-function AOT training run; never an instance)
  */
 public record LaunchSpec(
         String instanceId,
@@ -24,11 +27,18 @@ public record LaunchSpec(
         Path codeDir,
         List<Path> runtimeFiles,
         int memoryMb,
-        int tmpSizeMb) {
+        int tmpSizeMb,
+        Optional<Path> outputDir) {
 
     public LaunchSpec {
         command = List.copyOf(command);
         environment = Map.copyOf(environment);
         runtimeFiles = List.copyOf(runtimeFiles);
+    }
+
+    /** A function instance: it writes only to its private /tmp. */
+    public LaunchSpec(String instanceId, List<String> command, Map<String, String> environment, Path codeDir,
+                      List<Path> runtimeFiles, int memoryMb, int tmpSizeMb) {
+        this(instanceId, command, environment, codeDir, runtimeFiles, memoryMb, tmpSizeMb, Optional.empty());
     }
 }

@@ -16,6 +16,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Base64;
 import java.util.List;
@@ -30,6 +31,8 @@ public final class TestPlatform implements AutoCloseable {
     public static final ObjectMapper JSON = new ObjectMapper();
     /** Test functions, as directories (see src/test/resources/functions). */
     public static final Path FUNCTIONS = Path.of("src/test/resources/functions").toAbsolutePath();
+
+    private static final long FIXED_ZIP_TIME = Instant.parse("2026-01-01T00:00:00Z").toEpochMilli();
 
     public final AloftServer server;
     public final Path dataDir;
@@ -154,7 +157,7 @@ public final class TestPlatform implements AutoCloseable {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ZipOutputStream zip = new ZipOutputStream(bytes); Stream<Path> files = Files.walk(dir)) {
             for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
-                zip.putNextEntry(new ZipEntry(dir.relativize(file).toString()));
+                zip.putNextEntry(entry(dir.relativize(file).toString()));
                 zip.write(Files.readAllBytes(file));
                 zip.closeEntry();
             }
@@ -164,12 +167,22 @@ public final class TestPlatform implements AutoCloseable {
         return bytes.toByteArray();
     }
 
+    /**
+     * An entry with a fixed time: ZipOutputStream stamps the current time otherwise, so the same
+     * files zipped on either side of a 2-second boundary made different code (and a redeploy).
+     */
+    private static ZipEntry entry(String name) {
+        ZipEntry entry = new ZipEntry(name);
+        entry.setTime(FIXED_ZIP_TIME);
+        return entry;
+    }
+
     /** A zip with the given (name, content) entries, names taken literally. */
     public static byte[] zipOf(List<String[]> entries) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
             for (String[] entry : entries) {
-                zip.putNextEntry(new ZipEntry(entry[0]));
+                zip.putNextEntry(entry(entry[0]));
                 zip.write(entry[1].getBytes());
                 zip.closeEntry();
             }

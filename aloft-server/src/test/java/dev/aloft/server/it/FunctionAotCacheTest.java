@@ -1,0 +1,189 @@
+package dev.aloft.server.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.aloft.server.AloftServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A Java function with provisioned instances, or with a few fresh starts, gets an AOT cache of
+ * its own, trained in the background; its later fresh starts map it and load the handler from the class path. Other code
+ * never uses it, and a damaged one falls back to the runtime's cache. No prewarm pool, so every
+ * start is fresh.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FunctionAotCacheTest {
+
+    private static final Path HELLO_JAVA = Path.of("../examples/hello-java/target/hello-java.jar").toAbsolutePath();
+    private static final String RUNTIME_CACHE = AloftServer.aloftHome()
+            .resolve("aloft-runtime-java/target/aot/java-runtime.aot").toString();
+    private static final String HANDLER = "example.fixtures.JvmFlags::handleRequest";
+    static TestPlatform platform;
+    static byte[] code;
+    static String codeSha256;
+
+    @BeforeAll
+    static void start() throws Exception {
+        platform = TestPlatform.start(s -> s.with("prewarm", "none"));
+        code = Files.readAllBytes(HELLO_JAVA);
+        JsonNode deployed = deploy(code, 1, Map.of());
+        codeSha256 = deployed.path("codeSha256").asText();
+        assertThat(codeSha256).as(deployed.toString()).hasSize(64);
+    }
+
+    @AfterAll
+    static void stop() {
+        platform.close();
+    }
+
+    @Test
+    @Order(1)
+    void aProvisionedFunctionGetsItsCacheTrainedAndALaterFreshStartMapsIt() throws IOException {
+        Path dir = await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> cacheDir(codeSha256), Optional::isPresent).orElseThrow();
+        Path cache = dir.resolve("function.aot");
+        assertThat(cache).isRegularFile();
+        // The archive names every class it holds; the function's handler must be one of them.
+        assertThat(new String(Files.readAllBytes(cache), StandardCharsets.ISO_8859_1))
+                .as("the cache holds the function's handler class").contains("example/fixtures/JvmFlags");
+
+        // A configuration change retires the provisioned instance started before the cache existed.
+        deploy(code, 1, Map.of("GENERATION", "2"));
+        JsonNode jvm = platform.invokeOk("aot-fn", "{}");
+        assertThat(flags(jvm)).as(jvm.toString()).contains("-XX:AOTCache=" + cache);
+        assertThat(strings(jvm.path("mappedArchives"))).as(jvm.toString()).contains(cache.toString());
+        // From the application class loader: the only one whose classes the cache can hold.
+        assertThat(jvm.path("classLoader").asText()).isEqualTo("app");
+    }
+
+    @Test
+    @Order(2)
+    void otherCodeDoesNotUseTheCache() {
+        JsonNode deployed = deploy(withExtraFile(code, "other code"), 0, Map.of());
+        assertThat(deployed.path("codeSha256").asText()).isNotEqualTo(codeSha256);
+        JsonNode jvm = platform.invokeOk("aot-fn", "{}");
+        assertThat(flags(jvm)).as(jvm.toString()).contains("-XX:AOTCache=" + RUNTIME_CACHE);
+        assertThat(strings(jvm.path("mappedArchives"))).as(jvm.toString()).containsExactly(RUNTIME_CACHE);
+        assertThat(jvm.path("classLoader").asText()).isEqualTo("function");
+    }
+
+    @Test
+    @Order(3)
+    void aDamagedCacheFallsBackToTheRuntimeCache() throws IOException {
+        Path cache = cacheDir(codeSha256).orElseThrow().resolve("function.aot");
+        Files.write(cache, "not a cache".getBytes(StandardCharsets.UTF_8));
+        deploy(code, 0, Map.of("GENERATION", "3"));
+        JsonNode jvm = platform.invokeOk("aot-fn", "{}");
+        assertThat(flags(jvm)).as(jvm.toString()).contains("-XX:AOTCache=" + RUNTIME_CACHE);
+        assertThat(strings(jvm.path("mappedArchives"))).as(jvm.toString()).containsExactly(RUNTIME_CACHE);
+        assertThat(jvm.path("classLoader").asText()).isEqualTo("function");
+
+        Files.delete(cache);
+        deploy(code, 0, Map.of("GENERATION", "4"));
+        assertThat(flags(platform.invokeOk("aot-fn", "{}"))).contains("-XX:AOTCache=" + RUNTIME_CACHE);
+    }
+
+    @Test
+    @Order(4)
+    void aFunctionWithoutProvisionedInstancesGetsItsCacheAfterThreeFreshStarts() throws IOException {
+        byte[] other = withExtraFile(code, "often started");
+        String sha256 = deploy(other, 0, Map.of()).path("codeSha256").asText();
+        for (int start = 1; start <= 3; start++) {
+            assertThat(cacheDir(sha256)).as("after %d fresh starts", start - 1).isEmpty();
+            // Each changed configuration retires the instance, so every invocation starts a fresh one.
+            deploy(other, 0, Map.of("GENERATION", "often-" + start));
+            platform.invokeOk("aot-fn", "{}");
+        }
+        await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> cacheDir(sha256), Optional::isPresent);
+    }
+
+    @Test
+    @Order(5)
+    void aRestartDeletesCachesOfAnotherRuntimeBuildAndKeepsCurrentOnes() throws IOException {
+        Path current = cacheDir(codeSha256).orElseThrow();
+        Path stale = Files.createDirectories(current.resolveSibling(codeSha256 + "-0123456789abcdef"));
+        Files.writeString(stale.resolve("manifest"), "class-path=/old\n");
+        Path data = platform.dataDir;
+        platform.close();
+        platform = TestPlatform.restart(data);
+        assertThat(stale).doesNotExist();
+        assertThat(current.resolve("manifest")).isRegularFile();
+    }
+
+    private static JsonNode deploy(byte[] zip, int minInstances, Map<String, String> environment) {
+        ObjectNode body = TestPlatform.deployBody("java25", HANDLER, zip);
+        body.put("minInstances", minInstances);
+        ObjectNode env = body.putObject("environment");
+        environment.forEach(env::put);
+        var response = platform.deploy("aot-fn", body);
+        assertThat(response.statusCode() / 100).as(response.body()).isEqualTo(2);
+        return TestPlatform.parse(response.body());
+    }
+
+    /** The trained cache's directory for this code: present once its manifest is written. */
+    private static Optional<Path> cacheDir(String sha256) throws IOException {
+        Path aot = platform.dataDir.toAbsolutePath().resolve("aot");
+        if (!Files.isDirectory(aot)) {
+            return Optional.empty();
+        }
+        try (Stream<Path> dirs = Files.list(aot)) {
+            return dirs.filter(dir -> dir.getFileName().toString().startsWith(sha256 + "-"))
+                    .filter(dir -> Files.isRegularFile(dir.resolve("manifest")))
+                    .findFirst();
+        }
+    }
+
+    private static List<String> flags(JsonNode jvm) {
+        return strings(jvm.path("inputArguments"));
+    }
+
+    private static List<String> strings(JsonNode array) {
+        List<String> values = new ArrayList<>();
+        array.forEach(value -> values.add(value.asText()));
+        return values;
+    }
+
+    /** The same classes with one more file: other code, by its hash. */
+    private static byte[] withExtraFile(byte[] jar, String extra) {
+        var bytes = new ByteArrayOutputStream();
+        try (var in = new ZipInputStream(new ByteArrayInputStream(jar)); var out = new ZipOutputStream(bytes)) {
+            for (ZipEntry entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {
+                out.putNextEntry(new ZipEntry(entry.getName()));
+                in.transferTo(out);
+                out.closeEntry();
+            }
+            out.putNextEntry(new ZipEntry("extra.txt"));
+            out.write(extra.getBytes(StandardCharsets.UTF_8));
+            out.closeEntry();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+}
