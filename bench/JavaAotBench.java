@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.ToLongFunction;
 
@@ -181,8 +182,8 @@ public class JavaAotBench {
         var response = new CompletableFuture<Long>();
         NEXT.set(next);
         RESPONSE.set(response);
-        var builder = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        Path output = Files.createTempFile("aot-bench", ".log");
+        var builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
         builder.environment().put("AWS_LAMBDA_RUNTIME_API", api);
         builder.environment().put("_HANDLER", function.handler());
         builder.environment().put("LAMBDA_TASK_ROOT", taskRoot.toString());
@@ -195,8 +196,12 @@ public class JavaAotBench {
             long nextAt = next.get(30, TimeUnit.SECONDS);
             long responseAt = response.get(30, TimeUnit.SECONDS);
             return new Run(nextAt - start, responseAt - start);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException(side + " start did not answer within 30 s; its output:\n"
+                    + Files.readString(output), e);
         } finally {
             process.destroyForcibly().waitFor();
+            Files.delete(output);
         }
     }
 

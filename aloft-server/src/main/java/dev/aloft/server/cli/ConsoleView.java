@@ -85,6 +85,14 @@ final class ConsoleView {
                         function.path("updatedAt").asText()}).toList());
     }
 
+    /** How the invocation's instance started: warm, a cold start from a prewarmed process, or cold. */
+    private static String start(JsonNode invocation) {
+        if (!invocation.path("cold").asBoolean()) {
+            return "warm";
+        }
+        return invocation.path("prewarmed").asBoolean() ? "prewarmed" : "cold";
+    }
+
     /** The full id, not a prefix: it is what {@code aloft invocation} and {@code replay} take. */
     static void printInvocations(PrintWriter out, List<JsonNode> invocations) {
         printTable(out, new String[] {"ID", "FUNCTION", "TRIGGER", "STATUS", "COLD", "DURATION", "BILLED", "RECEIVED"},
@@ -93,7 +101,7 @@ final class ConsoleView {
                         invocation.path("function").asText(),
                         invocation.path("trigger").asText(),
                         invocation.path("status").asText(),
-                        invocation.path("cold").asBoolean() ? "cold" : "warm",
+                        start(invocation),
                         finished(invocation) ? invocation.path("durationMs").asText() + "ms" : NONE,
                         finished(invocation) ? invocation.path("billedMs").asText() + "ms" : NONE,
                         invocation.path("receivedAt").asText()}).toList());

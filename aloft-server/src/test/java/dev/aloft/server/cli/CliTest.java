@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.aloft.server.AloftException;
 import dev.aloft.server.ServerSettings;
 import java.io.IOException;
@@ -297,6 +299,19 @@ class CliTest {
         Path jar = Files.write(tmp.resolve("f.jar"), new byte[] {'P', 'K', 3, 4});
 
         assertThat(CodeArchive.bytes(jar)).containsExactly('P', 'K', 3, 4);
+    }
+
+    @Test
+    void theInvocationsTableTellsWarmColdAndPrewarmedStartsApart() throws IOException {
+        var json = new ObjectMapper();
+        List<JsonNode> records = List.of(
+                json.readTree("{\"id\":\"a\",\"cold\":false,\"prewarmed\":false}"),
+                json.readTree("{\"id\":\"b\",\"cold\":true,\"prewarmed\":false}"),
+                json.readTree("{\"id\":\"c\",\"cold\":true,\"prewarmed\":true}"));
+        StringWriter out = new StringWriter();
+        ConsoleView.printInvocations(new PrintWriter(out), records);
+        assertThat(out.toString()).containsPattern("(?m)^a +.* warm ").containsPattern("(?m)^b +.* cold ")
+                .containsPattern("(?m)^c +.* prewarmed ");
     }
 
     @Test
