@@ -2,15 +2,16 @@
 # Warm throughput of a Node.js hello handler: Aloft's /fn/hello against (a) the same handler in a
 # bare node:http server (the limit) and (b) serverless-offline 13.9 --useInProcess (the peer).
 # Each target gets a warm-up run, then `wrk -t2 -c8 -d10s --latency`; targets run one at a time.
-# Usage: bench/warm-throughput.sh        (env: DURATION=10s WARMUP=15s CONNECTIONS=8)
-# The warm-up is long because the server JIT-compiles its hot path in the first seconds, on the
-# same 2 cores as the instances; every target gets the same warm-up.
+# Usage: bench/warm-throughput.sh        (env: DURATION=10s WARMUP=45s CONNECTIONS=8)
+# The warm-up is long because the server JIT-compiles its hot path on the same 2 cores as the
+# instances: C2 spends ~13 s of CPU on it, and after a 15 s warm-up it still took 40% of a core
+# during the measured run (req/s then ~half the steady state). Every target gets the same warm-up.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 bench_init
 
 DURATION=${DURATION:-10s}
-WARMUP=${WARMUP:-15s}
+WARMUP=${WARMUP:-45s}
 CONNECTIONS=${CONNECTIONS:-8}
 PORT=${ALOFT_BENCH_PORT:-18181}
 BARE_PORT=$((PORT + 1))
