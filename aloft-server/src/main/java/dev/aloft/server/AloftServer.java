@@ -96,7 +96,7 @@ public final class AloftServer implements AutoCloseable {
                 settings.sandboxRequired() ? SandboxSettings.Isolation.REQUIRED : SandboxSettings.Isolation.BEST_EFFORT));
         RuntimeApiServer runtimeApi = RuntimeApiServer.start();
         InstanceScheduler scheduler = new InstanceScheduler(sandbox, runtimeApi, new RuntimeCommands(aloftHome()), codeStore,
-                logWriter, clock, new InstanceScheduler.Limits(settings.keepAlive(), settings.queueWait(),
+                registry::codeInUse, logWriter, clock, new InstanceScheduler.Limits(settings.keepAlive(), settings.queueWait(),
                 settings.initTimeout(), settings.tmpSizeMb(), REGION, settings.maxParallelStarts(),
                 settings.memoryBudgetMb(), settings.prewarm(), settings.prewarmMemoryMb()));
         registry.onChange(change -> {

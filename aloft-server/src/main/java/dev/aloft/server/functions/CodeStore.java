@@ -1,6 +1,7 @@
 package dev.aloft.server.functions;
 
 import dev.aloft.server.AloftException;
+import dev.aloft.server.store.FileTrees;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -14,7 +15,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -224,12 +224,9 @@ public final class CodeStore {
     }
 
     private static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException | UncheckedIOException e) {
+        try {
+            FileTrees.delete(dir);
+        } catch (UncheckedIOException e) {
             // Leftover staging dirs and slots are harmless: they are never referenced again.
         }
     }

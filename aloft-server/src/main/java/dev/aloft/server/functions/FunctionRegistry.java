@@ -4,13 +4,17 @@ import dev.aloft.server.AloftException;
 import dev.aloft.server.store.Database;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.time.temporal.ChronoUnit;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -184,6 +188,21 @@ public final class FunctionRegistry {
             throw AloftException.notFound("function '" + name + "' does not exist");
         }
         changeListeners.forEach(listener -> listener.accept(new FunctionChange(name, true)));
+    }
+
+    /** The code hashes some function or published version still runs. */
+    public Set<String> codeInUse() {
+        return database.withConnection(c -> {
+            Set<String> hashes = new HashSet<>();
+            try (PreparedStatement select = c.prepareStatement(
+                    "SELECT code_sha256 FROM functions UNION SELECT code_sha256 FROM function_versions");
+                 ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    hashes.add(rs.getString(1));
+                }
+            }
+            return hashes;
+        });
     }
 
     public CodeStore codeStore() {

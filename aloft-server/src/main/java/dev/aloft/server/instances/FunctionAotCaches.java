@@ -6,6 +6,7 @@ import dev.aloft.server.functions.Runtime;
 import dev.aloft.server.sandbox.LaunchSpec;
 import dev.aloft.server.sandbox.Sandbox;
 import dev.aloft.server.sandbox.SandboxedProcess;
+import dev.aloft.server.store.FileTrees;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -20,7 +21,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
@@ -34,6 +34,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
 
@@ -65,6 +67,7 @@ final class FunctionAotCaches implements AutoCloseable {
     private final Path root;
     private final RuntimeCommands commands;
     private final CodeStore codeStore;
+    private final Supplier<Set<String>> codeInUse;
     private final Sandbox sandbox;
     private final MemoryBudget budget;
     private final int tmpSizeMb;
@@ -77,24 +80,40 @@ final class FunctionAotCaches implements AutoCloseable {
     private final ExecutorService trainer = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().name("aot-training").daemon().factory());
 
-    FunctionAotCaches(Path root, RuntimeCommands commands, CodeStore codeStore, Sandbox sandbox, MemoryBudget budget,
-                      int tmpSizeMb, BiFunction<FunctionConfig, String, Map<String, String>> environment) {
+    FunctionAotCaches(Path root, RuntimeCommands commands, CodeStore codeStore, Supplier<Set<String>> codeInUse,
+                      Sandbox sandbox, MemoryBudget budget, int tmpSizeMb,
+                      BiFunction<FunctionConfig, String, Map<String, String>> environment) {
         this.root = root;
         this.commands = commands;
         this.codeStore = codeStore;
+        this.codeInUse = codeInUse;
         this.sandbox = sandbox;
         this.budget = budget;
         this.tmpSizeMb = tmpSizeMb;
         this.environment = environment;
-        // Output of a training run a killed server left behind, and caches of another runtime build
-        // (the fingerprint is part of every key, so nothing can look those up again).
+        // Output of a training run a killed server left behind.
+        deleteCaches(name -> name.startsWith(TRAINING_PREFIX));
+        deleteUnusable();
+    }
+
+    /**
+     * Deletes caches nothing can use again: of code no function or version runs any more, or of
+     * another runtime build (the fingerprint is part of every key). Runs at start and before each
+     * training, so the disk they take stays bounded by the code in use.
+     */
+    private void deleteUnusable() {
         Optional<String> runtime = commands.javaRuntimeFingerprint();
+        Set<String> inUse = codeInUse.get();
+        deleteCaches(name -> !name.startsWith(TRAINING_PREFIX)
+                && (!inUse.contains(name.substring(0, Math.max(0, name.indexOf('-'))))
+                    || runtime.isPresent() && !name.endsWith("-" + runtime.get())));
+    }
+
+    private void deleteCaches(Predicate<String> byName) {
         try (Stream<Path> entries = Files.isDirectory(root) ? Files.list(root) : Stream.empty()) {
-            entries.filter(p -> p.getFileName().toString().startsWith(TRAINING_PREFIX)
-                            || runtime.isPresent() && !p.getFileName().toString().endsWith("-" + runtime.get()))
-                    .forEach(FunctionAotCaches::deleteTree);
-        } catch (IOException e) {
-            LOG.warning("cannot list " + root + ": " + e);
+            entries.filter(p -> byName.test(p.getFileName().toString())).forEach(FileTrees::delete);
+        } catch (IOException | UncheckedIOException e) {
+            LOG.warning("cannot clean " + root + ": " + e);
         }
     }
 
@@ -159,8 +178,9 @@ final class FunctionAotCaches implements AutoCloseable {
         Path output = root.resolve(TRAINING_PREFIX + key);
         long started = System.nanoTime();
         try {
-            deleteTree(dir);
-            deleteTree(output);
+            deleteUnusable();
+            FileTrees.delete(dir);
+            FileTrees.delete(output);
             Files.createDirectories(dir);
             Files.createDirectories(output);
             // Instances read the cache and task.jar as the function's unprivileged user.
@@ -189,7 +209,7 @@ final class FunctionAotCaches implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             LOG.warning("AOT training for " + function.name() + " failed; its fresh starts keep the runtime's cache: " + e);
         } finally {
-            deleteTree(output);
+            FileTrees.delete(output);
             budget.release(memoryMb);
         }
     }
@@ -266,19 +286,6 @@ final class FunctionAotCaches implements AutoCloseable {
             manifest.store(out, "per-function AOT cache; written last, after the cache");
         }
         Files.move(part, cache.directory().resolve(MANIFEST), StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    private static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete " + dir, e);
-        }
     }
 
     @Override

@@ -20,8 +20,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
@@ -47,7 +49,7 @@ final class InstanceFactory implements AutoCloseable {
     private final FunctionAotCaches aotCaches;
 
     InstanceFactory(Sandbox sandbox, RuntimeApiServer runtimeApi, RuntimeCommands commands, CodeStore codeStore,
-                    BatchWriter<LogLine> logWriter, ScheduledExecutorService timers, InstantSource clock,
+                    Supplier<Set<String>> codeInUse, BatchWriter<LogLine> logWriter, ScheduledExecutorService timers, InstantSource clock,
                     InstanceScheduler.Limits limits, MemoryBudget budget) {
         this.sandbox = sandbox;
         this.runtimeApi = runtimeApi;
@@ -62,8 +64,8 @@ final class InstanceFactory implements AutoCloseable {
         this.prewarmPool = new PrewarmPool(limits.prewarm(), limits.prewarmMemoryMb(), this::prewarm, budget, timers,
                 initTimeout);
         // The training run gets the function's environment; it never reaches the Runtime API.
-        this.aotCaches = new FunctionAotCaches(codeStore.root().resolveSibling("aot"), commands, codeStore, sandbox,
-                budget, tmpSizeMb, (function, taskRoot) -> environment(function, "aot-training", "127.0.0.1:0/aot-training", taskRoot));
+        this.aotCaches = new FunctionAotCaches(codeStore.root().resolveSibling("aot"), commands, codeStore, codeInUse,
+                sandbox, budget, tmpSizeMb, (function, taskRoot) -> environment(function, "aot-training", "127.0.0.1:0/aot-training", taskRoot));
     }
 
     /** Starts keeping prewarmed processes. */

@@ -13,6 +13,7 @@ import dev.aloft.server.store.LogLine;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -20,6 +21,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /** Runs invocations on instances: the public face of this package. */
@@ -43,14 +45,20 @@ public final class InstanceScheduler implements AutoCloseable {
     private final ScalingMetrics metrics = new ScalingMetrics();
     private final NodeCapacity capacity;
 
+    /**
+     * @param codeInUse the code hashes deployed functions and versions run: derived files of any
+     *                  other code (per-function AOT caches) are deleted
+     */
     public InstanceScheduler(Sandbox sandbox, RuntimeApiServer runtimeApi, RuntimeCommands commands, CodeStore codeStore,
-                             BatchWriter<LogLine> logWriter, InstantSource clock, Limits limits) {
+                             Supplier<Set<String>> codeInUse, BatchWriter<LogLine> logWriter, InstantSource clock,
+                             Limits limits) {
         ScheduledThreadPoolExecutor timerPool = new ScheduledThreadPoolExecutor(1,
                 Thread.ofPlatform().name("instance-timers").daemon().factory());
         timerPool.setRemoveOnCancelPolicy(true);
         this.timers = timerPool;
         MemoryBudget budget = new MemoryBudget(limits.memoryBudgetMb());
-        this.factory = new InstanceFactory(sandbox, runtimeApi, commands, codeStore, logWriter, timers, clock, limits, budget);
+        this.factory = new InstanceFactory(sandbox, runtimeApi, commands, codeStore, codeInUse, logWriter, timers, clock,
+                limits, budget);
         this.clock = clock;
         this.limits = limits;
         this.keepAlive = new KeepAlivePolicy(limits.keepAlive());

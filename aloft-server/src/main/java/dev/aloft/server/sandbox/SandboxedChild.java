@@ -1,14 +1,13 @@
 package dev.aloft.server.sandbox;
 
-import java.io.IOException;
+import dev.aloft.server.store.FileTrees;
+
+import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /** An instance process with the cgroup and scratch dir held for it until {@link #destroy()}. */
 final class SandboxedChild implements SandboxedProcess {
@@ -78,16 +77,11 @@ final class SandboxedChild implements SandboxedProcess {
         }
     }
 
-    /** Deletes a directory the function wrote to; walking does not follow its symlinks. */
+    /** Deletes a directory the function wrote to; a failure is logged, not thrown. */
     static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        } catch (IOException e) {
+        try {
+            FileTrees.delete(dir);
+        } catch (UncheckedIOException e) {
             LOG.log(Level.WARNING, "cannot delete scratch dir {0}: {1}", dir, e.getMessage());
         }
     }

@@ -121,19 +121,30 @@ class FunctionAotCacheTest {
         }
         await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(1))
                 .until(() -> cacheDir(sha256), Optional::isPresent);
+        // No function runs the first code any more: its cache went before this one was trained.
+        assertThat(cacheDir(codeSha256)).isEmpty();
     }
 
     @Test
     @Order(5)
-    void aRestartDeletesCachesOfAnotherRuntimeBuildAndKeepsCurrentOnes() throws IOException {
-        Path current = cacheDir(codeSha256).orElseThrow();
-        Path stale = Files.createDirectories(current.resolveSibling(codeSha256 + "-0123456789abcdef"));
-        Files.writeString(stale.resolve("manifest"), "class-path=/old\n");
+    void aRestartDeletesCachesNothingCanUseAndKeepsTheOthers() throws IOException {
+        String deployedSha256 = TestPlatform.parse(platform.get("/api/v1/functions/aot-fn").body()).path("codeSha256").asText();
+        Path current = cacheDir(deployedSha256).orElseThrow();
+        String runtime = current.getFileName().toString().substring(deployedSha256.length() + 1);
+        Path otherRuntimeBuild = plantCache(current.resolveSibling(deployedSha256 + "-0123456789abcdef"));
+        Path codeNotDeployed = plantCache(current.resolveSibling("ab".repeat(32) + "-" + runtime));
         Path data = platform.dataDir;
         platform.close();
         platform = TestPlatform.restart(data);
-        assertThat(stale).doesNotExist();
+        assertThat(otherRuntimeBuild).doesNotExist();
+        assertThat(codeNotDeployed).doesNotExist();
         assertThat(current.resolve("manifest")).isRegularFile();
+    }
+
+    private static Path plantCache(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("manifest"), "class-path=/old\n");
+        return dir;
     }
 
     private static JsonNode deploy(byte[] zip, int minInstances, Map<String, String> environment) {
