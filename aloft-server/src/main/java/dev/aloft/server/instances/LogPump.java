@@ -38,7 +38,7 @@ final class LogPump {
     private final String streamName;
     private final BatchWriter<LogLine> writer;
     private final InstantSource clock;
-    /** Our read end of the pipe, opened a second time only to ask how many bytes wait in it. */
+    /** Our read end of the pipe, opened a second time, unbuffered: read from, and asked how many bytes wait. */
     private final Optional<FileInputStream> probe;
     /** True while bytes read from the pipe are not yet handed to the writer; guarded by drainLock. */
     private boolean busy;
@@ -100,21 +100,25 @@ final class LogPump {
     }
 
     private void run() {
+        // Reads the probe (our end of the pipe, unbuffered) where there is one, and one byte first:
+        // the rest of a chunk stays in the pipe, where awaitDrained sees it, until this thread has
+        // marked itself busy. A bulk read took whole chunks out unseen, and a pump descheduled
+        // right after it let an answer overtake its own log lines.
+        InputStream source = probe.<InputStream>map(fd -> fd).orElse(stream);
         ByteArrayOutputStream line = new ByteArrayOutputStream();
         byte[] buffer = new byte[8192];
         try (stream) {
-            int n;
-            while ((n = stream.read(buffer)) > 0) {
+            int first;
+            while ((first = source.read()) >= 0) {
                 setBusy(true);
-                for (int i = 0; i < n; i++) {
-                    byte b = buffer[i];
-                    if (b == '\n') {
-                        emit(line);
-                    } else if (line.size() < MAX_LINE_BYTES) {
-                        line.write(b);
+                take(line, (byte) first);
+                int n;
+                while (source.available() > 0 && (n = source.read(buffer)) > 0) {
+                    for (int i = 0; i < n; i++) {
+                        take(line, buffer[i]);
                     }
                 }
-                setBusy(stream.available() > 0);
+                setBusy(false);
             }
         } catch (IOException e) {
             // The process is gone; whatever it printed before has been stored.
@@ -124,6 +128,14 @@ final class LogPump {
             }
             setBusy(false);
             probe.ifPresent(LogPump::closeQuietly);
+        }
+    }
+
+    private void take(ByteArrayOutputStream line, byte b) {
+        if (b == '\n') {
+            emit(line);
+        } else if (line.size() < MAX_LINE_BYTES) {
+            line.write(b);
         }
     }
 
