@@ -98,7 +98,8 @@ public final class AloftServer implements AutoCloseable {
         InstanceScheduler scheduler = new InstanceScheduler(sandbox, runtimeApi, new RuntimeCommands(aloftHome()), codeStore,
                 registry::codeInUse, logWriter, clock, new InstanceScheduler.Limits(settings.keepAlive(), settings.queueWait(),
                 settings.initTimeout(), settings.tmpSizeMb(), REGION, settings.maxParallelStarts(),
-                settings.memoryBudgetMb(), settings.prewarm(), settings.prewarmMemoryMb()));
+                settings.memoryBudgetMb(), settings.prewarm(), settings.prewarmMemoryMb(),
+                settings.javaFunctionAot()));
         registry.onChange(change -> {
             scheduler.retire(change.name(), change.deleted());
             registry.find(change.name()).ifPresent(scheduler::reserve);

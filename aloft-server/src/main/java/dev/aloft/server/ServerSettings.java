@@ -36,7 +36,8 @@ public record ServerSettings(
         int maxParallelStarts,
         int memoryBudgetMb,
         Map<Runtime, Integer> prewarm,
-        int prewarmMemoryMb) {
+        int prewarmMemoryMb,
+        boolean javaFunctionAot) {
 
     public ServerSettings {
         prewarm = Map.copyOf(prewarm);
@@ -83,7 +84,10 @@ public record ServerSettings(
             new Setting("prewarm", "ALOFT_PREWARM", "nodejs20=1,python3=1,java25=1",
                     "processes per runtime started ahead for cold starts to take ('none' for no pool)"),
             new Setting("prewarm-memory-mb", "ALOFT_PREWARM_MEMORY_MB", "256",
-                    "memory size of the prewarmed processes kept always; cold starts teach the pool other sizes"));
+                    "memory size of the prewarmed processes kept always; cold starts teach the pool other sizes"),
+            new Setting("java-function-aot", "ALOFT_JAVA_FUNCTION_AOT", "true",
+                    "train an AOT cache per often-started Java function for its fresh starts (its classes then"
+                            + " load from a jar: getResource gives jar: URLs)"));
 
     /**
      * Resolves every setting from overrides (by key), then the environment (by variable), then
@@ -123,7 +127,8 @@ public record ServerSettings(
                 parse(values, "max-parallel-starts", Integer::parseInt, 1, 1000),
                 parse(values, "memory-budget-mb", Integer::parseInt, 128, Integer.MAX_VALUE),
                 parsePrewarm(values.get("prewarm")),
-                parse(values, "prewarm-memory-mb", Integer::parseInt, 128, 10_240));
+                parse(values, "prewarm-memory-mb", Integer::parseInt, 128, 10_240),
+                parseBoolean(values, "java-function-aot"));
     }
 
     /** "nodejs20=1,python3=2" (or "none"): processes to keep per runtime. */
@@ -183,6 +188,7 @@ public record ServerSettings(
         values.put("prewarm", prewarm.isEmpty() ? "none" : prewarm.entrySet().stream()
                 .map(e -> e.getKey().id() + "=" + e.getValue()).collect(Collectors.joining(",")));
         values.put("prewarm-memory-mb", Integer.toString(prewarmMemoryMb));
+        values.put("java-function-aot", Boolean.toString(javaFunctionAot));
         return values;
     }
 

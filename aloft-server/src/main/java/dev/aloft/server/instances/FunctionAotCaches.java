@@ -65,6 +65,7 @@ final class FunctionAotCaches implements AutoCloseable {
     private static final int LOGGED_LINES = 20;
 
     private final Path root;
+    private final boolean enabled;
     private final RuntimeCommands commands;
     private final CodeStore codeStore;
     private final Supplier<Set<String>> codeInUse;
@@ -80,10 +81,14 @@ final class FunctionAotCaches implements AutoCloseable {
     private final ExecutorService trainer = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().name("aot-training").daemon().factory());
 
-    FunctionAotCaches(Path root, RuntimeCommands commands, CodeStore codeStore, Supplier<Set<String>> codeInUse,
+    /**
+     * @param enabled false: no cache is trained or used, and the ones on disk are deleted
+     */
+    FunctionAotCaches(Path root, boolean enabled, RuntimeCommands commands, CodeStore codeStore, Supplier<Set<String>> codeInUse,
                       Sandbox sandbox, MemoryBudget budget, int tmpSizeMb,
                       BiFunction<FunctionConfig, String, Map<String, String>> environment) {
         this.root = root;
+        this.enabled = enabled;
         this.commands = commands;
         this.codeStore = codeStore;
         this.codeInUse = codeInUse;
@@ -92,7 +97,7 @@ final class FunctionAotCaches implements AutoCloseable {
         this.tmpSizeMb = tmpSizeMb;
         this.environment = environment;
         // Output of a training run a killed server left behind.
-        deleteCaches(name -> name.startsWith(TRAINING_PREFIX));
+        deleteCaches(name -> name.startsWith(TRAINING_PREFIX) || !enabled);
         deleteUnusable();
     }
 
@@ -123,7 +128,7 @@ final class FunctionAotCaches implements AutoCloseable {
      * short or replaced is not used (the instance then starts with the runtime's cache).
      */
     Optional<FunctionAotCache> current(FunctionConfig function) {
-        if (function.runtime() != Runtime.JAVA25) {
+        if (!enabled || function.runtime() != Runtime.JAVA25) {
             return Optional.empty();
         }
         Optional<Path> dir = key(function).map(root::resolve);
@@ -146,7 +151,7 @@ final class FunctionAotCaches implements AutoCloseable {
 
     /** Counts a start of an instance; a function that qualifies gets its cache trained in the background. */
     void noteStart(FunctionConfig function, boolean fresh) {
-        if (function.runtime() != Runtime.JAVA25) {
+        if (!enabled || function.runtime() != Runtime.JAVA25) {
             return;
         }
         Optional<String> key = key(function);

@@ -64,8 +64,8 @@ final class InstanceFactory implements AutoCloseable {
         this.prewarmPool = new PrewarmPool(limits.prewarm(), limits.prewarmMemoryMb(), this::prewarm, budget, timers,
                 initTimeout);
         // The training run gets the function's environment; it never reaches the Runtime API.
-        this.aotCaches = new FunctionAotCaches(codeStore.root().resolveSibling("aot"), commands, codeStore, codeInUse,
-                sandbox, budget, tmpSizeMb, (function, taskRoot) -> environment(function, "aot-training", "127.0.0.1:0/aot-training", taskRoot));
+        this.aotCaches = new FunctionAotCaches(codeStore.root().resolveSibling("aot"), limits.javaFunctionAot(), commands,
+                codeStore, codeInUse, sandbox, budget, tmpSizeMb, (function, taskRoot) -> environment(function, "aot-training", "127.0.0.1:0/aot-training", taskRoot));
     }
 
     /** Starts keeping prewarmed processes. */

@@ -34,7 +34,7 @@ public final class InstanceScheduler implements AutoCloseable {
     /** The knobs of the scheduler, from the server settings. */
     public record Limits(Duration keepAlive, Duration queueWait, Duration initTimeout, int tmpSizeMb, String region,
                          int maxParallelStarts, long memoryBudgetMb, Map<Runtime, Integer> prewarm,
-                         int prewarmMemoryMb) {}
+                         int prewarmMemoryMb, boolean javaFunctionAot) {}
 
     private final Map<String, FunctionPool> pools = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timers;

@@ -43,6 +43,8 @@ class FunctionAotCacheTest {
     private static final String RUNTIME_CACHE = AloftServer.aloftHome()
             .resolve("aloft-runtime-java/target/aot/java-runtime.aot").toString();
     private static final String HANDLER = "example.fixtures.JvmFlags::handleRequest";
+    /** FunctionAotCaches.FRESH_STARTS_BEFORE_TRAINING (package-private in instances). */
+    private static final int FRESH_STARTS = 3;
     static TestPlatform platform;
     static byte[] code;
     static String codeSha256;
@@ -113,7 +115,7 @@ class FunctionAotCacheTest {
     void aFunctionWithoutProvisionedInstancesGetsItsCacheAfterThreeFreshStarts() throws IOException {
         byte[] other = withExtraFile(code, "often started");
         String sha256 = deploy(other, 0, Map.of()).path("codeSha256").asText();
-        for (int start = 1; start <= 3; start++) {
+        for (int start = 1; start <= FRESH_STARTS; start++) {
             assertThat(cacheDir(sha256)).as("after %d fresh starts", start - 1).isEmpty();
             // Each changed configuration retires the instance, so every invocation starts a fresh one.
             deploy(other, 0, Map.of("GENERATION", "often-" + start));
@@ -139,6 +141,32 @@ class FunctionAotCacheTest {
         assertThat(otherRuntimeBuild).doesNotExist();
         assertThat(codeNotDeployed).doesNotExist();
         assertThat(current.resolve("manifest")).isRegularFile();
+    }
+
+    @Test
+    @Order(6)
+    void turnedOffNoCacheIsKeptUsedOrTrained() throws IOException {
+        Path aot = platform.dataDir.toAbsolutePath().resolve("aot");
+        Path data = platform.dataDir;
+        platform.close();
+        platform = TestPlatform.restart(data, s -> s.with("prewarm", "none").with("java-function-aot", "false"));
+        try (Stream<Path> left = Files.list(aot)) {
+            assertThat(left).as("caches kept with the setting off").isEmpty();
+        }
+        byte[] other = withExtraFile(code, "turned off");
+        for (int start = 1; start <= FRESH_STARTS; start++) {
+            deploy(other, 0, Map.of("GENERATION", "off-" + start));
+            JsonNode jvm = platform.invokeOk("aot-fn", "{}");
+            assertThat(flags(jvm)).contains("-XX:AOTCache=" + RUNTIME_CACHE);
+        }
+        // Training would start right after the third fresh start and take a few seconds.
+        await().during(Duration.ofSeconds(10)).atMost(Duration.ofSeconds(15)).until(() -> isEmpty(aot));
+    }
+
+    private static boolean isEmpty(Path dir) throws IOException {
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.findAny().isEmpty();
+        }
     }
 
     private static Path plantCache(Path dir) throws IOException {

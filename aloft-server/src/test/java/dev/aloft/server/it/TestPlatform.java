@@ -64,7 +64,11 @@ public final class TestPlatform implements AutoCloseable {
 
     /** A new server on the data directory of a stopped one. */
     public static TestPlatform restart(Path dataDir) {
-        return new TestPlatform(AloftServer.start(ServerSettings.defaults(dataDir, 0)), dataDir);
+        return restart(dataDir, settings -> settings);
+    }
+
+    public static TestPlatform restart(Path dataDir, UnaryOperator<ServerSettings> customize) {
+        return new TestPlatform(AloftServer.start(customize.apply(ServerSettings.defaults(dataDir, 0))), dataDir);
     }
 
     /** Host processes running code of this hash (the sandbox names the code dir in their arguments). */
