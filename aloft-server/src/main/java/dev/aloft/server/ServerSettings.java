@@ -86,8 +86,7 @@ public record ServerSettings(
             new Setting("prewarm-memory-mb", "ALOFT_PREWARM_MEMORY_MB", "256",
                     "memory size of the prewarmed processes kept always; cold starts teach the pool other sizes"),
             new Setting("java-function-aot", "ALOFT_JAVA_FUNCTION_AOT", "true",
-                    "train an AOT cache per often-started Java function for its fresh starts (its classes then"
-                            + " load from a jar: getResource gives jar: URLs)"));
+                    "AOT caches of their own for Java functions that often start fresh (classes then load from a jar)"));
 
     /**
      * Resolves every setting from overrides (by key), then the environment (by variable), then
