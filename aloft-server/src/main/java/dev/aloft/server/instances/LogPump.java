@@ -4,13 +4,9 @@ import dev.aloft.server.store.BatchWriter;
 import dev.aloft.server.store.LogLine;
 
 import java.io.ByteArrayOutputStream;
-import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayDeque;
@@ -38,15 +34,15 @@ final class LogPump {
     private final String streamName;
     private final BatchWriter<LogLine> writer;
     private final InstantSource clock;
-    /** Our read end of the pipe, opened a second time, unbuffered: read from, and asked how many bytes wait. */
-    private final Optional<FileInputStream> probe;
+    /** Our end of the pipe, read unbuffered: it tells how many bytes wait, and waits for some without taking any. */
+    private final Optional<PipeProbe> probe;
     /** True while bytes read from the pipe are not yet handed to the writer; guarded by drainLock. */
     private boolean busy;
     private final ReentrantLock drainLock = new ReentrantLock();
     private final Condition chunkHandled = drainLock.newCondition();
 
     private LogPump(InputStream stream, String streamName, BatchWriter<LogLine> writer,
-                    InstantSource clock, Optional<FileInputStream> probe) {
+                    InstantSource clock, Optional<PipeProbe> probe) {
         this.stream = stream;
         this.streamName = streamName;
         this.writer = writer;
@@ -60,7 +56,7 @@ final class LogPump {
      */
     static LogPump start(String instanceId, Process process, int fd, InputStream stream, String streamName,
                          BatchWriter<LogLine> writer, InstantSource clock) {
-        LogPump pump = new LogPump(stream, streamName, writer, clock, openProbe(process, fd));
+        LogPump pump = new LogPump(stream, streamName, writer, clock, PipeProbe.open(process, fd));
         // A platform thread: a virtual thread blocked reading a pipe holds a carrier thread, and
         // with two pumps per instance ~128 idle instances would take every carrier and stall the server.
         Thread.ofPlatform().daemon().stackSize(PUMP_STACK_BYTES).name("log-" + instanceId + "-" + streamName).start(pump::run);
@@ -100,25 +96,16 @@ final class LogPump {
     }
 
     private void run() {
-        // Reads the probe (our end of the pipe, unbuffered) where there is one, and one byte first:
-        // the rest of a chunk stays in the pipe, where awaitDrained sees it, until this thread has
-        // marked itself busy. A bulk read took whole chunks out unseen, and a pump descheduled
-        // right after it let an answer overtake its own log lines.
-        InputStream source = probe.<InputStream>map(fd -> fd).orElse(stream);
         ByteArrayOutputStream line = new ByteArrayOutputStream();
         byte[] buffer = new byte[8192];
         try (stream) {
-            int first;
-            while ((first = source.read()) >= 0) {
-                setBusy(true);
-                take(line, (byte) first);
-                int n;
-                while (source.available() > 0 && (n = source.read(buffer)) > 0) {
-                    for (int i = 0; i < n; i++) {
-                        take(line, buffer[i]);
-                    }
-                }
+            while (readChunk(line, buffer)) {
                 setBusy(false);
+            }
+            // When the process exits the JDK drains its pipe into the process's own stream: a tail
+            // the probe did not get may wait there.
+            for (int n = stream.read(buffer); n > 0; n = stream.read(buffer)) {
+                takeAll(line, buffer, n);
             }
         } catch (IOException e) {
             // The process is gone; whatever it printed before has been stored.
@@ -127,7 +114,52 @@ final class LogPump {
                 emit(line);
             }
             setBusy(false);
-            probe.ifPresent(LogPump::closeQuietly);
+            probe.ifPresent(PipeProbe::close);
+        }
+    }
+
+    /**
+     * Takes what the process wrote next, marked busy from before any byte leaves the pipe: a pump
+     * that took a chunk and was descheduled before marking itself let an answer overtake its own
+     * log lines. Returns false at the end of the output.
+     */
+    private boolean readChunk(ByteArrayOutputStream line, byte[] buffer) throws IOException {
+        int n;
+        if (probe.isPresent() && probe.get().awaitReadable()) {
+            setBusy(true);
+            n = probe.get().read(buffer);
+        } else {
+            // Without poll(2): one byte first, so the rest of the chunk stays visible in the pipe.
+            int first = probe.isPresent() ? probe.get().read() : stream.read();
+            setBusy(true);
+            if (first < 0) {
+                return false;
+            }
+            take(line, (byte) first);
+            n = 0;
+        }
+        if (n < 0) {
+            return false;
+        }
+        takeAll(line, buffer, n);
+        return drainAvailable(line, buffer);
+    }
+
+    /** Takes the bytes already waiting, without blocking; false at the end of the output. */
+    private boolean drainAvailable(ByteArrayOutputStream line, byte[] buffer) throws IOException {
+        while ((probe.isPresent() ? probe.get().available() : stream.available()) > 0) {
+            int n = probe.isPresent() ? probe.get().read(buffer) : stream.read(buffer);
+            if (n < 0) {
+                return false;
+            }
+            takeAll(line, buffer, n);
+        }
+        return true;
+    }
+
+    private void takeAll(ByteArrayOutputStream line, byte[] buffer, int n) {
+        for (int i = 0; i < n; i++) {
+            take(line, buffer[i]);
         }
     }
 
@@ -171,44 +203,5 @@ final class LogPump {
     private void store(String text) {
         writer.append(new LogLine(0, instance.function().name(), instance.logInvocationId(), clock.instant(), streamName, text));
         instance.printed(text);
-    }
-
-    /**
-     * Finds our end of the child's pipe through /proc (Linux) and opens it again: FIONREAD on it
-     * tells what is still unread without taking anything. Empty where /proc does not offer this.
-     */
-    private static Optional<FileInputStream> openProbe(Process process, int fd) {
-        try {
-            String pipe = Files.readSymbolicLink(Path.of("/proc", Long.toString(process.pid()), "fd", Integer.toString(fd))).toString();
-            if (!pipe.startsWith("pipe:")) {
-                return Optional.empty();
-            }
-            try (DirectoryStream<Path> ours = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
-                for (Path candidate : ours) {
-                    if (pipe.equals(readLink(candidate))) {
-                        return Optional.of(new FileInputStream(candidate.toFile()));
-                    }
-                }
-            }
-        } catch (IOException | UnsupportedOperationException e) {
-            // No /proc: lines may then trail their invocation's answer by a moment.
-        }
-        return Optional.empty();
-    }
-
-    private static String readLink(Path link) {
-        try {
-            return Files.readSymbolicLink(link).toString();
-        } catch (IOException e) {
-            return "";
-        }
-    }
-
-    private static void closeQuietly(FileInputStream in) {
-        try {
-            in.close();
-        } catch (IOException e) {
-            // Only a probe; nothing to lose.
-        }
     }
 }
