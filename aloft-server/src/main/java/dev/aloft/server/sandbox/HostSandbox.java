@@ -23,10 +23,13 @@ final class HostSandbox implements Sandbox {
     private static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
     /**
      * Joins every cgroup given before "--", then execs the rest: the process is limited before the
-     * runtime's first instruction, with no window for a fork to escape.
+     * runtime's first instruction, with no window for a fork to escape. Each write runs in a
+     * subshell ($$ is still the shell's pid): a redirection in the shell itself points its stdout
+     * at cgroup.procs for a moment, and the log pump, looking for the child's stdout pipe in /proc
+     * just then, found none and could not tell when an answer's lines had been read.
      */
     private static final String JOIN_CGROUPS =
-            "while [ \"$1\" != -- ]; do echo $$ > \"$1\" || exit 125; shift; done; shift; exec \"$@\"";
+            "while [ \"$1\" != -- ]; do (echo $$ > \"$1\") || exit 125; shift; done; shift; exec \"$@\"";
 
     private final Path stateDir;
     private final Optional<Cgroups> cgroups;
