@@ -4,13 +4,10 @@ import dev.aloft.server.AloftException;
 import dev.aloft.server.store.Database;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.time.temporal.ChronoUnit;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -192,17 +189,7 @@ public final class FunctionRegistry {
 
     /** The code hashes some function or published version still runs. */
     public Set<String> codeInUse() {
-        return database.withConnection(c -> {
-            Set<String> hashes = new HashSet<>();
-            try (PreparedStatement select = c.prepareStatement(
-                    "SELECT code_sha256 FROM functions UNION SELECT code_sha256 FROM function_versions");
-                 ResultSet rs = select.executeQuery()) {
-                while (rs.next()) {
-                    hashes.add(rs.getString(1));
-                }
-            }
-            return hashes;
-        });
+        return repository.codeInUse();
     }
 
     public CodeStore codeStore() {

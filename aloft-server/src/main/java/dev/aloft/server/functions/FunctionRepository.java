@@ -11,9 +11,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /** SQL for the {@code functions} table; plain SQL that SQLite and PostgreSQL both run. */
 final class FunctionRepository {
@@ -40,6 +42,21 @@ final class FunctionRepository {
                 return rs.next() ? Optional.of(read(rs)) : Optional.empty();
             }
         }
+    }
+
+    /** The code hashes of every function and published version. */
+    Set<String> codeInUse() {
+        return database.withConnection(c -> {
+            try (PreparedStatement select = c.prepareStatement(
+                    "SELECT code_sha256 FROM functions UNION SELECT code_sha256 FROM function_versions");
+                 ResultSet rs = select.executeQuery()) {
+                Set<String> hashes = new HashSet<>();
+                while (rs.next()) {
+                    hashes.add(rs.getString(1));
+                }
+                return hashes;
+            }
+        });
     }
 
     List<FunctionConfig> list() {

@@ -147,7 +147,7 @@ final class LogPump {
 
     /** Takes the bytes already waiting, without blocking; false at the end of the output. */
     private boolean drainAvailable(ByteArrayOutputStream line, byte[] buffer) throws IOException {
-        while ((probe.isPresent() ? probe.get().available() : stream.available()) > 0) {
+        while (waiting() > 0) {
             int n = probe.isPresent() ? probe.get().read(buffer) : stream.read(buffer);
             if (n < 0) {
                 return false;
@@ -155,6 +155,11 @@ final class LogPump {
             takeAll(line, buffer, n);
         }
         return true;
+    }
+
+    /** Bytes waiting to be read, from whichever end the pump reads. */
+    private int waiting() throws IOException {
+        return probe.isPresent() ? probe.get().available() : stream.available();
     }
 
     private void takeAll(ByteArrayOutputStream line, byte[] buffer, int n) {

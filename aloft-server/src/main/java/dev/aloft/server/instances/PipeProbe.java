@@ -93,7 +93,10 @@ final class PipeProbe implements AutoCloseable {
                 }
             }
             return false;
+        } catch (Error e) {
+            throw e;
         } catch (Throwable e) {
+            // The downcall failed as a call (not as poll); a blocking read does the waiting instead.
             return false;
         }
     }
