@@ -25,6 +25,8 @@ class NodePythonRuntimesTest {
         platform.deployFunction("node-initfail", "nodejs20", "index.handler", "node-initfail");
         platform.deployFunction("py-echo", "python3", "app.handler", "python-echo");
         platform.deployFunction("py-error", "python3", "app.handler", "python-error");
+        platform.deployFunction("node-trace", "nodejs20", "index.handler", "node-trace");
+        platform.deployFunction("py-trace", "python3", "app.handler", "python-trace");
     }
 
     @AfterAll
@@ -45,6 +47,34 @@ class NodePythonRuntimesTest {
         assertThat(context.path("remainingTimeInMillis").asLong()).isBetween(1L, 30_000L);
         assertThat(result.path("env").path("LAMBDA_TASK_ROOT").asText()).isEqualTo("/var/task");
         assertThat(result.path("tmpdir").asText()).isEqualTo("/tmp");
+    }
+
+    @Test
+    void nodeSeesEachInvocationsTraceIdWithoutSetenv() {
+        assertTraceIdPerInvocation("node-trace");
+        assertThat(platform.invokeOk("node-trace", "{}").path("listed").asBoolean()).isTrue();
+    }
+
+    @Test
+    void pythonSeesEachInvocationsTraceIdWithoutSetenv() {
+        JsonNode result = assertTraceIdPerInvocation("py-trace");
+        assertThat(result.path("getenv").asText()).isEqualTo(result.path("env").asText());
+    }
+
+    /**
+     * Two invocations in one warm instance each see their own trace id, and so do child processes;
+     * the C environment never gets it (glibc's setenv leaks every value it is given).
+     */
+    private static JsonNode assertTraceIdPerInvocation(String function) {
+        JsonNode first = platform.invokeOk(function, "{}");
+        JsonNode second = platform.invokeOk(function, "{}");
+        for (JsonNode result : new JsonNode[] {first, second}) {
+            assertThat(result.path("env").asText()).startsWith("Root=1-");
+            assertThat(result.path("child").asText()).isEqualTo(result.path("env").asText());
+            assertThat(result.path("nativeEnv").isNull()).as("trace id in the C environment").isTrue();
+        }
+        assertThat(second.path("env").asText()).isNotEqualTo(first.path("env").asText());
+        return second;
     }
 
     @Test
