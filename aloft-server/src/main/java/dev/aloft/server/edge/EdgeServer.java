@@ -64,6 +64,7 @@ public final class EdgeServer implements AutoCloseable {
         WebServer server = WebServer.builder()
                 .host(host)
                 .port(port)
+                .shutdownHook(false) // AloftServer.close stops the parts in order
                 .routing(routing -> {
                     routes(routing, authenticator, parts.prometheusMetrics(), asyncApi, controlApi, ledgerApi, scheduleApi,
                             versionsApi, functionUrls);

@@ -49,6 +49,9 @@ public final class RuntimeApiServer implements AutoCloseable {
         this.server = WebServer.builder()
                 .host("127.0.0.1")
                 .port(0)
+                // AloftServer.close stops it after the instances that call it; Helidon's own hook would
+                // stop it first, and every warm instance would log "Runtime API unreachable".
+                .shutdownHook(false)
                 .routing(this::routes)
                 .build();
     }

@@ -20,22 +20,26 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
  * kill -9 of the real server process while hundreds of async events are queued or running loses
- * none: after a restart every accepted event is delivered and every ledger record is final.
+ * none: after a restart every accepted event is delivered and every ledger record is final. A
+ * plain SIGTERM stops it cleanly.
  */
 class CrashSafetyTest {
 
     private static final int EVENTS = 300;
     private final HttpClient http = HttpClient.newHttpClient();
     private Process server;
+    private Path serverLog;
 
     private Process startServer(Path data, int port) throws IOException {
         Path log = data.resolveSibling(data.getFileName() + "-" + System.nanoTime() + ".log");
+        serverLog = log;
         Process process = new ProcessBuilder(ProcessHandle.current().info().command().orElseThrow(),
                 "--enable-native-access=ALL-UNNAMED", "-Daloft.home=" + Path.of("..").toAbsolutePath().normalize(),
                 "-cp", System.getProperty("java.class.path"), "dev.aloft.server.cli.AloftCommand",
@@ -100,6 +104,36 @@ class CrashSafetyTest {
             assertThat(statuses.get(id)).as("invocation " + id).isEqualTo("success");
         }
         assertThat(statuses).hasSize(EVENTS);
+    }
+
+    /**
+     * SIGTERM (Ctrl-C, a service manager's stop) exits 0 and stops the instances before the Runtime
+     * API they call: before, Helidon's own shutdown hook closed it first, and every warm instance
+     * wrote "Runtime API unreachable" into its last invocation's logs.
+     */
+    @Test
+    void sigtermStopsInstancesBeforeTheirRuntimeApi() throws Exception {
+        Path data = Files.createTempDirectory(Files.createDirectories(Path.of("target/test-data")), "stop-");
+        int port = freePort();
+        server = startServer(data, port);
+        String token = Files.readString(data.resolve("admin-token")).trim();
+        URI base = URI.create("http://127.0.0.1:" + port);
+        var body = TestPlatform.deployBody("nodejs20", "index.handler", TestPlatform.zip(TestPlatform.FUNCTIONS.resolve("node-ctx")));
+        assertThat(call(token, HttpRequest.newBuilder(base.resolve("/api/v1/functions/warm"))
+                .PUT(HttpRequest.BodyPublishers.ofString(body.toString()))).statusCode()).isEqualTo(201);
+        for (int i = 0; i < 2; i++) {
+            assertThat(call(token, HttpRequest.newBuilder(base.resolve("/api/v1/functions/warm/invoke"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{}"))).statusCode()).isEqualTo(200);
+        }
+
+        server.destroy();
+        assertThat(server.waitFor(30, TimeUnit.SECONDS)).as("stopped within 30 s").isTrue();
+        assertThat(server.exitValue()).isZero();
+        assertThat(Files.readString(serverLog)).contains("Aloft stopped").doesNotContain("exited after");
+
+        server = startServer(data, port);
+        String logs = call(token, HttpRequest.newBuilder(base.resolve("/api/v1/functions/warm/logs"))).body();
+        assertThat(logs).doesNotContain("Runtime API unreachable");
     }
 
     private int countWithStatus(URI base, String token, String status) throws Exception {
