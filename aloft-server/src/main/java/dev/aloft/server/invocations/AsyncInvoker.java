@@ -15,7 +15,6 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -97,7 +96,7 @@ public final class AsyncInvoker implements AutoCloseable {
     /** Inserts a new event (record + queue row) inside {@code c}'s transaction; returns its id. */
     String enqueue(Connection c, FunctionConfig function, Optional<String> qualifier, byte[] payload,
                    Optional<String> idempotencyKey, Trigger trigger, Instant now) throws SQLException {
-        String id = UUID.randomUUID().toString();
+        String id = InvocationIds.next(now);
         InvocationLedger.upsert(c, records.pending(id, function, qualifier, trigger, InvocationStatus.QUEUED, now, payload, 0,
                 idempotencyKey, Optional.empty(), Optional.empty(), Optional.empty()));
         AsyncQueue.enqueue(c, new QueuedEvent(id, function.name(), qualifier, payload, now, 0), now);

@@ -11,7 +11,6 @@ import dev.aloft.server.instances.ThrottledException;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Optional;
-import java.util.UUID;
 
 /**
  * Synchronous invocation: the one path every trigger (API, function URL, CLI, replay) goes
@@ -54,7 +53,7 @@ public final class Invoker {
         checkPayloadSize(payload.length);
         Instant received = clock.instant();
         FunctionConfig function = versions.resolve(target);
-        String invocationId = UUID.randomUUID().toString();
+        String invocationId = InvocationIds.next(received);
         InvocationOutcome outcome;
         try {
             outcome = scheduler.invoke(function, invocationId, payload);
