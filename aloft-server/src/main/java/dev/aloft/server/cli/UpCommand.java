@@ -64,7 +64,14 @@ final class UpCommand implements Callable<Integer> {
         port.ifPresent(value -> overrides.put("port", value.toString()));
         dataDir.ifPresent(value -> overrides.put("data", value.toString()));
         ServerSettings resolved = ServerSettings.resolve(overrides, root.environment());
-        AloftServer server = AloftServer.start(resolved);
+        StopSignal stop = new StopSignal();
+        AloftServer server;
+        try {
+            server = AloftServer.start(resolved);
+        } catch (RuntimeException e) {
+            stop.abandon();
+            throw e;
+        }
         try {
             PrintWriter out = root.out();
             server.startupReport().forEach(out::println);
@@ -73,9 +80,10 @@ final class UpCommand implements Callable<Integer> {
             printBanner(out, client, server.adminToken(), resolved.dataDir(), examples);
         } catch (RuntimeException e) {
             server.close();
+            stop.abandon();
             throw e;
         }
-        return serveUntilStopped(server);
+        return serveUntilStopped(server, stop);
     }
 
     private List<JsonNode> deployExamples(ControlClient client) {
@@ -142,36 +150,68 @@ final class UpCommand implements Callable<Integer> {
         return flags;
     }
 
+    /** Blocks until a stop signal (or, in-process, an interrupt), then closes the server on this thread, its one owner. */
+    private int serveUntilStopped(AloftServer server, StopSignal stop) {
+        boolean signalled = false;
+        try {
+            stop.await();
+            signalled = true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            server.close();
+            root.err().println("Aloft stopped");
+            root.err().flush();
+            if (signalled) {
+                stop.done();
+            } else {
+                stop.abandon();
+            }
+        }
+        return 0;
+    }
+
     /**
-     * Blocks until SIGINT/SIGTERM (or, in-process, an interrupt), then closes the server on this
-     * thread, its one owner. The hook ends the process with 0 because the JVM would otherwise report
-     * 128 + signal for what is the normal way to stop {@code aloft up}.
+     * SIGINT/SIGTERM. Installed before the server starts: its listener answers before start-up
+     * ends, and a signal in that window used to end the JVM without closing the server (exit 143,
+     * every warm instance cut off from its Runtime API). The hook ends the process with 0 because the
+     * JVM would otherwise report 128 + signal for what is the normal way to stop {@code aloft up}.
      */
-    private int serveUntilStopped(AloftServer server) {
-        CountDownLatch stopRequested = new CountDownLatch(1);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Thread hook = Thread.ofPlatform().name("aloft-stop").unstarted(() -> {
-            stopRequested.countDown();
+    private static final class StopSignal {
+        private final CountDownLatch requested = new CountDownLatch(1);
+        private final CountDownLatch done = new CountDownLatch(1);
+        private final Thread hook = Thread.ofPlatform().name("aloft-stop").unstarted(() -> {
+            requested.countDown();
             try {
-                stopped.await(STOP_GRACE_SECONDS, TimeUnit.SECONDS);
+                done.await(STOP_GRACE_SECONDS, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
             Runtime.getRuntime().halt(0);
         });
-        Runtime.getRuntime().addShutdownHook(hook);
-        try {
-            stopRequested.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } finally {
-            server.close();
-            root.err().println("Aloft stopped");
-            root.err().flush();
-            stopped.countDown();
+
+        StopSignal() {
+            Runtime.getRuntime().addShutdownHook(hook);
         }
-        return 0;
+
+        void await() throws InterruptedException {
+            requested.await();
+        }
+
+        /** The server is closed: the hook may end the process. */
+        void done() {
+            done.countDown();
+        }
+
+        /** No stop to wait for (start-up failed, or an in-process interrupt): the exit status is the caller's. */
+        void abandon() {
+            done.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // A signal came meanwhile; the hook ends the process once done.
+            }
+        }
     }
 
     private void warn(String message) {
