@@ -37,6 +37,7 @@ final class FunctionUrls {
 
     void routes(HttpRouting.Builder routing) {
         routing.any("/fn/{name}", (req, res) -> handle(req, res, "/"))
+                .any("/fn/{name}/", (req, res) -> handle(req, res, "/"))
                 .any("/fn/{name}/{+path}", (req, res) -> handle(req, res, "/" + req.path().pathParameters().get("path")));
     }
 

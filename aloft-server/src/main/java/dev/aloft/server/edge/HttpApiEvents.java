@@ -1,13 +1,14 @@
 package dev.aloft.server.edge;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -30,85 +31,113 @@ final class HttpApiEvents {
     private static final DateTimeFormatter REQUEST_TIME =
             DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT).withZone(ZoneOffset.UTC);
 
+    /** requestContext.time, which changes once a second: formatting it per request was a third of the event's cost. */
+    private record FormattedSecond(long epochSecond, String text) {}
+
+    private static volatile FormattedSecond lastRequestTime = new FormattedSecond(Long.MIN_VALUE, "");
+
     /** The HTTP response a function's result maps to. */
     record HttpResult(int status, Map<String, List<String>> headers, byte[] body) {}
 
     private HttpApiEvents() {}
 
     /**
-     * The event for a request.
+     * The event for a request, written field by field: building a JSON tree first cost an eighth
+     * of the server's CPU on the warm path.
      *
      * @param rawPath         the path after {@code /fn/NAME}, at least "/"
      * @param dropCredential  leave out the Authorization header (it carried the platform's credential)
      */
     static byte[] event(ServerRequest req, String functionName, String rawPath, String requestId, byte[] body,
                         boolean dropCredential, Instant now) {
-        ObjectNode event = Exchange.JSON.createObjectNode();
-        event.put("version", "2.0");
-        event.put("routeKey", "$default");
-        event.put("rawPath", rawPath);
-        String rawQuery = req.query().rawValue();
-        event.put("rawQueryString", rawQuery);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(1024 + body.length * 4 / 3);
+        try (JsonGenerator json = Exchange.JSON.getFactory().createGenerator(bytes)) {
+            json.writeStartObject();
+            json.writeStringField("version", "2.0");
+            json.writeStringField("routeKey", "$default");
+            json.writeStringField("rawPath", rawPath);
+            String rawQuery = req.query().rawValue();
+            json.writeStringField("rawQueryString", rawQuery);
 
-        ObjectNode headers = event.putObject("headers");
-        ArrayNode cookies = Exchange.JSON.createArrayNode();
-        for (Header header : req.headers()) {
-            String name = header.name().toLowerCase(Locale.ROOT);
-            if (dropCredential && name.equals("authorization")) {
-                continue;
-            }
-            if (name.equals("cookie")) {
-                for (String value : header.allValues()) {
-                    for (String cookie : value.split(";")) {
-                        if (!cookie.isBlank()) {
-                            cookies.add(cookie.trim());
+            List<String> cookies = new ArrayList<>();
+            json.writeObjectFieldStart("headers");
+            for (Header header : req.headers()) {
+                String name = header.name().toLowerCase(Locale.ROOT);
+                if (dropCredential && name.equals("authorization")) {
+                    continue;
+                }
+                if (name.equals("cookie")) {
+                    for (String value : header.allValues()) {
+                        for (String cookie : value.split(";")) {
+                            if (!cookie.isBlank()) {
+                                cookies.add(cookie.trim());
+                            }
                         }
                     }
+                    continue;
                 }
-                continue;
+                json.writeStringField(name, String.join(",", header.allValues()));
             }
-            headers.put(name, String.join(",", header.allValues()));
-        }
-        if (!cookies.isEmpty()) {
-            event.set("cookies", cookies);
-        }
-        if (!rawQuery.isEmpty()) {
-            event.set("queryStringParameters", queryParameters(rawQuery));
-        }
+            json.writeEndObject();
+            if (!cookies.isEmpty()) {
+                json.writeArrayFieldStart("cookies");
+                for (String cookie : cookies) {
+                    json.writeString(cookie);
+                }
+                json.writeEndArray();
+            }
+            if (!rawQuery.isEmpty()) {
+                json.writeObjectFieldStart("queryStringParameters");
+                for (Map.Entry<String, String> parameter : queryParameters(rawQuery).entrySet()) {
+                    json.writeStringField(parameter.getKey(), parameter.getValue());
+                }
+                json.writeEndObject();
+            }
 
-        ObjectNode context = event.putObject("requestContext");
-        context.put("accountId", "anonymous");
-        context.put("apiId", functionName);
-        String host = req.headers().first(HeaderNames.HOST).orElse("localhost");
-        context.put("domainName", host);
-        context.put("domainPrefix", functionName);
-        ObjectNode http = context.putObject("http");
-        http.put("method", req.prologue().method().text());
-        http.put("path", rawPath);
-        http.put("protocol", req.prologue().rawProtocol());
-        http.put("sourceIp", req.remotePeer().host());
-        http.put("userAgent", req.headers().first(HeaderNames.USER_AGENT).orElse(""));
-        context.put("requestId", requestId);
-        context.put("routeKey", "$default");
-        context.put("stage", "$default");
-        context.put("time", REQUEST_TIME.format(now));
-        context.put("timeEpoch", now.toEpochMilli());
+            json.writeObjectFieldStart("requestContext");
+            json.writeStringField("accountId", "anonymous");
+            json.writeStringField("apiId", functionName);
+            json.writeStringField("domainName", req.headers().first(HeaderNames.HOST).orElse("localhost"));
+            json.writeStringField("domainPrefix", functionName);
+            json.writeObjectFieldStart("http");
+            json.writeStringField("method", req.prologue().method().text());
+            json.writeStringField("path", rawPath);
+            json.writeStringField("protocol", req.prologue().rawProtocol());
+            json.writeStringField("sourceIp", req.remotePeer().host());
+            json.writeStringField("userAgent", req.headers().first(HeaderNames.USER_AGENT).orElse(""));
+            json.writeEndObject();
+            json.writeStringField("requestId", requestId);
+            json.writeStringField("routeKey", "$default");
+            json.writeStringField("stage", "$default");
+            json.writeStringField("time", requestTime(now));
+            json.writeNumberField("timeEpoch", now.toEpochMilli());
+            json.writeEndObject();
 
-        if (body.length > 0) {
-            boolean text = isText(req.headers().contentType().map(Object::toString).orElse(""));
-            event.put("body", text ? new String(body, StandardCharsets.UTF_8) : Base64.getEncoder().encodeToString(body));
-            event.put("isBase64Encoded", !text);
-        } else {
-            event.put("isBase64Encoded", false);
-        }
-        try {
-            return Exchange.JSON.writeValueAsBytes(event);
+            if (body.length > 0) {
+                boolean text = isText(req.headers().contentType().map(Object::toString).orElse(""));
+                json.writeStringField("body", text ? new String(body, StandardCharsets.UTF_8) : Base64.getEncoder().encodeToString(body));
+                json.writeBooleanField("isBase64Encoded", !text);
+            } else {
+                json.writeBooleanField("isBase64Encoded", false);
+            }
+            json.writeEndObject();
         } catch (IOException e) {
-            throw new IllegalStateException("a tree of strings always serializes", e);
+            throw new UncheckedIOException("writing to memory cannot fail", e);
         }
+        return bytes.toByteArray();
     }
 
-    private static ObjectNode queryParameters(String rawQuery) {
+    private static String requestTime(Instant now) {
+        FormattedSecond last = lastRequestTime;
+        if (last.epochSecond() != now.getEpochSecond()) {
+            last = new FormattedSecond(now.getEpochSecond(), REQUEST_TIME.format(now));
+            lastRequestTime = last;
+        }
+        return last.text();
+    }
+
+    /** Query parameters by name, decoded; a repeated name's values joined with commas, as API Gateway does. */
+    private static Map<String, String> queryParameters(String rawQuery) {
         Map<String, String> values = new LinkedHashMap<>();
         for (String pair : rawQuery.split("&")) {
             if (pair.isEmpty()) {
@@ -119,9 +148,7 @@ final class HttpApiEvents {
             String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
             values.merge(key, value, (a, b) -> a + "," + b);
         }
-        ObjectNode node = Exchange.JSON.createObjectNode();
-        values.forEach(node::put);
-        return node;
+        return values;
     }
 
     private static String decode(String s) {

@@ -6,7 +6,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpRequest;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.Base64;
+import java.util.Locale;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -58,9 +62,21 @@ class FunctionUrlTest {
         assertThat(http.path("path").asText()).isEqualTo("/orders/42");
         assertThat(http.path("sourceIp").asText()).isEqualTo("127.0.0.1");
         assertThat(event.path("requestContext").path("requestId").asText()).isNotEmpty();
-        assertThat(event.path("requestContext").path("timeEpoch").asLong()).isPositive();
         assertThat(event.path("isBase64Encoded").asBoolean()).isFalse();
         assertThat(event.has("body")).isFalse();
+    }
+
+    @Test
+    void rootWithSlashAndRequestTimeInApiGatewayFormat() throws InterruptedException {
+        DateTimeFormatter format = DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT).withZone(ZoneOffset.UTC);
+        for (int i = 0; i < 3; i++) {
+            JsonNode event = eventOf(HttpRequest.newBuilder(platform.url("/fn/echo/")).GET());
+            assertThat(event.path("rawPath").asText()).isEqualTo("/");
+            JsonNode context = event.path("requestContext");
+            Instant epoch = Instant.ofEpochMilli(context.path("timeEpoch").asLong());
+            assertThat(context.path("time").asText()).isEqualTo(format.format(epoch));
+            Thread.sleep(600); // the next request falls in another second at least once
+        }
     }
 
     @Test
