@@ -26,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -57,10 +58,12 @@ public final class AloftServer implements AutoCloseable {
     private final AccessKeyStore accessKeys;
     private final String adminToken;
     private final List<String> startupReport;
+    private final Duration stopGrace;
 
     private AloftServer(Database database, BatchWriter<LogLine> logWriter, InvocationLedger ledger,
                         AsyncInvoker asyncInvoker, ScheduleRunner schedules, ScheduledExecutorService maintenance, RuntimeApiServer runtimeApi, InstanceScheduler scheduler,
-                        EdgeServer edge, AccessKeyStore accessKeys, String adminToken, List<String> startupReport) {
+                        EdgeServer edge, AccessKeyStore accessKeys, String adminToken, List<String> startupReport,
+                        Duration stopGrace) {
         this.database = database;
         this.logWriter = logWriter;
         this.ledger = ledger;
@@ -73,6 +76,7 @@ public final class AloftServer implements AutoCloseable {
         this.accessKeys = accessKeys;
         this.adminToken = adminToken;
         this.startupReport = List.copyOf(startupReport);
+        this.stopGrace = stopGrace;
     }
 
     /** Starts a node; returns once it accepts requests. */
@@ -132,7 +136,7 @@ public final class AloftServer implements AutoCloseable {
         report.add("data directory: " + data);
         sandbox.protections().forEach(line -> report.add("sandbox: " + line));
         return new AloftServer(database, logWriter, ledger, asyncInvoker, schedules, maintenance, runtimeApi, scheduler, edge,
-                accessKeys, adminToken, report);
+                accessKeys, adminToken, report, settings.stopGrace());
     }
 
     /** Where Aloft's own files are (runtimes, the Java runtime's jars, examples). */
@@ -165,13 +169,25 @@ public final class AloftServer implements AutoCloseable {
         return scheduler.liveInstances(functionName);
     }
 
+    /**
+     * Stops in order: no new work (schedules, async claims, and 503 for new invocations), then up
+     * to {@code stop-grace-seconds} for invocations under way, then the instances, then the listeners and
+     * the store, so every answered invocation has its record.
+     */
     @Override
     public void close() {
-        edge.close();
         schedules.close();
+        asyncInvoker.stopClaiming();
+        int cut = scheduler.drain(stopGrace);
+        if (cut > 0) {
+            LOG.warning(cut + " invocation(s) still running after " + stopGrace.toSeconds() + " s (stop-grace-seconds) are stopped");
+        }
+        // Async deliveries first: interrupted, their events stay queued for the next start. Synchronous
+        // ones are cut by the scheduler, and their callers record and answer that while the edge is up.
         asyncInvoker.close();
-        maintenance.shutdownNow();
         scheduler.close();
+        edge.close();
+        maintenance.shutdownNow();
         runtimeApi.close();
         logWriter.close();
         ledger.close();

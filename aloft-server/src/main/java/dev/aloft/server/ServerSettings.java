@@ -37,7 +37,8 @@ public record ServerSettings(
         int memoryBudgetMb,
         Map<Runtime, Integer> prewarm,
         int prewarmMemoryMb,
-        boolean javaFunctionAot) {
+        boolean javaFunctionAot,
+        Duration stopGrace) {
 
     public ServerSettings {
         prewarm = Map.copyOf(prewarm);
@@ -86,7 +87,9 @@ public record ServerSettings(
             new Setting("prewarm-memory-mb", "ALOFT_PREWARM_MEMORY_MB", "256",
                     "memory size of the prewarmed processes kept always; cold starts teach the pool other sizes"),
             new Setting("java-function-aot", "ALOFT_JAVA_FUNCTION_AOT", "true",
-                    "AOT caches of their own for Java functions that often start fresh (classes then load from a jar)"));
+                    "AOT caches of their own for Java functions that often start fresh (classes then load from a jar)"),
+            new Setting("stop-grace-seconds", "ALOFT_STOP_GRACE_SECONDS", "20",
+                    "on stop, how long invocations under way may finish before their instances are stopped"));
 
     /**
      * Resolves every setting from overrides (by key), then the environment (by variable), then
@@ -127,7 +130,8 @@ public record ServerSettings(
                 parse(values, "memory-budget-mb", Integer::parseInt, 128, Integer.MAX_VALUE),
                 parsePrewarm(values.get("prewarm")),
                 parse(values, "prewarm-memory-mb", Integer::parseInt, 128, 10_240),
-                parseBoolean(values, "java-function-aot"));
+                parseBoolean(values, "java-function-aot"),
+                Duration.ofSeconds(parse(values, "stop-grace-seconds", Integer::parseInt, 0, 3600)));
     }
 
     /** "nodejs20=1,python3=2" (or "none"): processes to keep per runtime. */
@@ -188,6 +192,7 @@ public record ServerSettings(
                 .map(e -> e.getKey().id() + "=" + e.getValue()).collect(Collectors.joining(",")));
         values.put("prewarm-memory-mb", Integer.toString(prewarmMemoryMb));
         values.put("java-function-aot", Boolean.toString(javaFunctionAot));
+        values.put("stop-grace-seconds", Long.toString(stopGrace.toSeconds()));
         return values;
     }
 

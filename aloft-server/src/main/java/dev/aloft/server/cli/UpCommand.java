@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,8 +28,8 @@ import picocli.CommandLine.ParentCommand;
                 "Settings come from flags, then environment variables, then defaults."})
 final class UpCommand implements Callable<Integer> {
 
-    /** How long a stop signal waits for in-flight work before the process ends regardless. */
-    private static final long STOP_GRACE_SECONDS = 30;
+    /** Beyond stop-grace-seconds, how long closing the rest may take before the process ends regardless. */
+    private static final Duration STOP_CLOSE_TIME = Duration.ofSeconds(10);
 
     @ParentCommand
     private AloftCommand root;
@@ -64,7 +65,7 @@ final class UpCommand implements Callable<Integer> {
         port.ifPresent(value -> overrides.put("port", value.toString()));
         dataDir.ifPresent(value -> overrides.put("data", value.toString()));
         ServerSettings resolved = ServerSettings.resolve(overrides, root.environment());
-        StopSignal stop = new StopSignal();
+        StopSignal stop = new StopSignal(resolved.stopGrace().plus(STOP_CLOSE_TIME));
         AloftServer server;
         try {
             server = AloftServer.start(resolved);
@@ -180,17 +181,19 @@ final class UpCommand implements Callable<Integer> {
     private static final class StopSignal {
         private final CountDownLatch requested = new CountDownLatch(1);
         private final CountDownLatch done = new CountDownLatch(1);
-        private final Thread hook = Thread.ofPlatform().name("aloft-stop").unstarted(() -> {
-            requested.countDown();
-            try {
-                done.await(STOP_GRACE_SECONDS, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            Runtime.getRuntime().halt(0);
-        });
+        private final Thread hook;
 
-        StopSignal() {
+        /** @param limit how long the hook waits for the server to close before it ends the process */
+        StopSignal(Duration limit) {
+            hook = Thread.ofPlatform().name("aloft-stop").unstarted(() -> {
+                requested.countDown();
+                try {
+                    done.await(limit.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                Runtime.getRuntime().halt(0);
+            });
             Runtime.getRuntime().addShutdownHook(hook);
         }
 

@@ -277,20 +277,48 @@ final class Instance implements RuntimeSession {
     }
 
     private void timedOut(Assignment assignment) {
-        long durationMs;
+        String message = String.format("Task timed out after %d.00 seconds", function.timeoutSeconds());
+        endAndKill(assignment, Status.TIMEOUT, "Sandbox.Timedout", message);
+    }
+
+    /**
+     * The server is stopping: the invocation under way (if any) ends as crashed, saying so, and
+     * the process is killed.
+     */
+    void stopForShutdown() {
+        Assignment assignment;
         stateLock.lock();
         try {
-            if (running != assignment) {
-                return;
-            }
-            running = null;
-            durationMs = Duration.ofNanos(System.nanoTime() - runningSinceNanos).toMillis();
+            assignment = running != null ? running : pending;
         } finally {
             stateLock.unlock();
         }
-        String message = String.format("Task timed out after %d.00 seconds", function.timeoutSeconds());
-        assignment.outcome().complete(new InvocationOutcome(Status.TIMEOUT, ErrorBodies.of("Sandbox.Timedout", message),
-                Optional.of("Sandbox.Timedout"), false, false, 0, durationMs, id));
+        if (assignment == null) {
+            kill();
+        } else {
+            endAndKill(assignment, Status.CRASHED, "Aloft.ServerStopped", "the server stopped before the invocation finished");
+        }
+    }
+
+    /** Ends {@code assignment} (if it is still this instance's) with an error of Aloft's making, then kills the process. */
+    private void endAndKill(Assignment assignment, Status status, String errorType, String message) {
+        long durationMs;
+        stateLock.lock();
+        try {
+            if (running != assignment && pending != assignment) {
+                return;
+            }
+            durationMs = running == assignment ? Duration.ofNanos(System.nanoTime() - runningSinceNanos).toMillis() : 0;
+            if (running == assignment) {
+                running = null;
+            } else {
+                pending = null;
+            }
+        } finally {
+            stateLock.unlock();
+        }
+        assignment.outcome().complete(new InvocationOutcome(status, ErrorBodies.of(errorType, message),
+                Optional.of(errorType), false, false, 0, durationMs, id));
         kill();
     }
 

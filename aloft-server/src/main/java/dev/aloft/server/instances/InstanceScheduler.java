@@ -12,6 +12,9 @@ import dev.aloft.server.store.LogLine;
 
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -21,6 +24,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 
@@ -44,6 +49,13 @@ public final class InstanceScheduler implements AutoCloseable {
     private final KeepAlivePolicy keepAlive;
     private final ScalingMetrics metrics = new ScalingMetrics();
     private final NodeCapacity capacity;
+    /** Guards the three fields below: invocations under way, their instances, and the stop. */
+    private final ReentrantLock stopLock = new ReentrantLock();
+    private final Condition allDone = stopLock.newCondition();
+    private int underWay;
+    private final Set<Instance> running = new HashSet<>();
+    /** 0: serving; 1: draining (new invocations refused); 2: cutting (instances still running are stopped). */
+    private int stopPhase;
 
     /**
      * @param codeInUse the code hashes deployed functions and versions run: derived files of any
@@ -74,6 +86,34 @@ public final class InstanceScheduler implements AutoCloseable {
      * @throws ThrottledException when the function stays at its concurrency limit for the queue wait
      */
     public InvocationOutcome invoke(FunctionConfig function, String invocationId, byte[] payload) {
+        admit();
+        try {
+            return invokeAdmitted(function, invocationId, payload);
+        } finally {
+            stopLock.lock();
+            try {
+                if (--underWay == 0) {
+                    allDone.signalAll();
+                }
+            } finally {
+                stopLock.unlock();
+            }
+        }
+    }
+
+    private void admit() {
+        stopLock.lock();
+        try {
+            if (stopPhase > 0) {
+                throw new AloftException(503, "ServiceException", "the server is stopping; retry in a moment");
+            }
+            underWay++;
+        } finally {
+            stopLock.unlock();
+        }
+    }
+
+    private InvocationOutcome invokeAdmitted(FunctionConfig function, String invocationId, byte[] payload) {
         FunctionPool pool = pool(function);
         var recentFailure = pool.recentInitFailure(function.revision(), clock.instant(), INIT_FAILURE_BACKOFF);
         if (recentFailure.isPresent()) {
@@ -87,6 +127,7 @@ public final class InstanceScheduler implements AutoCloseable {
             throw new AloftException(503, "ServiceException", "the server is shutting down");
         }
         try {
+            markRunning(lease.instance());
             InvocationOutcome outcome = await(lease.instance(), invocationId, payload);
             if (outcome.status() == Status.INIT_ERROR) {
                 pool.rememberInitFailure(outcome, function.revision(), clock.instant());
@@ -95,7 +136,52 @@ public final class InstanceScheduler implements AutoCloseable {
             return lease.cold() ? outcome.asCold(true, instance.prewarmed(), instance.initMs())
                     : outcome.asCold(false, false, 0);
         } finally {
+            stopLock.lock();
+            try {
+                running.remove(lease.instance());
+            } finally {
+                stopLock.unlock();
+            }
             pool.release(lease.instance(), lease.cold(), clock.instant());
+        }
+    }
+
+    /** Tracks the instance while it runs an invocation; one that got it as the stop cuts in is stopped at once. */
+    private void markRunning(Instance instance) {
+        boolean cutting;
+        stopLock.lock();
+        try {
+            running.add(instance);
+            cutting = stopPhase == 2;
+        } finally {
+            stopLock.unlock();
+        }
+        if (cutting) {
+            instance.stopForShutdown();
+        }
+    }
+
+    /**
+     * The first step of a stop: new invocations get 503, and this waits up to {@code grace} for
+     * those under way, so their callers get answers and their records are final.
+     *
+     * @return how many are still under way
+     */
+    public int drain(Duration grace) {
+        long deadline = System.nanoTime() + grace.toNanos();
+        stopLock.lock();
+        try {
+            stopPhase = Math.max(stopPhase, 1);
+            long remaining;
+            while (underWay > 0 && (remaining = deadline - System.nanoTime()) > 0) {
+                allDone.awaitNanos(remaining);
+            }
+            return underWay;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return underWay;
+        } finally {
+            stopLock.unlock();
         }
     }
 
@@ -219,8 +305,21 @@ public final class InstanceScheduler implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops every instance. Invocations still under way (see {@link #drain}) end as crashed with
+     * {@code Aloft.ServerStopped}, and their callers record and answer that.
+     */
     @Override
     public void close() {
+        List<Instance> cut;
+        stopLock.lock();
+        try {
+            stopPhase = 2;
+            cut = new ArrayList<>(running);
+        } finally {
+            stopLock.unlock();
+        }
+        cut.forEach(Instance::stopForShutdown);
         factory.close();
         pools.values().forEach(FunctionPool::retire);
         timers.shutdownNow();

@@ -256,6 +256,11 @@ final class AsyncDispatcher implements AutoCloseable {
         }
     }
 
+    /** Takes no new event; deliveries under way go on (a stop lets them finish first). */
+    void stopClaiming() {
+        closed = true;
+    }
+
     @Override
     public void close() {
         closed = true;

@@ -153,6 +153,12 @@ public final class AsyncInvoker implements AutoCloseable {
         dispatcher.start();
     }
 
+    /** Takes no new event from the queue; deliveries under way go on. */
+    public void stopClaiming() {
+        dispatcher.stopClaiming();
+    }
+
+    /** Interrupts deliveries still under way: their events stay queued and are delivered after a restart. */
     @Override
     public void close() {
         dispatcher.close();

@@ -1,0 +1,76 @@
+package dev.aloft.server.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A stop lets invocations under way finish (up to stop-grace-seconds) while new ones get 503, and
+ * what outlasts the grace is stopped, answered and recorded as such: no accepted invocation ends
+ * without a record.
+ */
+class GracefulStopTest {
+
+    @Test
+    void invocationsUnderWayFinishWhileNewOnesAreRefused() throws Exception {
+        TestPlatform platform = TestPlatform.start(s -> s.with("stop-grace-seconds", "30"));
+        platform.deployFunction("sleepy", "nodejs20", "index.handler", "node-sleep");
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<HttpResponse<String>> underWay = pool.submit(() -> platform.invoke("sleepy", "{\"ms\": 2000}"));
+            awaitSleeping(platform, 1);
+            Future<?> stopping = pool.submit(platform::close);
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> platform.invoke("sleepy", "{\"ms\": 1}").statusCode() == 503);
+            HttpResponse<String> refused = platform.invoke("sleepy", "{\"ms\": 1}");
+            assertThat(refused.body()).contains("the server is stopping");
+
+            HttpResponse<String> answered = underWay.get(30, TimeUnit.SECONDS);
+            assertThat(answered.statusCode()).as(answered.body()).isEqualTo(200);
+            assertThat(TestPlatform.parse(answered.body()).path("slept").asInt()).isEqualTo(2000);
+            stopping.get(30, TimeUnit.SECONDS);
+        }
+        try (TestPlatform restarted = TestPlatform.restart(platform.dataDir)) {
+            assertThat(records(restarted).findValues("status")).extracting(JsonNode::asText).containsExactly("success");
+        }
+    }
+
+    @Test
+    void whatOutlastsTheGraceIsStoppedAnsweredAndRecorded() throws Exception {
+        TestPlatform platform = TestPlatform.start(s -> s.with("stop-grace-seconds", "1"));
+        platform.deployFunction("sleepy", "nodejs20", "index.handler", "node-sleep");
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<HttpResponse<String>> underWay = pool.submit(() -> platform.invoke("sleepy", "{\"ms\": 60000}"));
+            awaitSleeping(platform, 1);
+            platform.close();
+
+            HttpResponse<String> answered = underWay.get(30, TimeUnit.SECONDS);
+            assertThat(answered.headers().firstValue("X-Aloft-Function-Error")).contains("Unhandled");
+            assertThat(TestPlatform.parse(answered.body()).path("errorType").asText()).isEqualTo("Aloft.ServerStopped");
+        }
+        try (TestPlatform restarted = TestPlatform.restart(platform.dataDir)) {
+            JsonNode record = records(restarted).path("invocations").path(0);
+            assertThat(record.path("status").asText()).isEqualTo("crashed");
+            assertThat(record.path("errorType").asText()).isEqualTo("Aloft.ServerStopped");
+            assertThat(record.path("errorMessage").asText()).contains("the server stopped before the invocation finished");
+        }
+    }
+
+    /** Waits until the function logged "sleeping" {@code times} times: its invocation is under way. */
+    private static void awaitSleeping(TestPlatform platform, int times) {
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+                platform.get("/api/v1/functions/sleepy/logs").body().split("sleeping", -1).length - 1 >= times);
+    }
+
+    private static JsonNode records(TestPlatform platform) {
+        return TestPlatform.parse(platform.get("/api/v1/invocations?function=sleepy").body());
+    }
+}
