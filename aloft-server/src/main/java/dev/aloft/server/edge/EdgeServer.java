@@ -65,6 +65,9 @@ public final class EdgeServer implements AutoCloseable {
                 .host(host)
                 .port(port)
                 .shutdownHook(false) // AloftServer.close stops the parts in order
+                // Responses go out in several writes; Nagle would hold a short last one for the
+                // client's delayed ACK.
+                .connectionOptions(options -> options.tcpNoDelay(true))
                 .routing(routing -> {
                     routes(routing, authenticator, parts.prometheusMetrics(), asyncApi, controlApi, ledgerApi, scheduleApi,
                             versionsApi, functionUrls);
