@@ -231,11 +231,14 @@ final class ConsoleView {
         return invocation.functionError().isPresent() ? 1 : 0;
     }
 
-    /** {@code time  invocation  line}; the id is cut to 8 characters, enough to tell invocations apart. */
+    /**
+     * {@code time  invocation  line}; the id is cut to its last 8 characters, enough to tell
+     * invocations apart (its first ones are a timestamp, the same for a minute).
+     */
     static void printLogLine(PrintWriter out, JsonNode log) {
         String invocationId = log.path("invocationId").asText();
         out.printf("%s  %-8s  %s%n", log.path("time").asText(),
-                invocationId.substring(0, Math.min(8, invocationId.length())), log.path("line").asText());
+                invocationId.substring(Math.max(0, invocationId.length() - 8)), log.path("line").asText());
     }
 
     /** One log entry per line, so {@code --follow --json} can be piped into line-based tools. */

@@ -226,10 +226,11 @@ final class Instance implements RuntimeSession {
         ScheduledFuture<?> timeout = timers.schedule(() -> timedOut(assignment), timeoutMs, TimeUnit.MILLISECONDS);
         // Answered invocations cancel their timeout, so the timer queue holds only running ones.
         assignment.outcome().whenComplete((outcome, error) -> timeout.cancel(false));
+        // The trace id's random part is the request id's last 24 hex digits (its first 8 are a timestamp).
         return Optional.of(new RuntimeEvent(assignment.requestId(), System.currentTimeMillis() + timeoutMs,
                 "arn:aws:lambda:us-east-1:000000000000:function:" + function.name()
                         + (function.version().equals(FunctionConfig.LATEST) ? "" : ":" + function.version()),
-                "Root=1-" + Long.toHexString(System.currentTimeMillis() / 1000) + "-" + assignment.requestId().replace("-", "").substring(0, 24)
+                "Root=1-" + Long.toHexString(System.currentTimeMillis() / 1000) + "-" + assignment.requestId().replace("-", "").substring(8)
                         + ";Sampled=0",
                 assignment.payload()));
     }
