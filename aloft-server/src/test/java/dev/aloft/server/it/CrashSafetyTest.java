@@ -1,6 +1,7 @@
 package dev.aloft.server.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -52,6 +53,25 @@ class CrashSafetyTest {
         return process;
     }
 
+    /** A server of this test's, on a fresh data directory. */
+    private record Node(Path data, int port, String token) {
+        URI base() {
+            return URI.create("http://127.0.0.1:" + port);
+        }
+    }
+
+    private Node startNode(String dataPrefix) throws IOException {
+        Path data = Files.createTempDirectory(Files.createDirectories(Path.of("target/test-data")), dataPrefix);
+        int port = freePort();
+        server = startServer(data, port);
+        return new Node(data, port, Files.readString(data.resolve("admin-token")).trim());
+    }
+
+    private void deploy(Node node, String name, ObjectNode body) throws Exception {
+        assertThat(call(node.token(), HttpRequest.newBuilder(node.base().resolve("/api/v1/functions/" + name))
+                .PUT(HttpRequest.BodyPublishers.ofString(body.toString()))).statusCode()).isEqualTo(201);
+    }
+
     private HttpResponse<String> call(String token, HttpRequest.Builder request) throws Exception {
         return http.send(request.header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
     }
@@ -65,15 +85,12 @@ class CrashSafetyTest {
 
     @Test
     void killMinusNineLosesNoAcceptedEvent() throws Exception {
-        Path data = Files.createTempDirectory(Files.createDirectories(Path.of("target/test-data")), "crash-");
-        int port = freePort();
-        server = startServer(data, port);
-        String token = Files.readString(data.resolve("admin-token")).trim();
+        Node node = startNode("crash-");
+        String token = node.token();
+        URI base = node.base();
         var body = TestPlatform.deployBody("provided", "behave", TestPlatform.zip(TestPlatform.FUNCTIONS.resolve("behave")));
         body.put("concurrency", 8);
-        URI base = URI.create("http://127.0.0.1:" + port);
-        assertThat(call(token, HttpRequest.newBuilder(base.resolve("/api/v1/functions/worker"))
-                .PUT(HttpRequest.BodyPublishers.ofString(body.toString()))).statusCode()).isEqualTo(201);
+        deploy(node, "worker", body);
 
         List<String> accepted = new ArrayList<>();
         try (ExecutorService pool = Executors.newFixedThreadPool(16)) {
@@ -96,7 +113,7 @@ class CrashSafetyTest {
         assertThat(server.exitValue()).as("killed by SIGKILL").isEqualTo(137);
         assertThat(doneBeforeCrash).as("events were still queued or running at the kill").isLessThan(EVENTS);
 
-        server = startServer(data, port);
+        server = startServer(node.data(), node.port());
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
                 .until(() -> countWithStatus(base, token, "success") == EVENTS);
         Map<String, String> statuses = statuses(base, token);
@@ -113,14 +130,10 @@ class CrashSafetyTest {
      */
     @Test
     void sigtermStopsInstancesBeforeTheirRuntimeApi() throws Exception {
-        Path data = Files.createTempDirectory(Files.createDirectories(Path.of("target/test-data")), "stop-");
-        int port = freePort();
-        server = startServer(data, port);
-        String token = Files.readString(data.resolve("admin-token")).trim();
-        URI base = URI.create("http://127.0.0.1:" + port);
-        var body = TestPlatform.deployBody("nodejs20", "index.handler", TestPlatform.zip(TestPlatform.FUNCTIONS.resolve("node-ctx")));
-        assertThat(call(token, HttpRequest.newBuilder(base.resolve("/api/v1/functions/warm"))
-                .PUT(HttpRequest.BodyPublishers.ofString(body.toString()))).statusCode()).isEqualTo(201);
+        Node node = startNode("stop-");
+        String token = node.token();
+        URI base = node.base();
+        deploy(node, "warm", TestPlatform.deployBody("nodejs20", "index.handler", TestPlatform.zip(TestPlatform.FUNCTIONS.resolve("node-ctx"))));
         for (int i = 0; i < 2; i++) {
             assertThat(call(token, HttpRequest.newBuilder(base.resolve("/api/v1/functions/warm/invoke"))
                     .POST(HttpRequest.BodyPublishers.ofString("{}"))).statusCode()).isEqualTo(200);
@@ -131,7 +144,7 @@ class CrashSafetyTest {
         assertThat(server.exitValue()).isZero();
         assertThat(Files.readString(serverLog)).contains("Aloft stopped").doesNotContain("exited after");
 
-        server = startServer(data, port);
+        server = startServer(node.data(), node.port());
         String logs = call(token, HttpRequest.newBuilder(base.resolve("/api/v1/functions/warm/logs"))).body();
         assertThat(logs).doesNotContain("Runtime API unreachable");
     }
