@@ -3,6 +3,7 @@ package dev.aloft.server.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
@@ -61,6 +62,27 @@ class GracefulStopTest {
             assertThat(record.path("status").asText()).isEqualTo("crashed");
             assertThat(record.path("errorType").asText()).isEqualTo("Aloft.ServerStopped");
             assertThat(record.path("errorMessage").asText()).contains("the server stopped before the invocation finished");
+        }
+    }
+
+    @Test
+    void anAsyncEventCutByTheStopRunsAfterTheRestartWithoutUsingAnAttempt() {
+        TestPlatform platform = TestPlatform.start(s -> s.with("stop-grace-seconds", "1"));
+        platform.deployFunction("sleepy", "nodejs20", "index.handler", "node-sleep");
+        HttpResponse<String> accepted = platform.send(HttpRequest.newBuilder(platform.url("/api/v1/functions/sleepy/invoke"))
+                .header("X-Amz-Invocation-Type", "Event").POST(HttpRequest.BodyPublishers.ofString("{\"ms\": 3000}")));
+        assertThat(accepted.statusCode()).isEqualTo(202);
+        String id = TestPlatform.parse(accepted.body()).path("invocationId").asText();
+        awaitSleeping(platform, 1);
+        platform.close();
+
+        try (TestPlatform restarted = TestPlatform.restart(platform.dataDir)) {
+            await().atMost(Duration.ofSeconds(60)).until(() ->
+                    TestPlatform.parse(restarted.get("/api/v1/invocations/" + id).body()).path("status").asText().equals("success"));
+            JsonNode record = TestPlatform.parse(restarted.get("/api/v1/invocations/" + id).body());
+            awaitSleeping(restarted, 2); // it ran again: the stop had cut the first run
+            assertThat(record.path("attempt").asInt()).as("the stop did not use up an attempt").isEqualTo(1);
+            assertThat(TestPlatform.parse(record.path("output").asText()).path("slept").asInt()).isEqualTo(3000);
         }
     }
 
