@@ -67,6 +67,9 @@ public final class AloftCommand implements Runnable {
     }
 
     public static void main(String[] args) {
+        // A class literal does not initialise the class, so LogManager still reads the property
+        // (once, as logging starts) after it is set.
+        System.setProperty("java.util.logging.manager", LoggingThroughStop.class.getName());
         PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
         PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
         System.exit(commandLine(System.getenv(), out, err).execute(args));
