@@ -23,11 +23,9 @@ class GracefulStopTest {
 
     @Test
     void invocationsUnderWayFinishWhileNewOnesAreRefused() throws Exception {
-        TestPlatform platform = TestPlatform.start(s -> s.with("stop-grace-seconds", "30"));
-        platform.deployFunction("sleepy", "nodejs20", "index.handler", "node-sleep");
+        TestPlatform platform = sleepyPlatform(30);
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            Future<HttpResponse<String>> underWay = pool.submit(() -> platform.invoke("sleepy", "{\"ms\": 2000}"));
-            awaitSleeping(platform, 1);
+            Future<HttpResponse<String>> underWay = invokeUnderWay(platform, pool, 2000);
             Future<?> stopping = pool.submit(platform::close);
 
             await().atMost(Duration.ofSeconds(10)).until(() -> platform.invoke("sleepy", "{\"ms\": 1}").statusCode() == 503);
@@ -46,11 +44,9 @@ class GracefulStopTest {
 
     @Test
     void whatOutlastsTheGraceIsStoppedAnsweredAndRecorded() throws Exception {
-        TestPlatform platform = TestPlatform.start(s -> s.with("stop-grace-seconds", "1"));
-        platform.deployFunction("sleepy", "nodejs20", "index.handler", "node-sleep");
+        TestPlatform platform = sleepyPlatform(1);
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            Future<HttpResponse<String>> underWay = pool.submit(() -> platform.invoke("sleepy", "{\"ms\": 60000}"));
-            awaitSleeping(platform, 1);
+            Future<HttpResponse<String>> underWay = invokeUnderWay(platform, pool, 60_000);
             platform.close();
 
             HttpResponse<String> answered = underWay.get(30, TimeUnit.SECONDS);
@@ -67,8 +63,7 @@ class GracefulStopTest {
 
     @Test
     void anAsyncEventCutByTheStopRunsAfterTheRestartWithoutUsingAnAttempt() {
-        TestPlatform platform = TestPlatform.start(s -> s.with("stop-grace-seconds", "1"));
-        platform.deployFunction("sleepy", "nodejs20", "index.handler", "node-sleep");
+        TestPlatform platform = sleepyPlatform(1);
         HttpResponse<String> accepted = platform.send(HttpRequest.newBuilder(platform.url("/api/v1/functions/sleepy/invoke"))
                 .header("X-Amz-Invocation-Type", "Event").POST(HttpRequest.BodyPublishers.ofString("{\"ms\": 3000}")));
         assertThat(accepted.statusCode()).isEqualTo(202);
@@ -84,6 +79,20 @@ class GracefulStopTest {
             assertThat(record.path("attempt").asInt()).as("the stop did not use up an attempt").isEqualTo(1);
             assertThat(TestPlatform.parse(record.path("output").asText()).path("slept").asInt()).isEqualTo(3000);
         }
+    }
+
+    /** A platform with this stop grace and the function {@code sleepy} (node-sleep: sleeps {@code ms} of its event). */
+    private static TestPlatform sleepyPlatform(int stopGraceSeconds) {
+        TestPlatform platform = TestPlatform.start(s -> s.with("stop-grace-seconds", Integer.toString(stopGraceSeconds)));
+        platform.deployFunction("sleepy", "nodejs20", "index.handler", "node-sleep");
+        return platform;
+    }
+
+    /** A synchronous invocation of {@code sleepy}, returned once it is running. */
+    private static Future<HttpResponse<String>> invokeUnderWay(TestPlatform platform, ExecutorService pool, int sleepMs) {
+        Future<HttpResponse<String>> invocation = pool.submit(() -> platform.invoke("sleepy", "{\"ms\": " + sleepMs + "}"));
+        awaitSleeping(platform, 1);
+        return invocation;
     }
 
     /** Waits until the function logged "sleeping" {@code times} times: its invocation is under way. */
