@@ -56,6 +56,9 @@ final class FunctionPool {
     private Optional<FunctionConfig> provisioned = Optional.empty();
     /** When the last invocation ended; the gap to the next one is the idle time the keep-alive learns. */
     private Optional<Instant> lastFinished = Optional.empty();
+    private final WaitOrStart waitOrStart = new WaitOrStart();
+    /** Callers waiting for an instance. */
+    private int waiting;
 
     /** An init failure, remembered so a broken function fails fast instead of restarting in a loop. */
     record InitFailure(InvocationOutcome outcome, long revision, Instant at) {}
@@ -80,13 +83,15 @@ final class FunctionPool {
      * @throws ThrottledException when none frees up in time
      */
     Lease acquire(FunctionConfig function, Duration wait, Instant now) throws InterruptedException {
-        long deadline = System.nanoTime() + wait.toNanos();
+        long arrived = System.nanoTime();
+        long deadline = arrived + wait.toNanos();
         long startGeneration;
         List<Instance> evicted = new ArrayList<>();
         List<Instance> dead = new ArrayList<>();
         try {
             poolLock.lock();
             boolean waitingForMemory = false;
+            boolean deferred = false;
             try {
                 if (live == idle.size() && lastFinished.isPresent()) {
                     keepAlive.recordIdle(poolKey, Duration.between(lastFinished.get(), now));
@@ -95,33 +100,45 @@ final class FunctionPool {
                     Instance warm;
                     while ((warm = idle.pollFirst()) != null) {
                         if (warm.alive() && warm.function().revision() == function.revision()) {
+                            waitOrStart.leased(warm, System.nanoTime());
                             return new Lease(warm, false);
                         }
                         live--;
                         dead.add(warm);
                     }
                     boolean memoryShort = false;
+                    long clock = System.nanoTime();
+                    long remaining = deadline - clock;
+                    long waitForBusy = 0;
                     if (live < function.concurrency() && starting < maxParallelStarts) {
-                        NodeCapacity.Claim claim = capacity.tryClaim(this, function);
-                        evicted.addAll(claim.evicted());
-                        if (claim.granted()) {
-                            live++;
-                            starting++;
-                            startGeneration = generation;
-                            break;
+                        waitForBusy = waitOrStart.waitNanos(waiting, clock - arrived, clock);
+                        if (waitForBusy > 0 && waitForBusy < remaining) {
+                            if (!deferred) {
+                                metrics.deferredScaleOut(functionName);
+                                deferred = true;
+                            }
+                        } else {
+                            waitForBusy = 0;
+                            NodeCapacity.Claim claim = capacity.tryClaim(this, function);
+                            evicted.addAll(claim.evicted());
+                            if (claim.granted()) {
+                                live++;
+                                starting++;
+                                startGeneration = generation;
+                                break;
+                            }
+                            memoryShort = true;
                         }
-                        memoryShort = true;
                     }
                     if (memoryShort != waitingForMemory) {
                         capacity.waitingForMemory(this, memoryShort);
                         waitingForMemory = memoryShort;
                     }
-                    long remaining = deadline - System.nanoTime();
                     if (remaining <= 0) {
                         metrics.throttled(functionName);
                         throw new ThrottledException(throttleMessage(function, wait, memoryShort));
                     }
-                    capacityFreed.awaitNanos(remaining);
+                    awaitFreed(waitForBusy > 0 ? waitForBusy : remaining);
                 }
             } finally {
                 if (waitingForMemory) {
@@ -135,6 +152,7 @@ final class FunctionPool {
             dead.forEach(instance -> stop(instance, ScalingMetrics.StopReason.DIED));
         }
         try {
+            long startedAt = System.nanoTime();
             Instance started = factory.start(function, startGeneration);
             poolLock.lock();
             try {
@@ -143,7 +161,7 @@ final class FunctionPool {
                 poolLock.unlock();
             }
             // Init is what a burst must not overdo; once ready, the next start may begin.
-            started.whenReady(() -> endStart(started));
+            started.whenReady(() -> endStart(started, startedAt));
             metrics.scaledOut(functionName, started.id(), liveInstances());
             return new Lease(started, true);
         } catch (RuntimeException e) {
@@ -158,10 +176,24 @@ final class FunctionPool {
         }
     }
 
+    /** Waits, with the node lock held, until an instance frees up or {@code nanos} pass. */
+    private void awaitFreed(long nanos) throws InterruptedException {
+        waiting++;
+        try {
+            capacityFreed.awaitNanos(nanos);
+        } finally {
+            waiting--;
+        }
+    }
+
     /** An instance started for a caller became ready: its start slot goes to the next waiter. */
-    private void endStart(Instance instance) {
+    private void endStart(Instance instance, long startedAt) {
         poolLock.lock();
         try {
+            long now = System.nanoTime();
+            waitOrStart.started(now - startedAt);
+            // From here on it runs its first invocation, a sample of the invocation time like any other.
+            waitOrStart.leased(instance, now);
             if (holdingStartSlot.remove(instance)) {
                 starting--;
                 capacityFreed.signalAll();
@@ -204,6 +236,7 @@ final class FunctionPool {
                 starting--;
             }
             lastFinished = Optional.of(now);
+            waitOrStart.released(instance, System.nanoTime());
             keep = instance.alive() && instance.generation() == generation;
             if (keep && live > provisionedMinimum() && capacity.shouldYield(functionName)) {
                 keep = false;

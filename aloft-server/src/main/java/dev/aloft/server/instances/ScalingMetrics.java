@@ -27,6 +27,7 @@ public final class ScalingMetrics {
     private final Map<String, LongAdder> started = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> stopped = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> throttled = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> deferred = new ConcurrentHashMap<>();
 
     void scaledOut(String function, String instanceId, int live) {
         count(started, function);
@@ -46,6 +47,11 @@ public final class ScalingMetrics {
 
     void throttled(String function) {
         count(throttled, function);
+    }
+
+    /** A caller found every instance busy and waited for one instead of starting another (see {@link WaitOrStart}). */
+    void deferredScaleOut(String function) {
+        count(deferred, function);
     }
 
     private static void count(Map<String, LongAdder> counters, String key) {
@@ -69,6 +75,11 @@ public final class ScalingMetrics {
         out.append("# HELP aloft_invocations_throttled_total Invocations refused with 429 at the concurrency limit.\n")
                 .append("# TYPE aloft_invocations_throttled_total counter\n");
         new TreeMap<>(throttled).forEach((function, n) -> out.append("aloft_invocations_throttled_total{function=\"")
+                .append(function).append("\"} ").append(n.sum()).append('\n'));
+        out.append("# HELP aloft_scale_out_deferred_total Invocations that found every instance busy and waited for one "
+                        + "expected to free up sooner than a new one would start.\n")
+                .append("# TYPE aloft_scale_out_deferred_total counter\n");
+        new TreeMap<>(deferred).forEach((function, n) -> out.append("aloft_scale_out_deferred_total{function=\"")
                 .append(function).append("\"} ").append(n.sum()).append('\n'));
         out.append("# HELP aloft_instances_live Instances starting, busy or idle.\n")
                 .append("# TYPE aloft_instances_live gauge\n");

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -71,6 +72,47 @@ class ScalingTest {
             }
             // Without the cap every one of the 60 waiting requests started its own instance.
             assertThat(instances).hasSizeLessThanOrEqualTo(30);
+        }
+    }
+
+    @Test
+    void shortInvocationsWaitForABusyInstanceWhileLongOnesScaleOut() throws Exception {
+        try (TestPlatform platform = TestPlatform.start()) {
+            deployBehave(platform, "quick", 8);
+            deployBehave(platform, "slow", 8);
+            // Teaches each pool its start time and its invocation time.
+            for (int i = 0; i < 10; i++) {
+                assertThat(platform.invoke("quick", "{}").statusCode()).isEqualTo(200);
+                assertThat(platform.invoke("slow", "{\"sleep_ms\": 300}").statusCode()).isEqualTo(200);
+            }
+            Set<String> quickInstances = ConcurrentHashMap.newKeySet();
+            try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+                List<Future<?>> loops = new ArrayList<>();
+                for (int client = 0; client < 8; client++) {
+                    loops.add(clients.submit(() -> {
+                        for (int i = 0; i < 25; i++) {
+                            var response = platform.invoke("quick", "{}");
+                            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+                            quickInstances.add(TestPlatform.parse(response.body()).path("instance").asText());
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> loop : loops) {
+                    loop.get();
+                }
+            }
+            // A start takes tens of ms, a quick invocation a few: eight callers share far fewer instances.
+            assertThat(quickInstances).hasSizeLessThanOrEqualTo(4);
+            assertThat(platform.get("/metrics").body()).containsPattern("aloft_scale_out_deferred_total\\{function=\"quick\"} [1-9]");
+
+            Set<String> slowInstances = new HashSet<>();
+            for (HttpResponse<String> response : invokeConcurrently(platform, "slow", "{\"sleep_ms\": 300}", 4)) {
+                assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+                slowInstances.add(TestPlatform.parse(response.body()).path("instance").asText());
+            }
+            // An invocation outlasts a start: each concurrent caller gets its own instance.
+            assertThat(slowInstances).hasSize(4);
         }
     }
 
