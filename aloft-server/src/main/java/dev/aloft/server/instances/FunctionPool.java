@@ -59,6 +59,8 @@ final class FunctionPool {
     private final WaitOrStart waitOrStart = new WaitOrStart();
     /** Callers waiting for an instance. */
     private int waiting;
+    /** The server is stopping: callers get no instance. */
+    private boolean closed;
 
     /** An init failure, remembered so a broken function fails fast instead of restarting in a loop. */
     record InitFailure(InvocationOutcome outcome, long revision, Instant at) {}
@@ -78,11 +80,11 @@ final class FunctionPool {
 
     /**
      * A warm instance, or a new one, or — when the function is at its limit — the first one freed
-     * within {@code wait}.
+     * within {@code wait}; empty once the pool is closed (the server is stopping).
      *
      * @throws ThrottledException when none frees up in time
      */
-    Lease acquire(FunctionConfig function, Duration wait, Instant now) throws InterruptedException {
+    Optional<Lease> acquire(FunctionConfig function, Duration wait, Instant now) throws InterruptedException {
         long arrived = System.nanoTime();
         long deadline = arrived + wait.toNanos();
         long startGeneration;
@@ -97,11 +99,14 @@ final class FunctionPool {
                     keepAlive.recordIdle(poolKey, Duration.between(lastFinished.get(), now));
                 }
                 while (true) {
+                    if (closed) {
+                        return Optional.empty();
+                    }
                     Instance warm;
                     while ((warm = idle.pollFirst()) != null) {
                         if (warm.alive() && warm.function().revision() == function.revision()) {
                             waitOrStart.leased(warm, System.nanoTime());
-                            return new Lease(warm, false);
+                            return Optional.of(new Lease(warm, false));
                         }
                         live--;
                         dead.add(warm);
@@ -163,7 +168,7 @@ final class FunctionPool {
             // Init is what a burst must not overdo; once ready, the next start may begin.
             started.whenReady(() -> endStart(started, startedAt));
             metrics.scaledOut(functionName, started.id(), liveInstances());
-            return new Lease(started, true);
+            return Optional.of(new Lease(started, true));
         } catch (RuntimeException e) {
             poolLock.lock();
             try {
@@ -418,6 +423,17 @@ final class FunctionPool {
         retired.forEach(instance -> stop(instance, ScalingMetrics.StopReason.RETIRED));
     }
 
+    /** The server is stopping: callers waiting or yet to come get no instance, and idle ones stop. */
+    void close() {
+        poolLock.lock();
+        try {
+            closed = true;
+        } finally {
+            poolLock.unlock();
+        }
+        retire();
+    }
+
     void rememberInitFailure(InvocationOutcome outcome, long revision, Instant at) {
         poolLock.lock();
         try {
@@ -432,6 +448,16 @@ final class FunctionPool {
         poolLock.lock();
         try {
             return lastInitFailure.filter(f -> f.revision() == revision && f.at().plus(window).isAfter(now));
+        } finally {
+            poolLock.unlock();
+        }
+    }
+
+    /** Callers waiting for an instance now (at the limit, for memory, or for a busy one). */
+    int waitingCallers() {
+        poolLock.lock();
+        try {
+            return waiting;
         } finally {
             poolLock.unlock();
         }

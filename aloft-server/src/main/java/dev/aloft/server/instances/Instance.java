@@ -20,6 +20,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiFunction;
 
 /**
  * One running process of one function revision. It runs one invocation at a time: the scheduler
@@ -279,7 +280,8 @@ final class Instance implements RuntimeSession {
 
     private void timedOut(Assignment assignment) {
         String message = String.format("Task timed out after %d.00 seconds", function.timeoutSeconds());
-        endAndKill(assignment, Status.TIMEOUT, "Sandbox.Timedout", message);
+        endAndKill(assignment, (durationMs, instanceId) ->
+                InvocationOutcome.aloftError(Status.TIMEOUT, "Sandbox.Timedout", message, durationMs, instanceId));
     }
 
     /**
@@ -297,12 +299,15 @@ final class Instance implements RuntimeSession {
         if (assignment == null) {
             kill();
         } else {
-            endAndKill(assignment, Status.CRASHED, "Aloft.ServerStopped", "the server stopped before the invocation finished");
+            endAndKill(assignment, InvocationOutcome::serverStopped);
         }
     }
 
-    /** Ends {@code assignment} (if it is still this instance's) with an error of Aloft's making, then kills the process. */
-    private void endAndKill(Assignment assignment, Status status, String errorType, String message) {
+    /**
+     * Ends {@code assignment} (if it is still this instance's) with an error of Aloft's making —
+     * {@code outcome} of its duration so far and this instance's id — then kills the process.
+     */
+    private void endAndKill(Assignment assignment, BiFunction<Long, String, InvocationOutcome> outcome) {
         long durationMs;
         stateLock.lock();
         try {
@@ -318,8 +323,7 @@ final class Instance implements RuntimeSession {
         } finally {
             stateLock.unlock();
         }
-        assignment.outcome().complete(new InvocationOutcome(status, ErrorBodies.of(errorType, message),
-                Optional.of(errorType), false, false, 0, durationMs, id));
+        assignment.outcome().complete(outcome.apply(durationMs, id));
         kill();
     }
 
@@ -385,8 +389,7 @@ final class Instance implements RuntimeSession {
     }
 
     private InvocationOutcome crashOutcome(String message) {
-        return new InvocationOutcome(Status.CRASHED, ErrorBodies.of("Runtime.ExitError", message),
-                Optional.of("Runtime.ExitError"), false, false, 0, 0, id);
+        return InvocationOutcome.aloftError(Status.CRASHED, "Runtime.ExitError", message, 0, id);
     }
 
     long initMs() {

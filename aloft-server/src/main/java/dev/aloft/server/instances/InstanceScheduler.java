@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -119,15 +120,23 @@ public final class InstanceScheduler implements AutoCloseable {
         if (recentFailure.isPresent()) {
             return recentFailure.get().outcome();
         }
-        FunctionPool.Lease lease;
+        Optional<FunctionPool.Lease> acquired;
         try {
-            lease = pool.acquire(function, limits.queueWait(), clock.instant());
+            acquired = pool.acquire(function, limits.queueWait(), clock.instant());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AloftException(503, "ServiceException", "the server is shutting down");
         }
+        if (acquired.isEmpty()) {
+            return InvocationOutcome.serverStopped(0, "");
+        }
+        FunctionPool.Lease lease = acquired.get();
         try {
-            markRunning(lease.instance());
+            if (markRunning(lease.instance())) {
+                // Taken just as the stop cut in: the instance never gets it, and the caller hears why.
+                lease.instance().kill();
+                return InvocationOutcome.serverStopped(0, "");
+            }
             InvocationOutcome outcome = await(lease.instance(), invocationId, payload);
             if (outcome.status() == Status.INIT_ERROR) {
                 pool.rememberInitFailure(outcome, function.revision(), clock.instant());
@@ -146,18 +155,14 @@ public final class InstanceScheduler implements AutoCloseable {
         }
     }
 
-    /** Tracks the instance while it runs an invocation; one that got it as the stop cuts in is stopped at once. */
-    private void markRunning(Instance instance) {
-        boolean cutting;
+    /** Tracks the instance while it runs an invocation; true when the stop is already cutting invocations. */
+    private boolean markRunning(Instance instance) {
         stopLock.lock();
         try {
             running.add(instance);
-            cutting = stopPhase == 2;
+            return stopPhase == 2;
         } finally {
             stopLock.unlock();
-        }
-        if (cutting) {
-            instance.stopForShutdown();
         }
     }
 
@@ -258,8 +263,13 @@ public final class InstanceScheduler implements AutoCloseable {
     /** Scaling counters and live instances per function, in the Prometheus text format. */
     public String prometheusMetrics() {
         Map<String, Integer> live = new TreeMap<>();
-        pools.forEach((key, pool) -> live.merge(key.substring(0, key.indexOf(':')), pool.liveInstances(), Integer::sum));
-        return metrics.prometheus(live, capacity.budget()) + prewarmMetrics();
+        Map<String, Integer> queued = new TreeMap<>();
+        pools.forEach((key, pool) -> {
+            String function = key.substring(0, key.indexOf(':'));
+            live.merge(function, pool.liveInstances(), Integer::sum);
+            queued.merge(function, pool.waitingCallers(), Integer::sum);
+        });
+        return metrics.prometheus(live, queued, capacity.budget()) + prewarmMetrics();
     }
 
     private String prewarmMetrics() {
@@ -321,7 +331,7 @@ public final class InstanceScheduler implements AutoCloseable {
         }
         cut.forEach(Instance::stopForShutdown);
         factory.close();
-        pools.values().forEach(FunctionPool::retire);
+        pools.values().forEach(FunctionPool::close);
         timers.shutdownNow();
     }
 }

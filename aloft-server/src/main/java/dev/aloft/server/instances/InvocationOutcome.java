@@ -12,12 +12,25 @@ import java.util.Optional;
  *                   for it (false when warm)
  * @param initMs     how long that instance took to become ready (0 when warm)
  * @param durationMs from delivery to the instance until its answer
+ * @param instanceId the instance that ran it; empty when none got it (the server stopped first)
  */
 public record InvocationOutcome(
         Status status, byte[] body, Optional<String> errorType, boolean cold, boolean prewarmed, long initMs,
         long durationMs, String instanceId) {
 
     public enum Status { SUCCESS, FUNCTION_ERROR, TIMEOUT, CRASHED, OUT_OF_MEMORY, INIT_ERROR }
+
+    /** An invocation ended by Aloft (not by the function), with Lambda's error JSON saying why. */
+    static InvocationOutcome aloftError(Status status, String errorType, String message, long durationMs, String instanceId) {
+        return new InvocationOutcome(status, ErrorBodies.of(errorType, message), Optional.of(errorType), false, false, 0,
+                durationMs, instanceId);
+    }
+
+    /** Cut by the server's stop; {@code instanceId} is empty when no instance got it. */
+    static InvocationOutcome serverStopped(long durationMs, String instanceId) {
+        return aloftError(Status.CRASHED, "Aloft.ServerStopped", "the server stopped before the invocation finished",
+                durationMs, instanceId);
+    }
 
     public boolean succeeded() {
         return status == Status.SUCCESS;

@@ -58,13 +58,11 @@ public final class ScalingMetrics {
         counters.computeIfAbsent(key, k -> new LongAdder()).increment();
     }
 
-    /** The counters, the given live-instance gauges and the memory budget in the Prometheus text exposition format. */
-    String prometheus(Map<String, Integer> liveByFunction, MemoryBudget budget) {
+    /** The counters, the given live-instance and queue gauges and the memory budget in the Prometheus text exposition format. */
+    String prometheus(Map<String, Integer> liveByFunction, Map<String, Integer> queuedByFunction, MemoryBudget budget) {
         StringBuilder out = new StringBuilder();
-        out.append("# HELP aloft_instances_started_total Instances started (scale out and provisioning).\n")
-                .append("# TYPE aloft_instances_started_total counter\n");
-        new TreeMap<>(started).forEach((function, n) -> out.append("aloft_instances_started_total{function=\"")
-                .append(function).append("\"} ").append(n.sum()).append('\n'));
+        perFunction(out, "aloft_instances_started_total", "counter", "Instances started (scale out and provisioning).",
+                sums(started));
         out.append("# HELP aloft_instances_stopped_total Instances stopped, by reason (idle = scale in).\n")
                 .append("# TYPE aloft_instances_stopped_total counter\n");
         new TreeMap<>(stopped).forEach((key, n) -> {
@@ -72,19 +70,12 @@ public final class ScalingMetrics {
             out.append("aloft_instances_stopped_total{function=\"").append(parts[0]).append("\",reason=\"").append(parts[1])
                     .append("\"} ").append(n.sum()).append('\n');
         });
-        out.append("# HELP aloft_invocations_throttled_total Invocations refused with 429 at the concurrency limit.\n")
-                .append("# TYPE aloft_invocations_throttled_total counter\n");
-        new TreeMap<>(throttled).forEach((function, n) -> out.append("aloft_invocations_throttled_total{function=\"")
-                .append(function).append("\"} ").append(n.sum()).append('\n'));
-        out.append("# HELP aloft_scale_out_deferred_total Invocations that found every instance busy and waited for one "
-                        + "expected to free up sooner than a new one would start.\n")
-                .append("# TYPE aloft_scale_out_deferred_total counter\n");
-        new TreeMap<>(deferred).forEach((function, n) -> out.append("aloft_scale_out_deferred_total{function=\"")
-                .append(function).append("\"} ").append(n.sum()).append('\n'));
-        out.append("# HELP aloft_instances_live Instances starting, busy or idle.\n")
-                .append("# TYPE aloft_instances_live gauge\n");
-        new TreeMap<>(liveByFunction).forEach((function, n) -> out.append("aloft_instances_live{function=\"")
-                .append(function).append("\"} ").append(n).append('\n'));
+        perFunction(out, "aloft_invocations_throttled_total", "counter",
+                "Invocations refused with 429 at the concurrency limit.", sums(throttled));
+        perFunction(out, "aloft_scale_out_deferred_total", "counter", "Invocations that found every instance busy and "
+                + "waited for one expected to free up sooner than a new one would start.", sums(deferred));
+        perFunction(out, "aloft_instances_live", "gauge", "Instances starting, busy or idle.", liveByFunction);
+        perFunction(out, "aloft_invocations_queued", "gauge", "Invocations waiting for an instance.", queuedByFunction);
         out.append("# HELP aloft_memory_budget_mb The node memory budget (memory-budget-mb).\n")
                 .append("# TYPE aloft_memory_budget_mb gauge\n")
                 .append("aloft_memory_budget_mb ").append(budget.totalMb()).append('\n')
@@ -92,5 +83,19 @@ public final class ScalingMetrics {
                 .append("# TYPE aloft_memory_used_mb gauge\n")
                 .append("aloft_memory_used_mb ").append(budget.usedMb()).append('\n');
         return out.toString();
+    }
+
+    private static Map<String, Long> sums(Map<String, LongAdder> counters) {
+        Map<String, Long> sums = new TreeMap<>();
+        counters.forEach((function, n) -> sums.put(function, n.sum()));
+        return sums;
+    }
+
+    /** One metric with a {@code function} label, in function name order. */
+    private static void perFunction(StringBuilder out, String name, String type, String help, Map<String, ? extends Number> values) {
+        out.append("# HELP ").append(name).append(' ').append(help).append('\n')
+                .append("# TYPE ").append(name).append(' ').append(type).append('\n');
+        new TreeMap<>(values).forEach((function, n) -> out.append(name).append("{function=\"").append(function)
+                .append("\"} ").append(n).append('\n'));
     }
 }

@@ -40,7 +40,7 @@ final class LedgerRecords {
                 outcome.cold(), outcome.prewarmed(), outcome.initMs(),
                 Math.max(0, totalMs - outcome.durationMs() - outcome.initMs()),
                 outcome.durationMs(), Math.max(1, outcome.durationMs()), function.memoryMb(), attempt,
-                pending.idempotencyKey(), pending.replayOf(), Optional.of(outcome.instanceId()), kept(function, input),
+                pending.idempotencyKey(), pending.replayOf(), Optional.of(outcome.instanceId()).filter(id -> !id.isEmpty()), kept(function, input),
                 input.length, kept(function, outcome.body()), outcome.body().length);
     }
 

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -58,6 +59,34 @@ class GracefulStopTest {
             assertThat(record.path("status").asText()).isEqualTo("crashed");
             assertThat(record.path("errorType").asText()).isEqualTo("Aloft.ServerStopped");
             assertThat(record.path("errorMessage").asText()).contains("the server stopped before the invocation finished");
+        }
+    }
+
+    @Test
+    void aCallerStillWaitingForAnInstanceWhenTheStopCutsInIsAnsweredAndRecordedAsStopped() throws Exception {
+        TestPlatform platform = TestPlatform.start(s -> s.with("stop-grace-seconds", "1"));
+        var body = TestPlatform.deployBody("nodejs20", "index.handler", TestPlatform.zip(TestPlatform.FUNCTIONS.resolve("node-sleep")));
+        body.put("concurrency", 1);
+        assertThat(platform.deploy("sleepy", body).statusCode()).isEqualTo(201);
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<HttpResponse<String>> running = invokeUnderWay(platform, pool, 60_000);
+            Future<HttpResponse<String>> waiting = pool.submit(() -> platform.invoke("sleepy", "{\"ms\": 1}"));
+            await().atMost(Duration.ofSeconds(10)).until(() ->
+                    platform.get("/metrics").body().contains("aloft_invocations_queued{function=\"sleepy\"} 1"));
+            platform.close();
+
+            for (Future<HttpResponse<String>> invocation : List.of(running, waiting)) {
+                HttpResponse<String> answered = invocation.get(30, TimeUnit.SECONDS);
+                assertThat(TestPlatform.parse(answered.body()).path("errorType").asText()).as(answered.body())
+                        .isEqualTo("Aloft.ServerStopped");
+            }
+        }
+        try (TestPlatform restarted = TestPlatform.restart(platform.dataDir)) {
+            JsonNode recorded = records(restarted).path("invocations");
+            assertThat(recorded).hasSize(2);
+            assertThat(recorded.findValues("errorType")).extracting(JsonNode::asText).containsOnly("Aloft.ServerStopped");
+            // The waiting one never reached an instance (before, it started one as the server stopped).
+            assertThat(recorded.findValues("instanceId")).extracting(JsonNode::isNull).containsExactlyInAnyOrder(true, false);
         }
     }
 
