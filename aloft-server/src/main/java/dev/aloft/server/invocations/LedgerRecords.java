@@ -32,6 +32,9 @@ final class LedgerRecords {
     InvocationRecord finished(InvocationRecord pending, FunctionConfig function, InvocationOutcome outcome, byte[] input,
                               Instant attemptStarted, Instant finished, int attempt) {
         long totalMs = Duration.between(attemptStarted, finished).toMillis();
+        Optional<String> instanceId = Optional.of(outcome.instanceId()).filter(id -> !id.isEmpty());
+        // Lambda bills at least 1 ms of whatever ran; nothing when no instance got the invocation.
+        long billedMs = instanceId.isPresent() ? Math.max(1, outcome.durationMs()) : 0;
         return new InvocationRecord(pending.id(), function.name(), function.revision(), function.version(),
                 pending.qualifier(), pending.trigger(),
                 InvocationStatus.of(outcome.status()), outcome.errorType(),
@@ -39,8 +42,8 @@ final class LedgerRecords {
                 pending.receivedAt(), Optional.of(finished.minusMillis(outcome.durationMs())), Optional.of(finished),
                 outcome.cold(), outcome.prewarmed(), outcome.initMs(),
                 Math.max(0, totalMs - outcome.durationMs() - outcome.initMs()),
-                outcome.durationMs(), Math.max(1, outcome.durationMs()), function.memoryMb(), attempt,
-                pending.idempotencyKey(), pending.replayOf(), Optional.of(outcome.instanceId()).filter(id -> !id.isEmpty()), kept(function, input),
+                outcome.durationMs(), billedMs, function.memoryMb(), attempt,
+                pending.idempotencyKey(), pending.replayOf(), instanceId, kept(function, input),
                 input.length, kept(function, outcome.body()), outcome.body().length);
     }
 

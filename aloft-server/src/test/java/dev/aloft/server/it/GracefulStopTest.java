@@ -85,7 +85,12 @@ class GracefulStopTest {
             JsonNode recorded = records(restarted).path("invocations");
             assertThat(recorded).hasSize(2);
             assertThat(recorded.findValues("errorType")).extracting(JsonNode::asText).containsOnly("Aloft.ServerStopped");
-            // The waiting one never reached an instance (before, it started one as the server stopped).
+            // The waiting one never reached an instance (before, it started one as the server stopped),
+            // so nothing of it is billed.
+            for (JsonNode record : recorded) {
+                boolean ran = !record.path("instanceId").isNull();
+                assertThat(record.path("billedMs").asLong() > 0).as(record.toString()).isEqualTo(ran);
+            }
             assertThat(recorded.findValues("instanceId")).extracting(JsonNode::isNull).containsExactlyInAnyOrder(true, false);
         }
     }
