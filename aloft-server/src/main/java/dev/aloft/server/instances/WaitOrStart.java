@@ -28,12 +28,12 @@ final class WaitOrStart {
     private double startNanos = -1;
     private final Map<Instance, Long> busySince = new HashMap<>();
 
-    /** A warm instance was handed to a caller. */
+    /** An instance began an invocation: a warm one handed to a caller, or a new one once ready. */
     void leased(Instance instance, long now) {
         busySince.put(instance, now);
     }
 
-    /** A warm instance came back: its invocation's time is a sample. */
+    /** An instance came back: its invocation's time is a sample. */
     void released(Instance instance, long now) {
         Long since = busySince.remove(instance);
         if (since != null) {
