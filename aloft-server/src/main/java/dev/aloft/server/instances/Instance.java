@@ -20,7 +20,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.BiFunction;
+import java.util.function.LongFunction;
 
 /**
  * One running process of one function revision. It runs one invocation at a time: the scheduler
@@ -251,7 +251,7 @@ final class Instance implements RuntimeSession {
         stateLock.lock();
         try {
             initFailure = Optional.of(new InvocationOutcome(Status.INIT_ERROR, body, Optional.of(errorType),
-                    true, false, 0, 0, id));
+                    true, false, 0, 0, Optional.of(id)));
         } finally {
             stateLock.unlock();
         }
@@ -274,14 +274,14 @@ final class Instance implements RuntimeSession {
         } finally {
             stateLock.unlock();
         }
-        finished.outcome().complete(new InvocationOutcome(status, body, errorType, false, false, 0, durationMs, id));
+        finished.outcome().complete(new InvocationOutcome(status, body, errorType, false, false, 0, durationMs, Optional.of(id)));
         return true;
     }
 
     private void timedOut(Assignment assignment) {
         String message = String.format("Task timed out after %d.00 seconds", function.timeoutSeconds());
-        endAndKill(assignment, (durationMs, instanceId) ->
-                InvocationOutcome.aloftError(Status.TIMEOUT, "Sandbox.Timedout", message, durationMs, instanceId));
+        endAndKill(assignment, durationMs ->
+                InvocationOutcome.aloftError(Status.TIMEOUT, "Sandbox.Timedout", message, durationMs, Optional.of(id)));
     }
 
     /**
@@ -299,15 +299,15 @@ final class Instance implements RuntimeSession {
         if (assignment == null) {
             kill();
         } else {
-            endAndKill(assignment, InvocationOutcome::serverStopped);
+            endAndKill(assignment, durationMs -> InvocationOutcome.serverStopped(durationMs, Optional.of(id)));
         }
     }
 
     /**
      * Ends {@code assignment} (if it is still this instance's) with an error of Aloft's making —
-     * {@code outcome} of its duration so far and this instance's id — then kills the process.
+     * {@code outcome} of its duration so far — then kills the process.
      */
-    private void endAndKill(Assignment assignment, BiFunction<Long, String, InvocationOutcome> outcome) {
+    private void endAndKill(Assignment assignment, LongFunction<InvocationOutcome> outcome) {
         long durationMs;
         stateLock.lock();
         try {
@@ -323,7 +323,7 @@ final class Instance implements RuntimeSession {
         } finally {
             stateLock.unlock();
         }
-        assignment.outcome().complete(outcome.apply(durationMs, id));
+        assignment.outcome().complete(outcome.apply(durationMs));
         kill();
     }
 
@@ -336,7 +336,7 @@ final class Instance implements RuntimeSession {
             String message = "the runtime did not become ready within the init timeout (it never called "
                     + "/runtime/invocation/next); check the handler and the bootstrap";
             initFailure = Optional.of(new InvocationOutcome(Status.INIT_ERROR, ErrorBodies.of("Runtime.InitTimeout", message),
-                    Optional.of("Runtime.InitTimeout"), true, false, 0, 0, id));
+                    Optional.of("Runtime.InitTimeout"), true, false, 0, 0, Optional.of(id)));
         } finally {
             stateLock.unlock();
         }
@@ -373,7 +373,7 @@ final class Instance implements RuntimeSession {
             return new InvocationOutcome(Status.OUT_OF_MEMORY,
                     ErrorBodies.of("Runtime.OutOfMemory", "Runtime exited: out of memory (limit " + function.memoryMb()
                             + " MB); raise the function's memory or use less"),
-                    Optional.of("Runtime.OutOfMemory"), !wasReady, false, 0, 0, id);
+                    Optional.of("Runtime.OutOfMemory"), !wasReady, false, 0, 0, Optional.of(id));
         }
         if (!wasReady) {
             // Runtimes print why they could not start (a missing handler, a bad import) before exiting.
@@ -383,13 +383,13 @@ final class Instance implements RuntimeSession {
             return new InvocationOutcome(Status.INIT_ERROR,
                     ErrorBodies.of("Runtime.ExitError", "Runtime exited during init with exit status " + exitCode
                             + "; " + lastLines),
-                    Optional.of("Runtime.ExitError"), true, false, 0, 0, id);
+                    Optional.of("Runtime.ExitError"), true, false, 0, 0, Optional.of(id));
         }
         return crashOutcome("Runtime exited with error: exit status " + exitCode);
     }
 
     private InvocationOutcome crashOutcome(String message) {
-        return InvocationOutcome.aloftError(Status.CRASHED, "Runtime.ExitError", message, 0, id);
+        return InvocationOutcome.aloftError(Status.CRASHED, "Runtime.ExitError", message, 0, Optional.of(id));
     }
 
     long initMs() {

@@ -128,14 +128,14 @@ public final class InstanceScheduler implements AutoCloseable {
             throw new AloftException(503, "ServiceException", "the server is shutting down");
         }
         if (acquired.isEmpty()) {
-            return InvocationOutcome.serverStopped(0, "");
+            return InvocationOutcome.serverStopped(0, Optional.empty());
         }
         FunctionPool.Lease lease = acquired.get();
         try {
             if (markRunning(lease.instance())) {
                 // Taken just as the stop cut in: the instance never gets it, and the caller hears why.
                 lease.instance().kill();
-                return InvocationOutcome.serverStopped(0, "");
+                return InvocationOutcome.serverStopped(0, Optional.empty());
             }
             InvocationOutcome outcome = await(lease.instance(), invocationId, payload);
             if (outcome.status() == Status.INIT_ERROR) {

@@ -16,18 +16,19 @@ import java.util.Optional;
  */
 public record InvocationOutcome(
         Status status, byte[] body, Optional<String> errorType, boolean cold, boolean prewarmed, long initMs,
-        long durationMs, String instanceId) {
+        long durationMs, Optional<String> instanceId) {
 
     public enum Status { SUCCESS, FUNCTION_ERROR, TIMEOUT, CRASHED, OUT_OF_MEMORY, INIT_ERROR }
 
     /** An invocation ended by Aloft (not by the function), with Lambda's error JSON saying why. */
-    static InvocationOutcome aloftError(Status status, String errorType, String message, long durationMs, String instanceId) {
+    static InvocationOutcome aloftError(Status status, String errorType, String message, long durationMs,
+                                        Optional<String> instanceId) {
         return new InvocationOutcome(status, ErrorBodies.of(errorType, message), Optional.of(errorType), false, false, 0,
                 durationMs, instanceId);
     }
 
     /** Cut by the server's stop; {@code instanceId} is empty when no instance got it. */
-    static InvocationOutcome serverStopped(long durationMs, String instanceId) {
+    static InvocationOutcome serverStopped(long durationMs, Optional<String> instanceId) {
         return aloftError(Status.CRASHED, "Aloft.ServerStopped", "the server stopped before the invocation finished",
                 durationMs, instanceId);
     }

@@ -32,9 +32,8 @@ final class LedgerRecords {
     InvocationRecord finished(InvocationRecord pending, FunctionConfig function, InvocationOutcome outcome, byte[] input,
                               Instant attemptStarted, Instant finished, int attempt) {
         long totalMs = Duration.between(attemptStarted, finished).toMillis();
-        Optional<String> instanceId = Optional.of(outcome.instanceId()).filter(id -> !id.isEmpty());
         // Lambda bills at least 1 ms of whatever ran; nothing when no instance got the invocation.
-        long billedMs = instanceId.isPresent() ? Math.max(1, outcome.durationMs()) : 0;
+        long billedMs = outcome.instanceId().isPresent() ? Math.max(1, outcome.durationMs()) : 0;
         return new InvocationRecord(pending.id(), function.name(), function.revision(), function.version(),
                 pending.qualifier(), pending.trigger(),
                 InvocationStatus.of(outcome.status()), outcome.errorType(),
@@ -43,7 +42,7 @@ final class LedgerRecords {
                 outcome.cold(), outcome.prewarmed(), outcome.initMs(),
                 Math.max(0, totalMs - outcome.durationMs() - outcome.initMs()),
                 outcome.durationMs(), billedMs, function.memoryMb(), attempt,
-                pending.idempotencyKey(), pending.replayOf(), instanceId, kept(function, input),
+                pending.idempotencyKey(), pending.replayOf(), outcome.instanceId(), kept(function, input),
                 input.length, kept(function, outcome.body()), outcome.body().length);
     }
 

@@ -1,6 +1,7 @@
 package dev.aloft.server.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.aloft.server.functions.DeployRequest;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpRequest;
@@ -64,10 +65,7 @@ class GracefulStopTest {
 
     @Test
     void aCallerStillWaitingForAnInstanceWhenTheStopCutsInIsAnsweredAndRecordedAsStopped() throws Exception {
-        TestPlatform platform = TestPlatform.start(s -> s.with("stop-grace-seconds", "1"));
-        var body = TestPlatform.deployBody("nodejs20", "index.handler", TestPlatform.zip(TestPlatform.FUNCTIONS.resolve("node-sleep")));
-        body.put("concurrency", 1);
-        assertThat(platform.deploy("sleepy", body).statusCode()).isEqualTo(201);
+        TestPlatform platform = sleepyPlatform(1, 1);
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             Future<HttpResponse<String>> running = invokeUnderWay(platform, pool, 60_000);
             Future<HttpResponse<String>> waiting = pool.submit(() -> platform.invoke("sleepy", "{\"ms\": 1}"));
@@ -117,8 +115,14 @@ class GracefulStopTest {
 
     /** A platform with this stop grace and the function {@code sleepy} (node-sleep: sleeps {@code ms} of its event). */
     private static TestPlatform sleepyPlatform(int stopGraceSeconds) {
+        return sleepyPlatform(stopGraceSeconds, DeployRequest.DEFAULT_CONCURRENCY);
+    }
+
+    private static TestPlatform sleepyPlatform(int stopGraceSeconds, int concurrency) {
         TestPlatform platform = TestPlatform.start(s -> s.with("stop-grace-seconds", Integer.toString(stopGraceSeconds)));
-        platform.deployFunction("sleepy", "nodejs20", "index.handler", "node-sleep");
+        var body = TestPlatform.deployBody("nodejs20", "index.handler", TestPlatform.zip(TestPlatform.FUNCTIONS.resolve("node-sleep")));
+        body.put("concurrency", concurrency);
+        assertThat(platform.deploy("sleepy", body).statusCode()).isEqualTo(201);
         return platform;
     }
 
