@@ -109,7 +109,8 @@ public class JavaAotBench {
         Map<Side, List<String>> commands = Map.of(
                 Side.NONE, command(List.of("-Xshare:auto"), lib + "/*"),
                 Side.RUNTIME, command(cacheFlags(cache), lib + "/*"),
-                Side.FUNCTION, command(cacheFlags(functionCache), functionClassPath));
+                // Instances also get the task root last, for its loose resources (README-java-aot.md).
+                Side.FUNCTION, command(cacheFlags(functionCache), functionClassPath + ":" + taskRoot));
         // Warms the page cache and this harness; not counted.
         for (int i = 0; i < 2; i++) {
             for (Side side : Side.values()) {

@@ -46,8 +46,8 @@ import java.util.stream.Stream;
  * prewarmed process cannot use one (the function is not on its class path), so only fresh starts do.
  *
  * <p>The JVM caches only classes of the built-in loaders and does not notice changed classes, so
- * the function's code goes on the class path — its loose files repackaged as {@code task.jar},
- * since the JVM refuses a non-empty directory — and a cache is keyed strictly by the code's hash,
+ * the function's code goes on the class path — its loose classes repackaged as {@code task.jar},
+ * since the JVM refuses a non-empty directory (see {@link TaskJar}) — and a cache is keyed strictly by the code's hash,
  * which never names other code. The training run is the runtime's {@code FunctionTraining} in the
  * function's own sandbox, where the code is at the path its instances see.
  */
@@ -61,6 +61,8 @@ final class FunctionAotCaches implements AutoCloseable {
     /** The JVM assembles the cache in a child JVM while the training one waits: room for both. */
     private static final int ASSEMBLY_MEMORY_MB = 768;
     private static final String MANIFEST = "manifest";
+    /** The loose resources for the training run, in its scratch directory: instances read them from the task root. */
+    private static final String RESOURCES_JAR = "task-resources.jar";
     private static final String TRAINING_PREFIX = ".training-";
     private static final int LOGGED_LINES = 20;
 
@@ -191,14 +193,15 @@ final class FunctionAotCaches implements AutoCloseable {
             // Instances read the cache and task.jar as the function's unprivileged user.
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
             Path codeDir = codeStore.directory(function.codeSha256());
-            Path taskJar = dir.resolve(FunctionAotCache.TASK_JAR);
-            String classPath = classPath(codeDir, sandbox.taskRoot(codeDir),
-                    TaskJar.write(codeDir, taskJar) ? Optional.of(taskJar) : Optional.empty());
-            var cache = new FunctionAotCache(dir, classPath);
-            Map<String, String> env = new HashMap<>(environment.apply(function, sandbox.taskRoot(codeDir)));
+            String taskRoot = sandbox.taskRoot(codeDir);
+            TaskJar.Written jars = TaskJar.write(codeDir, dir.resolve(FunctionAotCache.TASK_JAR), output.resolve(RESOURCES_JAR));
+            List<String> shared = classPathStart(codeDir, taskRoot, jars.classJar());
+            var cache = new FunctionAotCache(dir, join(shared, Optional.of(taskRoot)));
+            String trainingClassPath = join(shared, jars.resourcesJar().map(Path::toString));
+            Map<String, String> env = new HashMap<>(environment.apply(function, taskRoot));
             env.put("ALOFT_CODE_ON_CLASS_PATH", "1");
             var spec = new LaunchSpec("aot-" + UUID.randomUUID().toString().substring(0, 8),
-                    commands.javaTrainingCommand(function.memoryMb(), classPath, output.resolve(FunctionAotCache.CACHE)),
+                    commands.javaTrainingCommand(function.memoryMb(), trainingClassPath, output.resolve(FunctionAotCache.CACHE)),
                     env, codeDir, commands.runtimeFiles(cache), memoryMb, tmpSizeMb, Optional.of(output));
             List<String> log = run(spec);
             Path trained = output.resolve(FunctionAotCache.CACHE);
@@ -219,24 +222,23 @@ final class FunctionAotCaches implements AutoCloseable {
         }
     }
 
-    /** The class path the cache is trained with and its instances get, as TaskRoot orders the code. */
-    private String classPath(Path codeDir, String taskRoot, Optional<Path> taskJar) throws IOException {
+    /**
+     * What the class paths of the training run and of instances have in common, as TaskRoot orders
+     * the code: the runtime's jars, task.jar, the code's jars. Instances then get the task root, the
+     * training run the resources jar in its place (see TaskJar).
+     */
+    private List<String> classPathStart(Path codeDir, String taskRoot, Optional<Path> classJar) throws IOException {
         List<String> entries = new ArrayList<>();
         entries.add(commands.javaRuntimeClassPath());
-        taskJar.ifPresent(jar -> entries.add(jar.toString()));
-        for (String dir : List.of("lib", "")) {
-            Path hostDir = dir.isEmpty() ? codeDir : codeDir.resolve(dir);
-            if (!Files.isDirectory(hostDir)) {
-                continue;
-            }
-            try (Stream<Path> jars = Files.list(hostDir)) {
-                jars.filter(p -> p.getFileName().toString().endsWith(".jar") && Files.isRegularFile(p))
-                        .map(p -> p.getFileName().toString())
-                        .sorted()
-                        .forEach(name -> entries.add(taskRoot + "/" + (dir.isEmpty() ? "" : dir + "/") + name));
-            }
-        }
-        return String.join(":", entries);
+        classJar.ifPresent(jar -> entries.add(jar.toString()));
+        TaskJar.codeJars(codeDir).forEach(jar -> entries.add(taskRoot + "/" + jar));
+        return entries;
+    }
+
+    private static String join(List<String> entries, Optional<String> last) {
+        List<String> all = new ArrayList<>(entries);
+        last.ifPresent(all::add);
+        return String.join(":", all);
     }
 
     /** Runs the training process to its end; the last line of the result is its exit status. */

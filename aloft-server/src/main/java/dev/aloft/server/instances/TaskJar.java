@@ -4,46 +4,111 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
 
 /**
- * The loose files of a function's code (Lambda's "classes at the root") as one jar, for the class
- * path of a per-function AOT cache: the JVM refuses to create a cache when a class path directory
- * is not empty. Left out, as a directory on a class loader's path ignores them: the function's jars
- * (they go on the class path themselves), the manifest (its {@code Class-Path} would add entries)
- * and signature files (they would not match the repackaged jar).
+ * The loose files of a function's code (Lambda's "classes at the root") repackaged for a
+ * per-function AOT cache, whose class path cannot hold them as they are: the JVM refuses to create
+ * a cache when a class path directory is not empty. It accepts one appended after the entries the
+ * cache loaded classes from, so instances get the task root itself last, and resources from there
+ * keep their {@code file:} URLs, as without a cache.
+ * <ul>
+ *   <li>{@code task.jar}, on the class path of the training run and of instances: the loose
+ *       classes, and any loose resource that a jar of the code holds too, so that the root's copy
+ *       still comes first, as it does from the task root's own class loader;</li>
+ *   <li>the resources jar, on the training run's class path only, in the place where instances
+ *       have the task root: the other loose resources, for a handler that reads one while it
+ *       initializes.</li>
+ * </ul>
+ * Left out of both: the function's jars (they go on the class path themselves), the manifest (its
+ * {@code Class-Path} would add entries) and signature files (they would not match the repackaged jar).
  */
 final class TaskJar {
+
+    /**
+     * What was written: each jar is present when it got at least one file.
+     *
+     * @param classJar     {@code task.jar}
+     * @param resourcesJar the resources for the training run
+     */
+    record Written(Optional<Path> classJar, Optional<Path> resourcesJar) {
+    }
 
     private TaskJar() {
     }
 
-    /** Writes the jar; false, and no jar, when the code has no loose files. */
-    static boolean write(Path codeDir, Path jar) throws IOException {
-        List<Path> files;
-        try (Stream<Path> paths = Files.walk(codeDir)) {
-            files = paths.filter(Files::isRegularFile)
-                    .filter(file -> included(codeDir.relativize(file)))
-                    .sorted()
-                    .toList();
+    /** The code's own jars, as class path entries relative to its root: {@code lib/*.jar}, then {@code *.jar}. */
+    static List<String> codeJars(Path codeDir) throws IOException {
+        List<String> jars = new ArrayList<>();
+        for (String dir : List.of("lib", "")) {
+            Path hostDir = dir.isEmpty() ? codeDir : codeDir.resolve(dir);
+            if (!Files.isDirectory(hostDir)) {
+                continue;
+            }
+            try (Stream<Path> files = Files.list(hostDir)) {
+                files.filter(p -> p.getFileName().toString().endsWith(".jar") && Files.isRegularFile(p))
+                        .map(p -> p.getFileName().toString())
+                        .sorted()
+                        .forEach(name -> jars.add(dir.isEmpty() ? name : dir + "/" + name));
+            }
         }
-        if (files.isEmpty()) {
-            return false;
+        return jars;
+    }
+
+    /** Writes {@code classJar} and {@code resourcesJar} from the loose files of {@code codeDir}. */
+    static Written write(Path codeDir, Path classJar, Path resourcesJar) throws IOException {
+        Set<String> inCodeJars = entriesOf(codeDir, codeJars(codeDir));
+        List<String> classFiles = new ArrayList<>();
+        List<String> resources = new ArrayList<>();
+        try (Stream<Path> paths = Files.walk(codeDir)) {
+            paths.filter(Files::isRegularFile)
+                    .map(codeDir::relativize)
+                    .filter(TaskJar::included)
+                    .map(relative -> relative.toString().replace('\\', '/'))
+                    .sorted()
+                    .forEach(name -> (name.endsWith(".class") || inCodeJars.contains(name) ? classFiles : resources).add(name));
+        }
+        return new Written(writeJar(codeDir, classFiles, classJar), writeJar(codeDir, resources, resourcesJar));
+    }
+
+    private static Optional<Path> writeJar(Path codeDir, List<String> names, Path jar) throws IOException {
+        if (names.isEmpty()) {
+            return Optional.empty();
         }
         try (var out = new ZipOutputStream(Files.newOutputStream(jar))) {
-            for (Path file : files) {
-                out.putNextEntry(new ZipEntry(codeDir.relativize(file).toString().replace('\\', '/')));
-                Files.copy(file, out);
+            for (String name : names) {
+                out.putNextEntry(new ZipEntry(name));
+                Files.copy(codeDir.resolve(name), out);
                 out.closeEntry();
             }
         }
         // Read by the function's unprivileged user, like the code itself.
         Files.setPosixFilePermissions(jar, PosixFilePermissions.fromString("rw-r--r--"));
-        return true;
+        return Optional.of(jar);
+    }
+
+    /** Every entry name in the code's jars; a jar that is not a zip adds none, as the JVM skips it too. */
+    private static Set<String> entriesOf(Path codeDir, List<String> jars) throws IOException {
+        Set<String> names = new HashSet<>();
+        for (String jar : jars) {
+            try (var zip = new ZipFile(codeDir.resolve(jar).toFile())) {
+                Collections.list(zip.entries()).forEach(entry -> names.add(entry.getName()));
+            } catch (ZipException e) {
+                // Not a jar after all: nothing in it can shadow a loose file.
+            }
+        }
+        return names;
     }
 
     private static boolean included(Path relative) {

@@ -33,8 +33,9 @@ import static org.awaitility.Awaitility.await;
 /**
  * A Java function with provisioned instances, or with a few fresh starts, gets an AOT cache of
  * its own, trained in the background; its later fresh starts map it and load the handler from the class path. Other code
- * never uses it, and a damaged one falls back to the runtime's cache. No prewarm pool, so every
- * start is fresh.
+ * never uses it, and a damaged one falls back to the runtime's cache. Either way the function's
+ * loose resources come from the task root, as {@code file:} URLs, and one a function jar also holds
+ * is the root's copy. No prewarm pool, so every start is fresh.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FunctionAotCacheTest {
@@ -45,6 +46,8 @@ class FunctionAotCacheTest {
     private static final String HANDLER = "example.fixtures.JvmFlags::handleRequest";
     /** FunctionAotCaches.FRESH_STARTS_BEFORE_TRAINING (package-private in instances). */
     private static final int FRESH_STARTS = 3;
+    /** JvmFlags reports where its loader finds these (see withResources). */
+    private static final String RESOURCES_EVENT = "{\"resources\": [\"greeting.txt\", \"shadowed.txt\"]}";
     static TestPlatform platform;
     static byte[] code;
     static String codeSha256;
@@ -52,7 +55,7 @@ class FunctionAotCacheTest {
     @BeforeAll
     static void start() throws Exception {
         platform = TestPlatform.start(s -> s.with("prewarm", "none"));
-        code = Files.readAllBytes(HELLO_JAVA);
+        code = withResources(Files.readAllBytes(HELLO_JAVA));
         JsonNode deployed = deploy(code, 1, Map.of());
         codeSha256 = deployed.path("codeSha256").asText();
         assertThat(codeSha256).as(deployed.toString()).hasSize(64);
@@ -76,11 +79,12 @@ class FunctionAotCacheTest {
 
         // A configuration change retires the provisioned instance started before the cache existed.
         deploy(code, 1, Map.of("GENERATION", "2"));
-        JsonNode jvm = platform.invokeOk("aot-fn", "{}");
+        JsonNode jvm = platform.invokeOk("aot-fn", RESOURCES_EVENT);
         assertThat(flags(jvm)).as(jvm.toString()).contains("-XX:AOTCache=" + cache);
         assertThat(strings(jvm.path("mappedArchives"))).as(jvm.toString()).contains(cache.toString());
         // From the application class loader: the only one whose classes the cache can hold.
         assertThat(jvm.path("classLoader").asText()).isEqualTo("app");
+        assertResourcesFromTheTaskRoot(jvm);
     }
 
     @Test
@@ -88,10 +92,11 @@ class FunctionAotCacheTest {
     void otherCodeDoesNotUseTheCache() {
         JsonNode deployed = deploy(withExtraFile(code, "other code"), 0, Map.of());
         assertThat(deployed.path("codeSha256").asText()).isNotEqualTo(codeSha256);
-        JsonNode jvm = platform.invokeOk("aot-fn", "{}");
+        JsonNode jvm = platform.invokeOk("aot-fn", RESOURCES_EVENT);
         assertThat(flags(jvm)).as(jvm.toString()).contains("-XX:AOTCache=" + RUNTIME_CACHE);
         assertThat(strings(jvm.path("mappedArchives"))).as(jvm.toString()).containsExactly(RUNTIME_CACHE);
         assertThat(jvm.path("classLoader").asText()).isEqualTo("function");
+        assertResourcesFromTheTaskRoot(jvm);
     }
 
     @Test
@@ -163,6 +168,14 @@ class FunctionAotCacheTest {
         await().during(Duration.ofSeconds(10)).atMost(Duration.ofSeconds(15)).until(() -> isEmpty(aot));
     }
 
+    private static void assertResourcesFromTheTaskRoot(JsonNode jvm) {
+        JsonNode greeting = jvm.path("resources").path("greeting.txt");
+        assertThat(greeting.path("text").asText()).as(jvm.toString()).isEqualTo("hello from the root");
+        assertThat(greeting.path("url").asText()).as(jvm.toString()).startsWith("file:/").endsWith("/greeting.txt");
+        assertThat(jvm.path("resources").path("shadowed.txt").path("text").asText()).as(jvm.toString())
+                .isEqualTo("the root's copy");
+    }
+
     private static boolean isEmpty(Path dir) throws IOException {
         try (Stream<Path> entries = Files.list(dir)) {
             return entries.findAny().isEmpty();
@@ -210,6 +223,19 @@ class FunctionAotCacheTest {
 
     /** The same classes with one more file: other code, by its hash. */
     private static byte[] withExtraFile(byte[] jar, String extra) {
+        return withFiles(jar, Map.of("extra.txt", extra.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** Resources at the root, one of them also in a jar under lib/, as a Maven-built Lambda zip can have. */
+    private static byte[] withResources(byte[] jar) {
+        byte[] libJar = withFiles(new byte[0], Map.of("shadowed.txt", "the lib jar's copy".getBytes(StandardCharsets.UTF_8)));
+        return withFiles(jar, Map.of(
+                "greeting.txt", "hello from the root".getBytes(StandardCharsets.UTF_8),
+                "shadowed.txt", "the root's copy".getBytes(StandardCharsets.UTF_8),
+                "lib/shadow.jar", libJar));
+    }
+
+    private static byte[] withFiles(byte[] jar, Map<String, byte[]> files) {
         var bytes = new ByteArrayOutputStream();
         try (var in = new ZipInputStream(new ByteArrayInputStream(jar)); var out = new ZipOutputStream(bytes)) {
             for (ZipEntry entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {
@@ -217,9 +243,11 @@ class FunctionAotCacheTest {
                 in.transferTo(out);
                 out.closeEntry();
             }
-            out.putNextEntry(new ZipEntry("extra.txt"));
-            out.write(extra.getBytes(StandardCharsets.UTF_8));
-            out.closeEntry();
+            for (var file : files.entrySet()) {
+                out.putNextEntry(new ZipEntry(file.getKey()));
+                out.write(file.getValue());
+                out.closeEntry();
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
