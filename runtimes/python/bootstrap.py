@@ -18,10 +18,21 @@ _API_PATH = "/" + _API_PREFIX if _API_PREFIX else ""
 _RUNTIME_PATH = _API_PATH + "/2018-06-01/runtime"
 
 
+def _message(method, path, body, headers):
+    head = f"{method} {path} HTTP/1.1\r\nHost: {_API_ADDRESS}\r\n"
+    for name, value in (headers or {}).items():
+        head += f"{name}: {value}\r\n"
+    if body is not None:
+        head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+    return head.encode("latin-1") + b"\r\n" + (body or b"")
+
+
 class RuntimeApi:
-    """HTTP/1.1 on one persistent socket for the life of the instance; requests are strictly
-    sequential. Hand-rolled because http.client costs ~7x the CPU per next/response pair (measured:
-    418 vs 60 us), and on a busy node that CPU is the warm path's latency."""
+    """HTTP/1.1 on one persistent socket for the life of the instance. Hand-rolled because
+    http.client costs ~7x the CPU per next/response pair (measured: 418 vs 60 us), and on a busy
+    node that CPU is the warm path's latency. exchange() sends several requests in one write and
+    reads their responses in order (pipelining): an invocation's result and the request for the
+    next one cost one write and one wake-up of the server, not two."""
 
     def __init__(self):
         host, _, port = _API_ADDRESS.rpartition(":")
@@ -31,36 +42,52 @@ class RuntimeApi:
 
     def request(self, method, path, body=None, headers=None):
         """A Runtime API call; path is below /2018-06-01/runtime. Header names come back lower-case."""
-        return self._exchange(method, _RUNTIME_PATH + path, body, headers)
+        return self.exchange(self.message(method, path, body, headers))[0]
 
     def await_binding(self):
         """A prewarmed process's wait for its function: the environment to adopt, or None if retired."""
-        status, _, body = self._exchange("GET", _API_PATH + "/aloft/bind", None, None)
+        status, _, body = self.exchange(_message("GET", _API_PATH + "/aloft/bind", None, None))[0]
         return json.loads(body)["environment"] if status == 200 else None
 
-    def _exchange(self, method, path, body, headers):
-        head = f"{method} {path} HTTP/1.1\r\nHost: {_API_ADDRESS}\r\n"
-        for name, value in (headers or {}).items():
-            head += f"{name}: {value}\r\n"
-        if body is not None:
-            head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-        message = head.encode("latin-1") + b"\r\n" + (body or b"")
+    @staticmethod
+    def message(method, path, body=None, headers=None):
+        """A request for exchange(); path is below /2018-06-01/runtime."""
+        return _message(method, _RUNTIME_PATH + path, body, headers)
+
+    def error_message(self, path, error):
+        # Header values must be printable ASCII to be a valid header.
+        error_type = "".join(c if " " <= c <= "~" else "?" for c in error["errorType"])
+        return self.message("POST", path, json.dumps(error).encode("utf-8"),
+                            {"Lambda-Runtime-Function-Error-Type": error_type})
+
+    def post_error(self, path, error):
+        self.exchange(self.error_message(path, error))
+
+    def exchange(self, *messages):
+        """Sends the requests in one write; returns their responses, (status, headers, body) each."""
         reused = self._socket is not None
+        responses = []
         try:
-            return self._send(message)
+            self._send(b"".join(messages), len(messages), responses)
         except (ConnectionResetError, BrokenPipeError, ConnectionAbortedError):
             self._close()
             if not reused:
                 raise
-            # The server closed the idle kept-alive connection; the request never reached it.
-            return self._send(message)
+            # The server closed the idle kept-alive connection; the requests it did not answer
+            # never reached it.
+            self._send(b"".join(messages[len(responses):]), len(messages) - len(responses), responses)
+        return responses
 
-    def _send(self, message):
+    def _send(self, data, count, responses):
         if self._socket is None:
             # No timeout: invocation/next is a long poll that may wait for hours.
             self._socket = socket.create_connection(self._address)
             self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self._socket.sendall(message)
+        self._socket.sendall(data)
+        for _ in range(count):
+            responses.append(self._read_response())
+
+    def _read_response(self):
         head_end = self._fill_until(lambda: self._buffer.find(b"\r\n\r\n"))
         lines = self._buffer[:head_end].decode("latin-1").split("\r\n")
         status = int(lines[0].split(" ", 2)[1])
@@ -105,12 +132,6 @@ class RuntimeApi:
             self._socket.close()
         self._socket = None
         self._buffer = b""
-
-    def post_error(self, path, error):
-        # Header values must be printable ASCII to be a valid header.
-        error_type = "".join(c if " " <= c <= "~" else "?" for c in error["errorType"])
-        self.request("POST", path, json.dumps(error).encode("utf-8"),
-                     {"Lambda-Runtime-Function-Error-Type": error_type})
 
 
 class InitError(Exception):
@@ -193,8 +214,9 @@ def set_trace_id(trace_id):
 
 
 def serve_invocations(api, handler):
+    next_request = api.message("GET", "/invocation/next")
+    status, headers, body = api.exchange(next_request)[0]
     while True:
-        status, headers, body = api.request("GET", "/invocation/next")
         if status != 200:
             raise RuntimeError(f"Runtime API answered {status} to invocation/next: {body!r}")
         request_id = headers.get("lambda-runtime-aws-request-id")
@@ -214,9 +236,10 @@ def serve_invocations(api, handler):
         sys.stdout.flush()
         sys.stderr.flush()
         if error is None:
-            api.request("POST", f"/invocation/{request_id}/response", response)
+            report = api.message("POST", f"/invocation/{request_id}/response", response)
         else:
-            api.post_error(f"/invocation/{request_id}/error", error)
+            report = api.error_message(f"/invocation/{request_id}/error", error)
+        status, headers, body = api.exchange(report, next_request)[1]
 
 
 def main():
