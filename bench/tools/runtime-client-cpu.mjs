@@ -1,24 +1,34 @@
 // CPU a runtime client (bootstrap) spends per warm invocation, measured alone: this script plays
 // the Runtime API (node:http, keep-alive, pipelining), serves one client the same function URL event
 // Aloft sends, and reads the client's utime+stime from /proc. For A/B runs of a change to a client.
-// Usage: node runtime-client-cpu.mjs nodejs|python3 [BOOTSTRAP]   -> one line: us CPU per invocation
-// (default BOOTSTRAP: this checkout's runtimes/...; pass another checkout's to compare).
+// Usage: node runtime-client-cpu.mjs nodejs|python3|java25 [CHECKOUT]   -> one line: us CPU per invocation
+// (CHECKOUT: the Aloft checkout whose client to run, default this one; java25 needs its ./mvnw package).
 import http from 'node:http';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const JAVA = '/usr/lib/jvm/temurin-25-jdk-amd64/bin/java';
+// Each client as the server starts it (RuntimeCommands), given the checkout it comes from.
 const CLIENTS = {
-  nodejs: { command: 'node', bootstrap: 'runtimes/nodejs/bootstrap.mjs', function: 'bench/functions/hello-node', handler: 'index.handler' },
-  python3: { command: '/usr/bin/python3', bootstrap: 'runtimes/python/bootstrap.py', function: 'bench/functions/hello-python', handler: 'app.handler' },
+  nodejs: (root) => ({ argv: ['node', path.join(root, 'runtimes/nodejs/bootstrap.mjs')],
+    taskRoot: 'bench/functions/hello-node', handler: 'index.handler' }),
+  python3: (root) => ({ argv: ['/usr/bin/python3', path.join(root, 'runtimes/python/bootstrap.py')],
+    taskRoot: 'bench/functions/hello-python', handler: 'app.handler' }),
+  // hello-java.jar is the one jar at the top of its target directory, as a function's jar would be.
+  java25: (root) => ({ argv: [JAVA, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Xss512k', '-Xmx179m', '-XX:-UsePerfData',
+    '--enable-native-access=ALL-UNNAMED', '--add-opens', 'java.base/java.util=ALL-UNNAMED',
+    '-cp', path.join(root, 'aloft-runtime-java/target/lib/*'), 'dev.aloft.runtime.Bootstrap'],
+    taskRoot: 'examples/hello-java/target', handler: 'example.Hello::handleRequest' }),
 };
 const WARM_UP = 20_000;
 const MEASURED = 40_000;
 
-const client = CLIENTS[process.argv[2]] ?? (console.error('usage: runtime-client-cpu.mjs nodejs|python3 [BOOTSTRAP]'), process.exit(2));
-const bootstrap = process.argv[3] ?? path.join(ROOT, client.bootstrap);
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const checkout = path.resolve(process.argv[3] ?? ROOT);
+const client = CLIENTS[process.argv[2]]?.(checkout)
+  ?? (console.error('usage: runtime-client-cpu.mjs nodejs|python3|java25 [CHECKOUT]'), process.exit(2));
 // What Aloft sent for `curl /fn/hello` (a function URL event), with the same Runtime API headers.
 const event = Buffer.from(JSON.stringify({
   version: '2.0', routeKey: '$default', rawPath: '/', rawQueryString: '',
@@ -51,7 +61,7 @@ const server = http.createServer((req, res) => {
   if (served === WARM_UP + MEASURED) {
     const micros = ((cpuTicks() - start.ticks) * 10_000) / MEASURED;
     const rate = (MEASURED * 1000) / (Date.now() - start.ms);
-    console.log(`${bootstrap}: ${micros.toFixed(1)} us CPU per invocation (${rate.toFixed(0)} invocations/s)`);
+    console.log(`${process.argv[2]} from ${checkout}: ${micros.toFixed(1)} us CPU per invocation (${rate.toFixed(0)} invocations/s)`);
     child.kill('SIGKILL');
     process.exit(0);
   }
@@ -66,13 +76,13 @@ const server = http.createServer((req, res) => {
 });
 
 server.listen(0, '127.0.0.1', () => {
-  child = spawn(client.command, [bootstrap], {
-    stdio: 'inherit',
+  child = spawn(client.argv[0], client.argv.slice(1), {
+    stdio: ['ignore', 'ignore', 'inherit'], // hello-java logs a line per invocation
     env: {
       ...process.env,
       AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${server.address().port}/secret`,
       _HANDLER: client.handler,
-      LAMBDA_TASK_ROOT: path.join(ROOT, client.function),
+      LAMBDA_TASK_ROOT: path.join(ROOT, client.taskRoot),
       AWS_LAMBDA_FUNCTION_NAME: 'hello',
       AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '128',

@@ -98,11 +98,15 @@ public final class Bootstrap {
                     "handler '" + settings.handler() + "' failed to initialize: " + e, e));
         }
         try {
-            boolean serving = true;
-            while (serving) {
-                serving = serve(handler, runtimeApi.next());
+            Invocation invocation = runtimeApi.next();
+            while (true) {
+                Served served = serve(handler, invocation);
+                if (!served.takeAnother()) {
+                    runtimeApi.report(served.report());
+                    return 1;
+                }
+                invocation = runtimeApi.reportAndNext(served.report());
             }
-            return 1;
         } catch (IOException e) {
             // The platform closes the Runtime API when it retires the instance; nothing is left to do.
             System.err.println("aloft-runtime-java: Runtime API at " + settings.runtimeApi() + " failed: " + e);
@@ -110,8 +114,16 @@ public final class Bootstrap {
         }
     }
 
-    /** Runs one event and reports its outcome; false when the process must not take another. */
-    private boolean serve(FunctionHandler handler, Invocation invocation) throws IOException {
+    /**
+     * An invocation's outcome, to report to the Runtime API.
+     *
+     * @param takeAnother false when the process must not take another invocation
+     */
+    private record Served(RuntimeConnection.Request report, boolean takeAnother) {
+    }
+
+    /** Runs one event; the outcome is reported with the request for the next (see RuntimeConnection). */
+    private Served serve(FunctionHandler handler, Invocation invocation) {
         invocation.traceId().ifPresentOrElse(
                 trace -> System.setProperty(TRACE_PROPERTY, trace), () -> System.clearProperty(TRACE_PROPERTY));
         var result = new ByteArrayOutputStream();
@@ -122,14 +134,12 @@ public final class Bootstrap {
             System.err.println(error.errorType() + ": " + error.errorMessage());
             error.stackTrace().forEach(frame -> System.err.println("\tat " + frame));
             flushOutput();
-            runtimeApi.postError(invocation.requestId(), error);
             // After an OutOfMemoryError or StackOverflowError the JVM's state is suspect; a fresh
             // instance is cheaper than a wrong answer.
-            return !(thrown instanceof VirtualMachineError);
+            return new Served(runtimeApi.error(invocation.requestId(), error), !(thrown instanceof VirtualMachineError));
         }
         flushOutput();
-        runtimeApi.postResponse(invocation.requestId(), result.toByteArray());
-        return true;
+        return new Served(runtimeApi.response(invocation.requestId(), result.toByteArray()), true);
     }
 
     private int reportInitError(HandlerInitException failure) {

@@ -3,6 +3,7 @@ package dev.aloft.runtime;
 import java.io.IOException;
 import java.net.ProtocolException;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -21,6 +22,7 @@ final class RuntimeApiClient {
     private final RuntimeConnection connection;
     private final String runtimePath;
     private final String bindPath;
+    private final RuntimeConnection.Request nextRequest;
 
     /** @param runtimeApi host:port, possibly with a path prefix the platform uses to tell instances apart */
     RuntimeApiClient(String runtimeApi) {
@@ -29,6 +31,7 @@ final class RuntimeApiClient {
         this.connection = new RuntimeConnection(slash < 0 ? runtimeApi : runtimeApi.substring(0, slash));
         this.runtimePath = prefix + "/2018-06-01/runtime";
         this.bindPath = prefix + "/aloft/bind";
+        this.nextRequest = new RuntimeConnection.Request("GET", runtimePath + "/invocation/next", null, Map.of());
     }
 
     /**
@@ -36,7 +39,31 @@ final class RuntimeApiClient {
      * deliberately no timeout.
      */
     Invocation next() throws IOException {
-        RuntimeConnection.Response response = connection.exchange("GET", runtimePath + "/invocation/next", null, Map.of());
+        return invocation(connection.exchange(nextRequest).getFirst());
+    }
+
+    /**
+     * Reports an invocation's outcome and waits for the next event, both requests in one write. A
+     * refused report (a result over 6 MB, say) leaves the process able to serve: the platform has
+     * recorded that invocation as failed, and the next one is already on its way.
+     */
+    Invocation reportAndNext(RuntimeConnection.Request report) throws IOException {
+        List<RuntimeConnection.Response> responses = connection.exchange(report, nextRequest);
+        if (!posted(responses.getFirst())) {
+            System.err.println("aloft-runtime-java: " + refusal(report, responses.getFirst()));
+        }
+        return invocation(responses.getLast());
+    }
+
+    /** Reports an invocation's outcome when the process takes no other. */
+    void report(RuntimeConnection.Request report) throws IOException {
+        RuntimeConnection.Response response = connection.exchange(report).getFirst();
+        if (!posted(response)) {
+            throw new ProtocolException(refusal(report, response));
+        }
+    }
+
+    private static Invocation invocation(RuntimeConnection.Response response) throws ProtocolException {
         if (response.status() != 200) {
             throw new ProtocolException("GET /runtime/invocation/next answered " + response.status() + ": " + response.text());
         }
@@ -63,7 +90,8 @@ final class RuntimeApiClient {
      * retired the instance instead (any answer but 200, usually 410).
      */
     Optional<Map<String, String>> awaitBinding() throws IOException {
-        RuntimeConnection.Response response = connection.exchange("GET", bindPath, null, Map.of());
+        RuntimeConnection.Response response = connection.exchange(
+                new RuntimeConnection.Request("GET", bindPath, null, Map.of())).getFirst();
         if (response.status() != 200) {
             return Optional.empty();
         }
@@ -75,24 +103,32 @@ final class RuntimeApiClient {
         return Optional.of(binding.environment());
     }
 
-    void postResponse(String requestId, byte[] result) throws IOException {
-        post("/invocation/" + requestId + "/response", result, Optional.empty());
+    /** The report of a result, for {@link #report} or {@link #reportAndNext}. */
+    RuntimeConnection.Request response(String requestId, byte[] result) {
+        return post("/invocation/" + requestId + "/response", result, Optional.empty());
     }
 
-    void postError(String requestId, ErrorReport error) throws IOException {
-        post("/invocation/" + requestId + "/error", error.toJson(), Optional.of(error.errorType()));
+    /** The report of a function error, for {@link #report} or {@link #reportAndNext}. */
+    RuntimeConnection.Request error(String requestId, ErrorReport error) {
+        return post("/invocation/" + requestId + "/error", error.toJson(), Optional.of(error.errorType()));
     }
 
     void postInitError(ErrorReport error) throws IOException {
-        post("/init/error", error.toJson(), Optional.of(error.errorType()));
+        report(post("/init/error", error.toJson(), Optional.of(error.errorType())));
     }
 
-    private void post(String path, byte[] body, Optional<String> errorType) throws IOException {
+    private RuntimeConnection.Request post(String path, byte[] body, Optional<String> errorType) {
         Map<String, String> headers = errorType.map(type -> Map.of(FUNCTION_ERROR_TYPE, headerSafe(type))).orElse(Map.of());
-        RuntimeConnection.Response response = connection.exchange("POST", runtimePath + path, body, headers);
-        if (response.status() / 100 != 2) {
-            throw new ProtocolException("POST /runtime" + path + " answered " + response.status() + ": " + response.text());
-        }
+        return new RuntimeConnection.Request("POST", runtimePath + path, body, headers);
+    }
+
+    private static boolean posted(RuntimeConnection.Response response) {
+        return response.status() / 100 == 2;
+    }
+
+    private static String refusal(RuntimeConnection.Request report, RuntimeConnection.Response response) {
+        return "POST " + report.path().substring(report.path().indexOf("/runtime/")) + " answered "
+                + response.status() + ": " + response.text();
     }
 
     /** A header value must be printable ASCII; an error type is a class name, so this rarely changes one. */

@@ -9,16 +9,23 @@ import java.io.OutputStream;
 import java.net.ProtocolException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * HTTP/1.1 over one kept-alive socket, one exchange at a time: all a runtime client needs.
- * java.net.http costs a selector thread, async plumbing and far more CPU per exchange; on a busy
- * node that CPU is the warm path's latency.
+ * HTTP/1.1 over one kept-alive socket: all a runtime client needs. java.net.http costs a selector
+ * thread, async plumbing and far more CPU per exchange; on a busy node that CPU is the warm path's
+ * latency. Several requests can go out in one write and be answered in order (pipelining), so an
+ * invocation's result and the request for the next one cost one write and one wake-up of the server.
  */
 final class RuntimeConnection implements AutoCloseable {
+
+    /** A request to send; {@code body} may be null. */
+    record Request(String method, String path, byte[] body, Map<String, String> headers) {
+    }
 
     /** An answer; header names are lower-case. */
     record Response(int status, Map<String, String> headers, byte[] body) {
@@ -47,41 +54,54 @@ final class RuntimeConnection implements AutoCloseable {
     }
 
     /**
-     * Sends a request and reads its answer, without a timeout (a long poll may wait for hours). A
-     * kept-alive socket the server closed meanwhile is replaced once: that request never reached it.
+     * Sends the requests in one write and reads their answers, in order, without a timeout (a long
+     * poll may wait for hours). A kept-alive socket the server closed meanwhile is replaced once:
+     * the requests it did not answer never reached it.
      */
-    synchronized Response exchange(String method, String path, byte[] body, Map<String, String> headers) throws IOException {
+    synchronized List<Response> exchange(Request... requests) throws IOException {
         boolean reused = socket != null;
+        List<Response> responses = new ArrayList<>(requests.length);
         try {
-            return send(method, path, body, headers);
+            send(requests, responses);
         } catch (IOException e) {
             close();
             if (!reused) {
                 throw e;
             }
-            return send(method, path, body, headers);
+            send(requests, responses);
         }
+        return responses;
     }
 
-    private Response send(String method, String path, byte[] body, Map<String, String> headers) throws IOException {
+    /** Sends the requests not answered yet and adds their answers to {@code responses}. */
+    private void send(Request[] requests, List<Response> responses) throws IOException {
         if (socket == null) {
             socket = new Socket(host, port);
             socket.setTcpNoDelay(true);
             in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
             out = socket.getOutputStream();
         }
-        StringBuilder head = new StringBuilder(method).append(' ').append(path).append(" HTTP/1.1\r\nHost: ")
-                .append(host).append(':').append(port).append("\r\n");
-        headers.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
-        if (body != null) {
-            head.append("Content-Type: application/json\r\nContent-Length: ").append(body.length).append("\r\n");
+        var message = new ByteArrayOutputStream();
+        for (int i = responses.size(); i < requests.length; i++) {
+            message.writeBytes(bytes(requests[i]));
+        }
+        message.writeTo(out);
+        out.flush();
+        while (responses.size() < requests.length) {
+            responses.add(readResponse());
+        }
+    }
+
+    private byte[] bytes(Request request) {
+        StringBuilder head = new StringBuilder(request.method()).append(' ').append(request.path())
+                .append(" HTTP/1.1\r\nHost: ").append(host).append(':').append(port).append("\r\n");
+        request.headers().forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
+        if (request.body() != null) {
+            head.append("Content-Type: application/json\r\nContent-Length: ").append(request.body().length).append("\r\n");
         }
         head.append("\r\n");
         byte[] headBytes = head.toString().getBytes(StandardCharsets.ISO_8859_1);
-        byte[] message = body == null ? headBytes : concat(headBytes, body);
-        out.write(message);
-        out.flush();
-        return readResponse();
+        return request.body() == null ? headBytes : concat(headBytes, request.body());
     }
 
     private Response readResponse() throws IOException {

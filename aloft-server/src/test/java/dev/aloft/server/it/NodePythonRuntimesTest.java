@@ -4,10 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 
-import java.net.http.HttpResponse;
 import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -30,8 +27,6 @@ class NodePythonRuntimesTest {
         platform.deployFunction("py-error", "python3", "app.handler", "python-error");
         platform.deployFunction("node-trace", "nodejs20", "index.handler", "node-trace");
         platform.deployFunction("py-trace", "python3", "app.handler", "python-trace");
-        platform.deployFunction("node-big", "nodejs20", "index.handler", "node-big");
-        platform.deployFunction("py-big", "python3", "app.handler", "python-big");
     }
 
     @AfterAll
@@ -129,26 +124,5 @@ class NodePythonRuntimesTest {
         JsonNode e = platform.invokeError("py-error", "{}");
         assertThat(e.path("errorType").asText()).isEqualTo("ValueError");
         assertThat(e.path("errorMessage").asText()).isEqualTo("bad value");
-    }
-
-    /**
-     * The clients send an answer and the request for the next invocation in one write; an answer
-     * over the limit is refused, and the same instance must still get the next invocation.
-     */
-    @ParameterizedTest
-    @ValueSource(strings = {"node-big", "py-big"})
-    void anAnswerOverSixMegabytesFailsOnlyThatInvocation(String function) {
-        var small = platform.invoke(function, "{\"mb\": 1}");
-        assertThat(small.statusCode()).as(small.body()).isEqualTo(200);
-        JsonNode error = platform.invokeError(function, "{\"mb\": 7}");
-        assertThat(error.path("errorType").asText()).as(error.toString()).isEqualTo("Function.ResponseSizeTooLarge");
-        var after = platform.invoke(function, "{\"mb\": 1}");
-        assertThat(after.statusCode()).as(after.body()).isEqualTo(200);
-        assertThat(instanceOf(after)).isNotEmpty().isEqualTo(instanceOf(small));
-    }
-
-    private static String instanceOf(HttpResponse<String> invocation) {
-        String id = invocation.headers().firstValue("X-Aloft-Invocation-Id").orElseThrow();
-        return TestPlatform.parse(platform.get("/api/v1/invocations/" + id).body()).path("instanceId").asText();
     }
 }
