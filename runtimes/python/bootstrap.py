@@ -40,10 +40,6 @@ class RuntimeApi:
         self._socket = None
         self._buffer = b""
 
-    def request(self, method, path, body=None, headers=None):
-        """A Runtime API call; path is below /2018-06-01/runtime. Header names come back lower-case."""
-        return self.exchange(self.message(method, path, body, headers))[0]
-
     def await_binding(self):
         """A prewarmed process's wait for its function: the environment to adopt, or None if retired."""
         status, _, body = self.exchange(_message("GET", _API_PATH + "/aloft/bind", None, None))[0]
@@ -64,7 +60,8 @@ class RuntimeApi:
         self.exchange(self.error_message(path, error))
 
     def exchange(self, *messages):
-        """Sends the requests in one write; returns their responses, (status, headers, body) each."""
+        """Sends the requests in one write; returns their responses, (status, headers, body) each,
+        with header names in lower case."""
         reused = self._socket is not None
         responses = []
         try:
