@@ -5,12 +5,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
@@ -68,18 +70,20 @@ final class TaskJar {
 
     /** Writes {@code classJar} and {@code resourcesJar} from the loose files of {@code codeDir}. */
     static Written write(Path codeDir, Path classJar, Path resourcesJar) throws IOException {
-        Set<String> inCodeJars = entriesOf(codeDir, codeJars(codeDir));
-        List<String> classFiles = new ArrayList<>();
-        List<String> resources = new ArrayList<>();
+        List<String> looseFiles;
         try (Stream<Path> paths = Files.walk(codeDir)) {
-            paths.filter(Files::isRegularFile)
+            looseFiles = paths.filter(Files::isRegularFile)
                     .map(codeDir::relativize)
                     .filter(TaskJar::included)
                     .map(relative -> relative.toString().replace('\\', '/'))
                     .sorted()
-                    .forEach(name -> (name.endsWith(".class") || inCodeJars.contains(name) ? classFiles : resources).add(name));
+                    .toList();
         }
-        return new Written(writeJar(codeDir, classFiles, classJar), writeJar(codeDir, resources, resourcesJar));
+        Predicate<String> isClass = name -> name.endsWith(".class");
+        Set<String> shadowed = alsoInCodeJars(codeDir, looseFiles.stream().filter(isClass.negate()).collect(Collectors.toSet()));
+        Map<Boolean, List<String>> inClassJar = looseFiles.stream()
+                .collect(Collectors.partitioningBy(name -> isClass.test(name) || shadowed.contains(name)));
+        return new Written(writeJar(codeDir, inClassJar.get(true), classJar), writeJar(codeDir, inClassJar.get(false), resourcesJar));
     }
 
     private static Optional<Path> writeJar(Path codeDir, List<String> names, Path jar) throws IOException {
@@ -98,17 +102,20 @@ final class TaskJar {
         return Optional.of(jar);
     }
 
-    /** Every entry name in the code's jars; a jar that is not a zip adds none, as the JVM skips it too. */
-    private static Set<String> entriesOf(Path codeDir, List<String> jars) throws IOException {
-        Set<String> names = new HashSet<>();
-        for (String jar : jars) {
+    /**
+     * The loose resources that one of the code's jars holds too. Only those names are kept: a jar
+     * may hold millions of entries. A jar that is not a zip shadows nothing, as the JVM skips it too.
+     */
+    private static Set<String> alsoInCodeJars(Path codeDir, Set<String> resources) throws IOException {
+        Set<String> shadowed = new HashSet<>();
+        for (String jar : resources.isEmpty() ? List.<String>of() : codeJars(codeDir)) {
             try (var zip = new ZipFile(codeDir.resolve(jar).toFile())) {
-                Collections.list(zip.entries()).forEach(entry -> names.add(entry.getName()));
+                zip.stream().map(ZipEntry::getName).filter(resources::contains).forEach(shadowed::add);
             } catch (ZipException e) {
-                // Not a jar after all: nothing in it can shadow a loose file.
+                // Not a jar after all.
             }
         }
-        return names;
+        return shadowed;
     }
 
     private static boolean included(Path relative) {
