@@ -193,6 +193,8 @@ class FunctionAotCacheTest {
         body.put("minInstances", minInstances);
         ObjectNode env = body.putObject("environment");
         environment.forEach(env::put);
+        // The training run initializes the handler too: it must see the loose resources.
+        env.put("REQUIRED_RESOURCE", "greeting.txt");
         var response = platform.deploy("aot-fn", body);
         assertThat(response.statusCode() / 100).as(response.body()).isEqualTo(2);
         return TestPlatform.parse(response.body());
