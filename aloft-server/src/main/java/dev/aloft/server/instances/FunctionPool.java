@@ -56,6 +56,10 @@ final class FunctionPool {
     private Optional<FunctionConfig> provisioned = Optional.empty();
     /** When the last invocation ended; the gap to the next one is the idle time the keep-alive learns. */
     private Optional<Instant> lastFinished = Optional.empty();
+    /** The configuration of the latest invocation of the current generation: what a pre-warm starts. */
+    private Optional<FunctionConfig> lastInvoked = Optional.empty();
+    /** The idle period (its {@link #lastFinished}) an instance was last started ahead of, so only one is. */
+    private Optional<Instant> prewarmedFor = Optional.empty();
     private final WaitOrStart waitOrStart = new WaitOrStart();
     /** Callers waiting for an instance. */
     private int waiting;
@@ -98,6 +102,7 @@ final class FunctionPool {
                 if (live == idle.size() && lastFinished.isPresent()) {
                     keepAlive.recordIdle(poolKey, Duration.between(lastFinished.get(), now));
                 }
+                lastInvoked = Optional.of(function);
                 while (true) {
                     if (closed) {
                         return Optional.empty();
@@ -381,28 +386,88 @@ final class FunctionPool {
         }
     }
 
-    /** Stops instances idle for longer than the function's keep-alive, keeping the provisioned minimum. */
+    /**
+     * Applies the function's learned {@link KeepAlivePolicy.IdleWindow}, keeping the provisioned
+     * minimum: instances idle past the keep-alive stop; while the whole function is idle and its
+     * next call is not expected before the pre-warming window ends, its instances stop, and once the
+     * window ends one starts again (once per idle period). Returns how many instances stopped.
+     */
     int reap(Instant now) {
-        Duration keepAliveFor = keepAlive.keepAliveFor(poolKey);
+        KeepAlivePolicy.IdleWindow window = keepAlive.windowFor(poolKey);
         List<Instance> expired = new ArrayList<>();
+        List<Instance> unloaded = new ArrayList<>();
+        Optional<FunctionConfig> prewarm = Optional.empty();
+        long startGeneration;
+        List<Instance> evicted = new ArrayList<>();
         poolLock.lock();
         try {
             int minimum = provisionedMinimum();
+            // The pre-warm schedule counts from the moment the whole function went idle.
+            Optional<Duration> functionIdleFor = live == idle.size() && waiting == 0 && !closed
+                    ? lastFinished.map(finished -> Duration.between(finished, now)) : Optional.empty();
+            boolean prewarming = window.prewarms() && functionIdleFor.isPresent();
+            boolean beforePrewarm = prewarming && functionIdleFor.get().compareTo(window.prewarmAfter()) < 0;
+            boolean pastKeepAlive = prewarming && functionIdleFor.get().compareTo(window.keepUntil()) >= 0;
             for (Iterator<Instance> it = idle.descendingIterator(); it.hasNext(); ) {
                 Instance instance = it.next();
-                boolean expiredIdle = instance.idleSince().plus(keepAliveFor).isBefore(now) && live > minimum;
+                boolean expiredIdle = (prewarming ? beforePrewarm || pastKeepAlive
+                        : instance.idleSince().plus(window.keepUntil()).isBefore(now)) && live > minimum;
                 if (!instance.alive() || expiredIdle) {
                     it.remove();
                     live--;
-                    expired.add(instance);
+                    ((instance.alive() && beforePrewarm) ? unloaded : expired).add(instance);
                 }
+            }
+            if (prewarming && !beforePrewarm && !pastKeepAlive && live == 0 && !prewarmedFor.equals(lastFinished)
+                    && lastInvoked.isPresent()) {
+                prewarmedFor = lastFinished;
+                NodeCapacity.Claim claim = capacity.tryClaim(this, lastInvoked.get());
+                evicted.addAll(claim.evicted());
+                if (claim.granted()) {
+                    live++;
+                    prewarm = lastInvoked;
+                }
+            }
+            startGeneration = generation;
+        } finally {
+            poolLock.unlock();
+        }
+        NodeCapacity.stopEvicted(evicted);
+        expired.forEach(instance ->
+                stop(instance, instance.alive() ? ScalingMetrics.StopReason.IDLE : ScalingMetrics.StopReason.DIED));
+        unloaded.forEach(instance -> stop(instance, ScalingMetrics.StopReason.PREDICTED_GAP));
+        prewarm.ifPresent(function -> startAhead(function, startGeneration, now));
+        return expired.size() + unloaded.size();
+    }
+
+    /** Starts an instance ahead of the invocation the keep-alive policy expects; it waits idle for it. */
+    private void startAhead(FunctionConfig function, long startGeneration, Instant now) {
+        Instance started;
+        try {
+            started = factory.start(function, startGeneration);
+        } catch (RuntimeException e) {
+            releaseSlot(function);
+            throw e;
+        }
+        metrics.startedAhead(functionName, started.id());
+        boolean current;
+        poolLock.lock();
+        try {
+            current = started.generation() == generation && !closed;
+            if (current) {
+                started.markIdle(now);
+                idle.addFirst(started);
+                capacityFreed.signal();
+                capacity.signalMemoryWaiters();
+            } else {
+                live--;
             }
         } finally {
             poolLock.unlock();
         }
-        expired.forEach(instance ->
-                stop(instance, instance.alive() ? ScalingMetrics.StopReason.IDLE : ScalingMetrics.StopReason.DIED));
-        return expired.size();
+        if (!current) {
+            stop(started, ScalingMetrics.StopReason.RETIRED);
+        }
     }
 
     /** The function changed or went away: idle instances stop now, busy ones when they finish. */
@@ -412,6 +477,7 @@ final class FunctionPool {
         try {
             generation++;
             lastInitFailure = Optional.empty();
+            lastInvoked = Optional.empty();
             provisioned = Optional.empty();
             retired = new ArrayList<>(idle);
             live -= idle.size();

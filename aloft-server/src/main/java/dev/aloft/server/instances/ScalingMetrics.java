@@ -21,17 +21,28 @@ public final class ScalingMetrics {
         /** Idle, and stopped to make room in the node memory budget for another function's instance. */
         EVICTED,
         /** Its function was above its fair share of the budget while another waited for memory. */
-        FAIR_SHARE
+        FAIR_SHARE,
+        /** Its function went idle and, from its idle times, is not called again before a pre-warm would be due. */
+        PREDICTED_GAP
     }
 
     private final Map<String, LongAdder> started = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> stopped = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> throttled = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> deferred = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> startedAhead = new ConcurrentHashMap<>();
 
     void scaledOut(String function, String instanceId, int live) {
         count(started, function);
         LOG.info(() -> "scale out: " + function + " started instance " + instanceId + " (" + live + " live)");
+    }
+
+    /** An instance started with no caller, because the function's idle times say its next invocation is near. */
+    void startedAhead(String function, String instanceId) {
+        count(started, function);
+        count(startedAhead, function);
+        LOG.info(() -> "scale out: " + function + " started instance " + instanceId
+                + " ahead of its next invocation (expected from its idle times)");
     }
 
     void scaledIn(String function, String instanceId, StopReason reason) {
@@ -70,6 +81,8 @@ public final class ScalingMetrics {
             out.append("aloft_instances_stopped_total{function=\"").append(parts[0]).append("\",reason=\"").append(parts[1])
                     .append("\"} ").append(n.sum()).append('\n');
         });
+        perFunction(out, "aloft_instances_started_ahead_total", "counter", "Instances started ahead of an invocation "
+                + "expected from the function's idle times (pre-warming after a predicted gap).", sums(startedAhead));
         perFunction(out, "aloft_invocations_throttled_total", "counter",
                 "Invocations refused with 429 at the concurrency limit.", sums(throttled));
         perFunction(out, "aloft_scale_out_deferred_total", "counter", "Invocations that found every instance busy and "

@@ -1,0 +1,67 @@
+package dev.aloft.server.it;
+
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A function called every ten minutes holds no instance for most of the gap, yet its calls stay
+ * warm: once the keep-alive has learned the gap, its instance stops right after each call and a new
+ * one starts shortly before the next is due (the hybrid histogram policy's pre-warming window).
+ * The clock is moved by hand; the reaper still runs on real time, so each step waits briefly.
+ */
+class PredictiveKeepAliveTest {
+
+    private static final Duration GAP = Duration.ofMinutes(10);
+    /** Calls that teach the keep-alive the gap: 10 idle times, its minimum. */
+    private static final int LEARNING_CALLS = 11;
+    private static final Duration STEP = Duration.ofSeconds(15);
+
+    @Test
+    void aFunctionCalledEveryTenMinutesIsStartedAheadOfEachCallAndStoppedBetween() {
+        MovableClock clock = new MovableClock(Instant.parse("2026-11-27T08:00:00Z"));
+        try (TestPlatform platform = TestPlatform.start(s -> s.with("keep-alive-seconds", "1"), clock)) {
+            var body = TestPlatform.deployBody("provided", "behave", TestPlatform.zip(TestPlatform.FUNCTIONS.resolve("behave")));
+            assertThat(platform.deploy("periodic", body).statusCode()).isEqualTo(201);
+            for (int i = 0; i < LEARNING_CALLS; i++) {
+                assertThat(platform.invoke("periodic", "{}").statusCode()).isEqualTo(200);
+                clock.advance(GAP);
+            }
+            // The window is learned: 9 minutes (the 10-minute bin less 10 %) to 12.1 (its end plus 10 %).
+            assertThat(platform.invoke("periodic", "{}").statusCode()).isEqualTo(200);
+
+            // Right after the call the function is idle, and nothing is expected for 9 minutes: no instance.
+            await().atMost(STEP).until(() -> platform.server.liveInstances("periodic") == 0);
+            clock.advance(Duration.ofMinutes(8));
+            await().during(Duration.ofSeconds(1)).atMost(STEP).until(() -> platform.server.liveInstances("periodic") == 0);
+            clock.advance(Duration.ofMinutes(1).plusSeconds(30));
+            await().atMost(STEP).until(() -> platform.server.liveInstances("periodic") == 1);
+            clock.advance(Duration.ofSeconds(30));
+            assertThat(cold(platform, platform.invoke("periodic", "{}"))).isFalse();
+
+            // A call that does not come: the instance started ahead stops at the end of the window.
+            await().atMost(STEP).until(() -> platform.server.liveInstances("periodic") == 0);
+            clock.advance(Duration.ofMinutes(10));
+            await().atMost(STEP).until(() -> platform.server.liveInstances("periodic") == 1);
+            clock.advance(Duration.ofMinutes(3));
+            await().atMost(STEP).until(() -> platform.server.liveInstances("periodic") == 0);
+            // Only once per idle period: it is not started again.
+            await().during(Duration.ofSeconds(1)).atMost(STEP).until(() -> platform.server.liveInstances("periodic") == 0);
+
+            String metrics = platform.get("/metrics").body();
+            assertThat(metrics).contains("aloft_instances_started_ahead_total{function=\"periodic\"} 2")
+                    .contains("aloft_instances_stopped_total{function=\"periodic\",reason=\"predicted_gap\"} 2");
+        }
+    }
+
+    private static boolean cold(TestPlatform platform, HttpResponse<String> response) {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        String id = response.headers().firstValue("X-Aloft-Invocation-Id").orElseThrow();
+        return TestPlatform.parse(platform.get("/api/v1/invocations/" + id).body()).path("cold").asBoolean();
+    }
+}
