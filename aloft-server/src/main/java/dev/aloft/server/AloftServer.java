@@ -100,7 +100,7 @@ public final class AloftServer implements AutoCloseable {
                 settings.sandboxRequired() ? SandboxSettings.Isolation.REQUIRED : SandboxSettings.Isolation.BEST_EFFORT));
         RuntimeApiServer runtimeApi = RuntimeApiServer.start();
         InstanceScheduler scheduler = new InstanceScheduler(sandbox, runtimeApi, new RuntimeCommands(aloftHome()), codeStore,
-                registry::codeInUse, logWriter, clock, new InstanceScheduler.Limits(settings.keepAlive(), settings.queueWait(),
+                registry::codeInUse, logWriter, database, clock, new InstanceScheduler.Limits(settings.keepAlive(), settings.queueWait(),
                 settings.initTimeout(), settings.tmpSizeMb(), REGION, settings.maxParallelStarts(),
                 settings.memoryBudgetMb(), settings.prewarm(), settings.prewarmMemoryMb(),
                 settings.javaFunctionAot()));
@@ -126,7 +126,7 @@ public final class AloftServer implements AutoCloseable {
         AccessKeyStore accessKeys = new AccessKeyStore(database, data, clock);
         EdgeServer edge = EdgeServer.start(settings.host(), settings.port(),
                 new EdgeServer.Parts(registry, invoker, asyncInvoker, ledger, schedules, versions, logStore, logWriter,
-                        accessKeys, adminToken, clock, scheduler::prometheusMetrics));
+                        accessKeys, adminToken, clock, scheduler::prometheusMetrics, scheduler::poolStates));
         asyncInvoker.start();
         schedules.start();
         ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(

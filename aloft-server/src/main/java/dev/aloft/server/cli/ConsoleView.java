@@ -74,6 +74,42 @@ final class ConsoleView {
                 {"url", function.path("url").asText()}});
     }
 
+    /** One line per version with instances, then how its instances are kept between calls. */
+    static void printScaling(PrintWriter out, JsonNode scaling) {
+        for (JsonNode pool : scaling.path("pools")) {
+            String version = pool.path("version").asText();
+            JsonNode instances = pool.path("instances");
+            JsonNode keepAlive = pool.path("keepAlive");
+            boolean latest = version.equals("$LATEST");
+            if (!latest && instances.path("live").asInt() == 0) {
+                continue;
+            }
+            String suffix = latest ? "" : " (" + version + ")";
+            printBlock(out, new String[][] {
+                    {"instances" + suffix, instances.path("live").asText() + " live: " + instances.path("idle").asText()
+                            + " idle, " + instances.path("busy").asText() + " busy, "
+                            + instances.path("waitingCallers").asText() + " callers waiting"},
+                    {"keep-alive" + suffix, keepAlive(keepAlive)}});
+        }
+    }
+
+    private static String keepAlive(JsonNode keepAlive) {
+        String keep = seconds(keepAlive.path("keepAliveSeconds").asDouble());
+        String counted = keepAlive.path("idleTimesCounted").asText();
+        if (!keepAlive.path("learned").asBoolean()) {
+            return "default: idle instances kept " + keep + " (learns from 10 idle times; " + counted + " so far)";
+        }
+        double prewarmAfter = keepAlive.path("prewarmAfterSeconds").asDouble();
+        return prewarmAfter > 0
+                ? "learned from " + counted + " idle times: none kept for " + seconds(prewarmAfter)
+                        + " after a call, then one started and kept until " + keep
+                : "learned from " + counted + " idle times: idle instances kept " + keep;
+    }
+
+    private static String seconds(double seconds) {
+        return seconds >= 120 ? String.format("%.1f min", seconds / 60) : String.format("%.0f s", seconds);
+    }
+
     static void printFunctions(PrintWriter out, List<JsonNode> functions) {
         printTable(out, new String[] {"NAME", "RUNTIME", "MEMORY", "TIMEOUT", "PUBLIC", "UPDATED"},
                 functions.stream().map(function -> new String[] {

@@ -118,6 +118,11 @@ final class ControlClient {
         return json(send("GET", functionPath(name), Optional.empty()));
     }
 
+    /** What the function's instances are doing and its keep-alive has learned, per version. */
+    JsonNode scaling(String name) {
+        return json(send("GET", functionPath(name) + "/scaling", Optional.empty()));
+    }
+
     void delete(String name) {
         send("DELETE", functionPath(name), Optional.empty());
     }

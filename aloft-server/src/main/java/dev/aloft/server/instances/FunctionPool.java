@@ -537,4 +537,16 @@ final class FunctionPool {
             poolLock.unlock();
         }
     }
+
+    /** Live, idle and waiting counts read together, under one lock. */
+    record Counts(int live, int idle, int waiting) {}
+
+    Counts counts() {
+        poolLock.lock();
+        try {
+            return new Counts(live, idle.size(), waiting);
+        } finally {
+            poolLock.unlock();
+        }
+    }
 }

@@ -8,11 +8,13 @@ import dev.aloft.server.instances.InvocationOutcome.Status;
 import dev.aloft.server.runtimeapi.RuntimeApiServer;
 import dev.aloft.server.sandbox.Sandbox;
 import dev.aloft.server.store.BatchWriter;
+import dev.aloft.server.store.Database;
 import dev.aloft.server.store.LogLine;
 
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -48,6 +50,7 @@ public final class InstanceScheduler implements AutoCloseable {
     private final InstantSource clock;
     private final Limits limits;
     private final KeepAlivePolicy keepAlive;
+    private final KeepAliveStore keepAliveStore;
     private final ScalingMetrics metrics = new ScalingMetrics();
     private final NodeCapacity capacity;
     /** Guards the three fields below: invocations under way, their instances, and the stop. */
@@ -63,8 +66,8 @@ public final class InstanceScheduler implements AutoCloseable {
      *                  other code (per-function AOT caches) are deleted
      */
     public InstanceScheduler(Sandbox sandbox, RuntimeApiServer runtimeApi, RuntimeCommands commands, CodeStore codeStore,
-                             Supplier<Set<String>> codeInUse, BatchWriter<LogLine> logWriter, InstantSource clock,
-                             Limits limits) {
+                             Supplier<Set<String>> codeInUse, BatchWriter<LogLine> logWriter, Database database,
+                             InstantSource clock, Limits limits) {
         ScheduledThreadPoolExecutor timerPool = new ScheduledThreadPoolExecutor(1,
                 Thread.ofPlatform().name("instance-timers").daemon().factory());
         timerPool.setRemoveOnCancelPolicy(true);
@@ -75,10 +78,22 @@ public final class InstanceScheduler implements AutoCloseable {
         this.clock = clock;
         this.limits = limits;
         this.keepAlive = new KeepAlivePolicy(limits.keepAlive());
+        this.keepAliveStore = new KeepAliveStore(database, clock);
+        keepAliveStore.loadInto(keepAlive);
         this.capacity = new NodeCapacity(budget, pools.values(), factory.prewarmPool(), metrics);
         factory.startPrewarming();
         long reapEveryMs = Math.max(100, Math.min(limits.keepAlive().toMillis() / 4, 5_000));
         timers.scheduleWithFixedDelay(this::reapIdle, reapEveryMs, reapEveryMs, TimeUnit.MILLISECONDS);
+        timers.scheduleWithFixedDelay(this::saveKeepAlive, 1, 1, TimeUnit.MINUTES);
+    }
+
+    /** Stores what the keep-alive learned since the last save; a failure waits for the next change. */
+    private void saveKeepAlive() {
+        try {
+            keepAliveStore.save(keepAlive);
+        } catch (RuntimeException e) {
+            LOG.warning("storing the learned keep-alive failed: " + e);
+        }
     }
 
     /**
@@ -260,6 +275,30 @@ public final class InstanceScheduler implements AutoCloseable {
                 .mapToInt(e -> e.getValue().liveInstances()).sum();
     }
 
+    /**
+     * One version's instances and its keep-alive, for operators: {@code busy} counts starting ones
+     * too; the window is {@code keep-alive-seconds} with no pre-warming until {@code learned}.
+     */
+    public record PoolState(String version, int live, int idle, int busy, int waiting, int idleTimesCounted,
+                            boolean learned, Duration prewarmAfter, Duration keepUntil) {}
+
+    /** The function's pools, $LATEST first (always there, even before its first invocation), then its versions. */
+    public List<PoolState> poolStates(String functionName) {
+        String prefix = functionName + ":";
+        List<String> versions = new ArrayList<>(pools.keySet().stream().filter(key -> key.startsWith(prefix))
+                .map(key -> key.substring(prefix.length())).filter(version -> !version.equals("$LATEST"))
+                .sorted(Comparator.comparing(String::length).thenComparing(Comparator.naturalOrder())).toList());
+        versions.addFirst("$LATEST");
+        return versions.stream().map(version -> {
+            String key = poolKey(functionName, version);
+            FunctionPool.Counts counts = Optional.ofNullable(pools.get(key)).map(FunctionPool::counts)
+                    .orElse(new FunctionPool.Counts(0, 0, 0));
+            KeepAlivePolicy.IdleWindow window = keepAlive.windowFor(key);
+            return new PoolState(version, counts.live(), counts.idle(), counts.live() - counts.idle(), counts.waiting(),
+                    keepAlive.idleTimesCounted(key), keepAlive.learned(key), window.prewarmAfter(), window.keepUntil());
+        }).toList();
+    }
+
     /** Scaling counters and live instances per function, in the Prometheus text format. */
     public String prometheusMetrics() {
         Map<String, Integer> live = new TreeMap<>();
@@ -333,5 +372,6 @@ public final class InstanceScheduler implements AutoCloseable {
         factory.close();
         pools.values().forEach(FunctionPool::close);
         timers.shutdownNow();
+        saveKeepAlive();
     }
 }

@@ -1,8 +1,11 @@
 package dev.aloft.server.instances;
 
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -40,6 +43,8 @@ final class KeepAlivePolicy {
 
     private final Duration fallback;
     private final Map<String, Histogram> histograms = new ConcurrentHashMap<>();
+    /** Pools whose histogram was forgotten since the last {@link #takeChanges}: their stored copy goes too. */
+    private final Set<String> forgotten = ConcurrentHashMap.newKeySet();
 
     KeepAlivePolicy(Duration fallback) {
         this.fallback = fallback;
@@ -66,17 +71,85 @@ final class KeepAlivePolicy {
                 .orElse(new IdleWindow(Duration.ZERO, fallback));
     }
 
+    /** Idle times counted for the pool now (fewer than seen once the counts have aged). */
+    int idleTimesCounted(String poolKey) {
+        Histogram histogram = histograms.get(poolKey);
+        return histogram == null ? 0 : histogram.counted();
+    }
+
+    /** Whether {@link #windowFor} is learned from the pool's idle times rather than the default. */
+    boolean learned(String poolKey) {
+        Histogram histogram = histograms.get(poolKey);
+        return histogram != null && histogram.window().isPresent();
+    }
+
     void forget(String poolKey) {
         histograms.remove(poolKey);
+        forgotten.add(poolKey);
+    }
+
+    /** One histogram's counts: per one-minute bin, and beyond the last. */
+    record Counts(int[] bins, int outOfRange) {}
+
+    /** What changed since the last call: histograms to store, and pools whose stored ones to delete. */
+    record Changes(Map<String, Counts> changed, Set<String> forgotten) {
+        boolean isEmpty() {
+            return changed.isEmpty() && forgotten.isEmpty();
+        }
+    }
+
+    Changes takeChanges() {
+        Map<String, Counts> changed = new HashMap<>();
+        histograms.forEach((key, histogram) -> histogram.takeIfChanged().ifPresent(counts -> changed.put(key, counts)));
+        Set<String> gone = new HashSet<>(forgotten);
+        forgotten.removeAll(gone);
+        gone.removeAll(changed.keySet());
+        return new Changes(changed, gone);
+    }
+
+    /** Puts back a histogram stored before a restart. */
+    void restore(String poolKey, Counts counts) {
+        if (counts.bins().length != BINS) {
+            throw new IllegalArgumentException("a stored histogram of " + poolKey + " has " + counts.bins().length
+                    + " bins, not " + BINS);
+        }
+        histograms.put(poolKey, new Histogram(counts));
     }
 
     /** Counts per one-minute bin; one lock per function, taken once per invocation that found it idle. */
     private static final class Histogram {
-        private final int[] bins = new int[BINS];
+        private final int[] bins;
         private int inRange;
         private int outOfRange;
+        /** Changed since last taken for storing. */
+        private boolean changed;
+
+        Histogram() {
+            this.bins = new int[BINS];
+        }
+
+        Histogram(Counts counts) {
+            this.bins = counts.bins().clone();
+            this.outOfRange = counts.outOfRange();
+            for (int count : bins) {
+                inRange += count;
+            }
+        }
+
+        synchronized int counted() {
+            return inRange + outOfRange;
+        }
+
+        synchronized Optional<Counts> takeIfChanged() {
+            if (!changed) {
+                return Optional.empty();
+            }
+            changed = false;
+            return Optional.of(new Counts(bins.clone(), outOfRange));
+        }
 
         synchronized void add(Duration idle) {
+            changed = true;
             long bin = idle.toMinutes();
             if (bin < BINS) {
                 bins[(int) bin]++;

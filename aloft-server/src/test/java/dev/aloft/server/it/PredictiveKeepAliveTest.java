@@ -1,8 +1,10 @@
 package dev.aloft.server.it;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -26,12 +28,13 @@ class PredictiveKeepAliveTest {
     void aFunctionCalledEveryTenMinutesIsStartedAheadOfEachCallAndStoppedBetween() {
         MovableClock clock = new MovableClock(Instant.parse("2026-11-27T08:00:00Z"));
         try (TestPlatform platform = TestPlatform.start(s -> s.with("keep-alive-seconds", "1"), clock)) {
-            var body = TestPlatform.deployBody("provided", "behave", TestPlatform.zip(TestPlatform.FUNCTIONS.resolve("behave")));
-            assertThat(platform.deploy("periodic", body).statusCode()).isEqualTo(201);
-            for (int i = 0; i < LEARNING_CALLS; i++) {
-                assertThat(platform.invoke("periodic", "{}").statusCode()).isEqualTo(200);
-                clock.advance(GAP);
-            }
+            deployAndTeachTheGap(platform, clock);
+            JsonNode latest = TestPlatform.parse(platform.get("/api/v1/functions/periodic/scaling").body()).path("pools").path(0);
+            assertThat(latest.path("version").asText()).isEqualTo("$LATEST");
+            assertThat(latest.path("keepAlive").path("learned").asBoolean()).isTrue();
+            assertThat(latest.path("keepAlive").path("idleTimesCounted").asInt()).isEqualTo(LEARNING_CALLS - 1);
+            assertThat(latest.path("keepAlive").path("prewarmAfterSeconds").asDouble()).isEqualTo(540.0);
+            assertThat(latest.path("keepAlive").path("keepAliveSeconds").asDouble()).isEqualTo(726.0);
             // The window is learned: 9 minutes (the 10-minute bin less 10 %) to 12.1 (its end plus 10 %).
             assertThat(platform.invoke("periodic", "{}").statusCode()).isEqualTo(200);
 
@@ -56,6 +59,33 @@ class PredictiveKeepAliveTest {
             String metrics = platform.get("/metrics").body();
             assertThat(metrics).contains("aloft_instances_started_ahead_total{function=\"periodic\"} 2")
                     .contains("aloft_instances_stopped_total{function=\"periodic\",reason=\"predicted_gap\"} 2");
+        }
+    }
+
+    @Test
+    void theLearnedWindowSurvivesARestart() {
+        MovableClock clock = new MovableClock(Instant.parse("2026-11-27T08:00:00Z"));
+        Path data;
+        try (TestPlatform platform = TestPlatform.start(s -> s.with("keep-alive-seconds", "1"), clock)) {
+            deployAndTeachTheGap(platform, clock);
+            data = platform.dataDir;
+        }
+        try (TestPlatform platform = TestPlatform.restart(data, s -> s.with("keep-alive-seconds", "1"), clock)) {
+            assertThat(platform.invoke("periodic", "{}").statusCode()).isEqualTo(200);
+            // Not learned again from scratch (that takes 10 gaps): the instance stops at once, as before the restart.
+            await().atMost(STEP).until(() -> platform.server.liveInstances("periodic") == 0);
+            clock.advance(Duration.ofMinutes(9).plusSeconds(30));
+            await().atMost(STEP).until(() -> platform.server.liveInstances("periodic") == 1);
+        }
+    }
+
+    /** Deploys "periodic" and calls it every ten minutes until the keep-alive has learned the gap. */
+    private static void deployAndTeachTheGap(TestPlatform platform, MovableClock clock) {
+        var body = TestPlatform.deployBody("provided", "behave", TestPlatform.zip(TestPlatform.FUNCTIONS.resolve("behave")));
+        assertThat(platform.deploy("periodic", body).statusCode()).isEqualTo(201);
+        for (int i = 0; i < LEARNING_CALLS; i++) {
+            assertThat(platform.invoke("periodic", "{}").statusCode()).isEqualTo(200);
+            clock.advance(GAP);
         }
     }
 

@@ -68,7 +68,11 @@ public final class TestPlatform implements AutoCloseable {
     }
 
     public static TestPlatform restart(Path dataDir, UnaryOperator<ServerSettings> customize) {
-        return new TestPlatform(AloftServer.start(customize.apply(ServerSettings.defaults(dataDir, 0))), dataDir);
+        return restart(dataDir, customize, InstantSource.system());
+    }
+
+    public static TestPlatform restart(Path dataDir, UnaryOperator<ServerSettings> customize, InstantSource clock) {
+        return new TestPlatform(AloftServer.start(customize.apply(ServerSettings.defaults(dataDir, 0)), clock), dataDir);
     }
 
     /** Host processes running code of this hash (the sandbox names the code dir in their arguments). */
