@@ -398,7 +398,6 @@ final class FunctionPool {
         List<Instance> unloaded = new ArrayList<>();
         Optional<FunctionConfig> prewarm = Optional.empty();
         long startGeneration;
-        List<Instance> evicted = new ArrayList<>();
         poolLock.lock();
         try {
             int minimum = provisionedMinimum();
@@ -421,9 +420,7 @@ final class FunctionPool {
             if (prewarming && !beforePrewarm && !pastKeepAlive && live == 0 && !prewarmedFor.equals(lastFinished)
                     && lastInvoked.isPresent()) {
                 prewarmedFor = lastFinished;
-                NodeCapacity.Claim claim = capacity.tryClaim(this, lastInvoked.get());
-                evicted.addAll(claim.evicted());
-                if (claim.granted()) {
+                if (capacity.tryClaimFree(lastInvoked.get())) {
                     live++;
                     prewarm = lastInvoked;
                 }
@@ -432,7 +429,6 @@ final class FunctionPool {
         } finally {
             poolLock.unlock();
         }
-        NodeCapacity.stopEvicted(evicted);
         expired.forEach(instance ->
                 stop(instance, instance.alive() ? ScalingMetrics.StopReason.IDLE : ScalingMetrics.StopReason.DIED));
         unloaded.forEach(instance -> stop(instance, ScalingMetrics.StopReason.PREDICTED_GAP));

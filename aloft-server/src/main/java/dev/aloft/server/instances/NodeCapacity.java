@@ -89,6 +89,16 @@ final class NodeCapacity {
     }
 
     /**
+     * Takes memory for an instance started on a guess (ahead of a call the keep-alive expects) only
+     * when it is free: no prewarmed process is shed and no other function's warm instance evicted
+     * for a call that may not come. Call with the node lock held.
+     */
+    boolean tryClaimFree(FunctionConfig function) {
+        return !yieldsToStarvedFunction(function.name(), function.memoryMb())
+                && budget.tryReserve(function.name(), function.memoryMb());
+    }
+
+    /**
      * The least recently used idle instances of other pools whose eviction makes room for
      * {@code mb}, or none when even all of them would not. Provisioned minimums are kept, and an
      * instance inside its function's reservation frees nothing for others, so it is passed over.
