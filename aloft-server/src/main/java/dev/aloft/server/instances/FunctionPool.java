@@ -535,12 +535,12 @@ final class FunctionPool {
     }
 
     /** Live, idle and waiting counts read together, under one lock. */
-    record Counts(int live, int idle, int waiting) {}
+    record Occupancy(int live, int idle, int waiting) {}
 
-    Counts counts() {
+    Occupancy occupancy() {
         poolLock.lock();
         try {
-            return new Counts(live, idle.size(), waiting);
+            return new Occupancy(live, idle.size(), waiting);
         } finally {
             poolLock.unlock();
         }

@@ -291,10 +291,10 @@ public final class InstanceScheduler implements AutoCloseable {
         versions.addFirst("$LATEST");
         return versions.stream().map(version -> {
             String key = poolKey(functionName, version);
-            FunctionPool.Counts counts = Optional.ofNullable(pools.get(key)).map(FunctionPool::counts)
-                    .orElse(new FunctionPool.Counts(0, 0, 0));
+            FunctionPool.Occupancy occupancy = Optional.ofNullable(pools.get(key)).map(FunctionPool::occupancy)
+                    .orElse(new FunctionPool.Occupancy(0, 0, 0));
             KeepAlivePolicy.IdleWindow window = keepAlive.windowFor(key);
-            return new PoolState(version, counts.live(), counts.idle(), counts.live() - counts.idle(), counts.waiting(),
+            return new PoolState(version, occupancy.live(), occupancy.idle(), occupancy.live() - occupancy.idle(), occupancy.waiting(),
                     keepAlive.idleTimesCounted(key), keepAlive.learned(key), window.prewarmAfter(), window.keepUntil());
         }).toList();
     }
