@@ -87,8 +87,9 @@ final class ConsoleView {
             String suffix = latest ? "" : " (" + version + ")";
             printBlock(out, new String[][] {
                     {"instances" + suffix, instances.path("live").asText() + " live: " + instances.path("idle").asText()
-                            + " idle, " + instances.path("busy").asText() + " busy, "
-                            + instances.path("waitingCallers").asText() + " callers waiting"},
+                            + " idle, " + instances.path("initialising").asText() + " initialising, "
+                            + instances.path("busy").asText() + " busy, " + instances.path("waitingCallers").asText()
+                            + " callers waiting"},
                     {"keep-alive" + suffix, keepAlive(keepAlive)}});
         }
     }

@@ -42,6 +42,7 @@ final class ScalingApi {
         Map<String, Object> instances = new LinkedHashMap<>();
         instances.put("live", pool.live());
         instances.put("idle", pool.idle());
+        instances.put("initialising", pool.initialising());
         instances.put("busy", pool.busy());
         instances.put("waitingCallers", pool.waiting());
         Map<String, Object> keepAlive = new LinkedHashMap<>();

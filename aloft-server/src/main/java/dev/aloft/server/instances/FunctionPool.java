@@ -534,13 +534,17 @@ final class FunctionPool {
         }
     }
 
-    /** Live, idle and waiting counts read together, under one lock. */
-    record Occupancy(int live, int idle, int waiting) {}
+    /**
+     * Counts read together, under one lock: live instances; idle ones ready for a call; idle ones
+     * whose runtime is still initialising (provisioned or started ahead); callers waiting.
+     */
+    record Occupancy(int live, int idle, int initialising, int waiting) {}
 
     Occupancy occupancy() {
         poolLock.lock();
         try {
-            return new Occupancy(live, idle.size(), waiting);
+            int initialising = (int) idle.stream().filter(instance -> !instance.ready()).count();
+            return new Occupancy(live, idle.size() - initialising, initialising, waiting);
         } finally {
             poolLock.unlock();
         }

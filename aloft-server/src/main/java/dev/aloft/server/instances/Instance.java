@@ -59,6 +59,8 @@ final class Instance implements RuntimeSession {
     /** Set the moment the instance is condemned, before its process is confirmed gone. */
     private boolean killed;
     private long initMs;
+    /** When the runtime first asked for an event (System.nanoTime), once {@link #ready}. */
+    private long readyNanos;
     private Runnable onReady = () -> { };
     private Optional<InvocationOutcome> initFailure = Optional.empty();
 
@@ -200,7 +202,8 @@ final class Instance implements RuntimeSession {
         try {
             if (!ready) {
                 ready = true;
-                initMs = Duration.ofNanos(System.nanoTime() - spawnedNanos).toMillis();
+                readyNanos = System.nanoTime();
+                initMs = Duration.ofNanos(readyNanos - spawnedNanos).toMillis();
                 becameReady = onReady;
             }
         } finally {
@@ -390,6 +393,29 @@ final class Instance implements RuntimeSession {
 
     private InvocationOutcome crashOutcome(String message) {
         return InvocationOutcome.aloftError(Status.CRASHED, "Runtime.ExitError", message, 0, Optional.of(id));
+    }
+
+    /**
+     * Whether the runtime has initialised (asked for its first event). An instance handed out
+     * before that makes its caller wait for the rest of its init.
+     */
+    boolean ready() {
+        stateLock.lock();
+        try {
+            return ready;
+        } finally {
+            stateLock.unlock();
+        }
+    }
+
+    /** How much of its init was left at {@code sinceNanos} (System.nanoTime), in ms; 0 if it was done. */
+    long initMsLeftAt(long sinceNanos) {
+        stateLock.lock();
+        try {
+            return ready ? Math.max(0, Duration.ofNanos(readyNanos - sinceNanos).toMillis()) : 0;
+        } finally {
+            stateLock.unlock();
+        }
     }
 
     long initMs() {

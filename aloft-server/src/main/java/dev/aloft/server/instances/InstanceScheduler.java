@@ -146,6 +146,9 @@ public final class InstanceScheduler implements AutoCloseable {
             return InvocationOutcome.serverStopped(0, Optional.empty());
         }
         FunctionPool.Lease lease = acquired.get();
+        long leasedNanos = System.nanoTime();
+        // A warm lease of an instance still initialising (provisioned or started ahead moments ago).
+        boolean initialising = !lease.cold() && !lease.instance().ready();
         try {
             if (markRunning(lease.instance())) {
                 // Taken just as the stop cut in: the instance never gets it, and the caller hears why.
@@ -157,7 +160,11 @@ public final class InstanceScheduler implements AutoCloseable {
                 pool.rememberInitFailure(outcome, function.revision(), clock.instant());
             }
             Instance instance = lease.instance();
-            return lease.cold() ? outcome.asCold(true, instance.prewarmed(), instance.initMs())
+            if (lease.cold()) {
+                return outcome.asCold(true, instance.prewarmed(), instance.initMs());
+            }
+            // The caller waited for the rest of the init: cold, by the part it waited for.
+            return initialising ? outcome.asCold(true, instance.prewarmed(), instance.initMsLeftAt(leasedNanos))
                     : outcome.asCold(false, false, 0);
         } finally {
             stopLock.lock();
@@ -276,11 +283,12 @@ public final class InstanceScheduler implements AutoCloseable {
     }
 
     /**
-     * One version's instances and its keep-alive, for operators: {@code busy} counts starting ones
-     * too; the window is {@code keep-alive-seconds} with no pre-warming until {@code learned}.
+     * One version's instances and its keep-alive, for operators: {@code idle} are ready for a call,
+     * {@code initialising} wait for none but are not ready yet, {@code busy} run a call or start for
+     * one; the window is {@code keep-alive-seconds} with no pre-warming until {@code learned}.
      */
-    public record PoolState(String version, int live, int idle, int busy, int waiting, int idleTimesCounted,
-                            boolean learned, Duration prewarmAfter, Duration keepUntil) {}
+    public record PoolState(String version, int live, int idle, int initialising, int busy, int waiting,
+                            int idleTimesCounted, boolean learned, Duration prewarmAfter, Duration keepUntil) {}
 
     /** The function's pools, $LATEST first (always there, even before its first invocation), then its versions. */
     public List<PoolState> poolStates(String functionName) {
@@ -292,10 +300,12 @@ public final class InstanceScheduler implements AutoCloseable {
         return versions.stream().map(version -> {
             String key = poolKey(functionName, version);
             FunctionPool.Occupancy occupancy = Optional.ofNullable(pools.get(key)).map(FunctionPool::occupancy)
-                    .orElse(new FunctionPool.Occupancy(0, 0, 0));
+                    .orElse(new FunctionPool.Occupancy(0, 0, 0, 0));
             KeepAlivePolicy.IdleWindow window = keepAlive.windowFor(key);
-            return new PoolState(version, occupancy.live(), occupancy.idle(), occupancy.live() - occupancy.idle(), occupancy.waiting(),
-                    keepAlive.idleTimesCounted(key), keepAlive.learned(key), window.prewarmAfter(), window.keepUntil());
+            int busy = occupancy.live() - occupancy.idle() - occupancy.initialising();
+            return new PoolState(version, occupancy.live(), occupancy.idle(), occupancy.initialising(), busy,
+                    occupancy.waiting(), keepAlive.idleTimesCounted(key), keepAlive.learned(key), window.prewarmAfter(),
+                    window.keepUntil());
         }).toList();
     }
 

@@ -78,13 +78,13 @@ class CliEndToEndTest {
     @Test
     void getShowsTheInstancesAndWhatTheKeepAliveLearned() {
         cli.ok("deploy", "rhythm", "--runtime", "provided", "--handler", "behave", "--code", BEHAVE_CODE);
-        assertThat(cli.ok("get", "rhythm")).contains("instances    0 live: 0 idle, 0 busy, 0 callers waiting\n")
+        assertThat(cli.ok("get", "rhythm")).contains("instances    0 live: 0 idle, 0 initialising, 0 busy, 0 callers waiting\n")
                 .containsPattern("(?m)^keep-alive   default: idle instances kept [\\d.]+ (s|min) \\(learns from 10 idle times; 0 so far\\)$");
         // Calls seconds apart: 10 idle times, all in the first minute.
         for (int i = 0; i < 11; i++) {
             cli.ok("invoke", "rhythm");
         }
-        assertThat(cli.ok("get", "rhythm")).contains("instances    1 live: 1 idle, 0 busy, 0 callers waiting\n",
+        assertThat(cli.ok("get", "rhythm")).contains("instances    1 live: 1 idle, 0 initialising, 0 busy, 0 callers waiting\n",
                 "keep-alive   learned from 10 idle times: idle instances kept 66 s\n");
     }
 

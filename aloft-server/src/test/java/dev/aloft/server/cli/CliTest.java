@@ -318,18 +318,18 @@ class CliTest {
     void getPrintsAPrewarmingWindowAndSkipsVersionsWithoutInstances() throws IOException {
         JsonNode scaling = new ObjectMapper().readTree("""
                 {"function": "periodic", "pools": [
-                  {"version": "$LATEST", "instances": {"live": 0, "idle": 0, "busy": 0, "waitingCallers": 0},
+                  {"version": "$LATEST", "instances": {"live": 0, "idle": 0, "initialising": 0, "busy": 0, "waitingCallers": 0},
                    "keepAlive": {"learned": true, "idleTimesCounted": 10, "prewarmAfterSeconds": 540.0, "keepAliveSeconds": 726.0}},
-                  {"version": "1", "instances": {"live": 0, "idle": 0, "busy": 0, "waitingCallers": 0},
+                  {"version": "1", "instances": {"live": 0, "idle": 0, "initialising": 0, "busy": 0, "waitingCallers": 0},
                    "keepAlive": {"learned": false, "idleTimesCounted": 0, "prewarmAfterSeconds": 0.0, "keepAliveSeconds": 300.0}},
-                  {"version": "2", "instances": {"live": 2, "idle": 1, "busy": 1, "waitingCallers": 0},
+                  {"version": "2", "instances": {"live": 3, "idle": 1, "initialising": 1, "busy": 1, "waitingCallers": 0},
                    "keepAlive": {"learned": false, "idleTimesCounted": 3, "prewarmAfterSeconds": 0.0, "keepAliveSeconds": 60.0}}]}""");
         StringWriter out = new StringWriter();
         ConsoleView.printScaling(new PrintWriter(out), scaling);
         assertThat(out.toString()).isEqualTo("""
-                instances    0 live: 0 idle, 0 busy, 0 callers waiting
+                instances    0 live: 0 idle, 0 initialising, 0 busy, 0 callers waiting
                 keep-alive   learned from 10 idle times: none kept for 9.0 min after a call, then one started and kept until 12.1 min
-                instances (2) 2 live: 1 idle, 1 busy, 0 callers waiting
+                instances (2) 3 live: 1 idle, 1 initialising, 1 busy, 0 callers waiting
                 keep-alive (2) default: idle instances kept 60 s (learns from 10 idle times; 3 so far)
                 """);
     }

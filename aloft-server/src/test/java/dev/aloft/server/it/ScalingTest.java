@@ -182,6 +182,26 @@ class ScalingTest {
     }
 
     @Test
+    void aCallThatMeetsAProvisionedInstanceStillInitialisingIsRecordedColdByTheInitItWaitedFor() {
+        try (TestPlatform platform = TestPlatform.start()) {
+            // slow-init: the runtime takes 3 s before it asks for its first event.
+            var body = TestPlatform.deployBody("provided", "slow-init", TestPlatform.zip(TestPlatform.FUNCTIONS.resolve("behave")));
+            body.put("minInstances", 1);
+            assertThat(platform.deploy("warming", body).statusCode()).isEqualTo(201);
+            await().atMost(Duration.ofSeconds(2)).until(() -> platform.instances("warming", "initialising") == 1);
+
+            var response = platform.invoke("warming", "{}");
+            assertThat(response.statusCode()).isEqualTo(200);
+            String id = response.headers().firstValue("X-Aloft-Invocation-Id").orElseThrow();
+            JsonNode record = TestPlatform.parse(platform.get("/api/v1/invocations/" + id).body());
+            assertThat(record.path("cold").asBoolean()).as(record.toString()).isTrue();
+            // It waited for most of the 3 s (the process had started just before), not for a whole start of its own.
+            assertThat(record.path("initMs").asLong()).as(record.toString()).isBetween(500L, 5_000L);
+            assertThat(platform.get("/metrics").body()).contains("aloft_instances_started_total{function=\"warming\"} 1\n");
+        }
+    }
+
+    @Test
     void redeployRetiresOldInstancesAndServesTheNewCode() {
         try (TestPlatform platform = TestPlatform.start()) {
             String oldSha = deployBehave(platform, "changing", 5);

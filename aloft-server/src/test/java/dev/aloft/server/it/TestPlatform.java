@@ -75,6 +75,12 @@ public final class TestPlatform implements AutoCloseable {
         return new TestPlatform(AloftServer.start(customize.apply(ServerSettings.defaults(dataDir, 0)), clock), dataDir);
     }
 
+    /** How many instances of the function's $LATEST are in {@code state} (idle, initialising, busy), from the scaling API. */
+    public int instances(String name, String state) {
+        return parse(get("/api/v1/functions/" + name + "/scaling").body()).path("pools").path(0).path("instances")
+                .path(state).asInt();
+    }
+
     /** Host processes running code of this hash (the sandbox names the code dir in their arguments). */
     public static long processesRunning(String codeSha256) {
         return ProcessHandle.allProcesses()
