@@ -58,8 +58,12 @@ final class FunctionPool {
     private Optional<Instant> lastFinished = Optional.empty();
     /** The configuration of the latest invocation of the current generation: what a pre-warm starts. */
     private Optional<FunctionConfig> lastInvoked = Optional.empty();
-    /** The idle period (its {@link #lastFinished}) an instance was last started ahead of, so only one is. */
+    /** The idle period (its {@link #lastFinished}) instances were last started ahead of, so it happens once. */
     private Optional<Instant> prewarmedFor = Optional.empty();
+    /** The most instances busy at once since the function was last wholly idle. */
+    private int peakBusy;
+    /** {@link #peakBusy} of the last busy period: how many instances a pre-warm brings back. */
+    private int lastPeakBusy = 1;
     private final WaitOrStart waitOrStart = new WaitOrStart();
     /** Callers waiting for an instance. */
     private int waiting;
@@ -110,6 +114,7 @@ final class FunctionPool {
                     Instance warm;
                     while ((warm = idle.pollFirst()) != null) {
                         if (warm.alive() && warm.function().revision() == function.revision()) {
+                            peakBusy = Math.max(peakBusy, live - idle.size());
                             waitOrStart.leased(warm, System.nanoTime());
                             return Optional.of(new Lease(warm, false));
                         }
@@ -134,6 +139,7 @@ final class FunctionPool {
                             if (claim.granted()) {
                                 live++;
                                 starting++;
+                                peakBusy = Math.max(peakBusy, live - idle.size());
                                 startGeneration = generation;
                                 break;
                             }
@@ -259,6 +265,10 @@ final class FunctionPool {
                 capacity.signalMemoryWaiters();
             } else {
                 live--;
+            }
+            if (live == idle.size() && waiting == 0) {
+                lastPeakBusy = Math.max(1, peakBusy);
+                peakBusy = 0;
             }
             // A finished start lets every waiter re-check: one takes this instance, others may start more
             // while a backlog remains, so a burst scales out in waves of maxParallelStarts.
@@ -390,13 +400,15 @@ final class FunctionPool {
      * Applies the function's learned {@link KeepAlivePolicy.IdleWindow}, keeping the provisioned
      * minimum: instances idle past the keep-alive stop; while the whole function is idle and its
      * next call is not expected before the pre-warming window ends, its instances stop, and once the
-     * window ends one starts again (once per idle period). Returns how many instances stopped.
+     * window ends as many start again as were busy at once in its last busy period (once per idle
+     * period, from free memory only). Returns how many instances stopped.
      */
     int reap(Instant now) {
         KeepAlivePolicy.IdleWindow window = keepAlive.windowFor(poolKey);
         List<Instance> expired = new ArrayList<>();
         List<Instance> unloaded = new ArrayList<>();
         Optional<FunctionConfig> prewarm = Optional.empty();
+        int prewarmCount = 0;
         long startGeneration;
         poolLock.lock();
         try {
@@ -420,10 +432,13 @@ final class FunctionPool {
             if (prewarming && !beforePrewarm && !pastKeepAlive && live == 0 && !prewarmedFor.equals(lastFinished)
                     && lastInvoked.isPresent()) {
                 prewarmedFor = lastFinished;
-                if (capacity.tryClaimFree(lastInvoked.get())) {
+                // As many as the last busy period had busy at once (a fan-out every ten minutes needs all of them).
+                int wanted = Math.min(lastPeakBusy, lastInvoked.get().concurrency());
+                while (prewarmCount < wanted && capacity.tryClaimFree(lastInvoked.get())) {
+                    prewarmCount++;
                     live++;
-                    prewarm = lastInvoked;
                 }
+                prewarm = prewarmCount > 0 ? lastInvoked : Optional.empty();
             }
             startGeneration = generation;
         } finally {
@@ -432,7 +447,17 @@ final class FunctionPool {
         expired.forEach(instance ->
                 stop(instance, instance.alive() ? ScalingMetrics.StopReason.IDLE : ScalingMetrics.StopReason.DIED));
         unloaded.forEach(instance -> stop(instance, ScalingMetrics.StopReason.PREDICTED_GAP));
-        prewarm.ifPresent(function -> startAhead(function, startGeneration, now));
+        for (int i = 0; i < prewarmCount; i++) {
+            try {
+                startAhead(prewarm.orElseThrow(), startGeneration, now);
+            } catch (RuntimeException e) {
+                // The failed start gave its slot back; so do the ones that will not be tried.
+                for (int unstarted = i + 1; unstarted < prewarmCount; unstarted++) {
+                    releaseSlot(prewarm.orElseThrow());
+                }
+                throw e;
+            }
+        }
         return expired.size() + unloaded.size();
     }
 

@@ -7,6 +7,11 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -102,6 +107,45 @@ class PredictiveKeepAliveTest {
             // A real call still evicts it (least recently used), as before.
             assertThat(cold(platform, platform.invoke("periodic", "{}"))).isTrue();
             assertThat(platform.server.liveInstances("other")).isZero();
+        }
+    }
+
+    @Test
+    void aFanOutEveryTenMinutesGetsAsManyInstancesStartedAheadAsItUsed() throws Exception {
+        MovableClock clock = new MovableClock(Instant.parse("2026-11-27T08:00:00Z"));
+        try (TestPlatform platform = TestPlatform.start(s -> s.with("keep-alive-seconds", "1"), clock)) {
+            var body = TestPlatform.deployBody("provided", "behave", TestPlatform.zip(TestPlatform.FUNCTIONS.resolve("behave")));
+            assertThat(platform.deploy("fanout", body).statusCode()).isEqualTo(201);
+            for (int i = 0; i < LEARNING_CALLS + 1; i++) {
+                assertThat(threeAtOnce(platform)).allMatch(response -> response.statusCode() == 200);
+                if (i < LEARNING_CALLS) {
+                    clock.advance(GAP);
+                }
+            }
+            await().atMost(STEP).until(() -> platform.server.liveInstances("fanout") == 0);
+
+            clock.advance(Duration.ofMinutes(9).plusSeconds(30));
+            await().atMost(STEP).until(() -> platform.instances("fanout", "idle") == 3);
+            clock.advance(Duration.ofSeconds(30));
+            for (HttpResponse<String> response : threeAtOnce(platform)) {
+                assertThat(cold(platform, response)).isFalse();
+            }
+            assertThat(platform.get("/metrics").body()).contains("aloft_instances_started_ahead_total{function=\"fanout\"} 3\n");
+        }
+    }
+
+    /** Three calls at once, each holding its instance 500 ms, so they need three instances. */
+    private static List<HttpResponse<String>> threeAtOnce(TestPlatform platform) throws Exception {
+        try (ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<HttpResponse<String>>> calls = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                calls.add(callers.submit(() -> platform.invoke("fanout", "{\"sleep_ms\": 500}")));
+            }
+            List<HttpResponse<String>> responses = new ArrayList<>();
+            for (Future<HttpResponse<String>> call : calls) {
+                responses.add(call.get());
+            }
+            return responses;
         }
     }
 
