@@ -54,16 +54,7 @@ final class FunctionPool {
     private Optional<InitFailure> lastInitFailure = Optional.empty();
     /** The configuration kept provisioned (its minInstances warm), if any. */
     private Optional<FunctionConfig> provisioned = Optional.empty();
-    /** When the last invocation ended; the gap to the next one is the idle time the keep-alive learns. */
-    private Optional<Instant> lastFinished = Optional.empty();
-    /** The configuration of the latest invocation of the current generation: what a pre-warm starts. */
-    private Optional<FunctionConfig> lastInvoked = Optional.empty();
-    /** The idle period (its {@link #lastFinished}) instances were last started ahead of, so it happens once. */
-    private Optional<Instant> prewarmedFor = Optional.empty();
-    /** The most instances busy at once since the function was last wholly idle. */
-    private int peakBusy;
-    /** {@link #peakBusy} of the last busy period: how many instances a pre-warm brings back. */
-    private int lastPeakBusy = 1;
+    private final IdleRhythm rhythm;
     private final WaitOrStart waitOrStart = new WaitOrStart();
     /** Callers waiting for an instance. */
     private int waiting;
@@ -84,6 +75,7 @@ final class FunctionPool {
         this.poolKey = poolKey;
         this.factory = factory;
         this.keepAlive = keepAlive;
+        this.rhythm = new IdleRhythm(poolKey, keepAlive);
     }
 
     /**
@@ -103,10 +95,7 @@ final class FunctionPool {
             boolean waitingForMemory = false;
             boolean deferred = false;
             try {
-                if (live == idle.size() && lastFinished.isPresent()) {
-                    keepAlive.recordIdle(poolKey, Duration.between(lastFinished.get(), now));
-                }
-                lastInvoked = Optional.of(function);
+                rhythm.called(function, live == idle.size(), now);
                 while (true) {
                     if (closed) {
                         return Optional.empty();
@@ -114,7 +103,7 @@ final class FunctionPool {
                     Instance warm;
                     while ((warm = idle.pollFirst()) != null) {
                         if (warm.alive() && warm.function().revision() == function.revision()) {
-                            peakBusy = Math.max(peakBusy, live - idle.size());
+                            rhythm.busy(live - idle.size());
                             waitOrStart.leased(warm, System.nanoTime());
                             return Optional.of(new Lease(warm, false));
                         }
@@ -139,7 +128,7 @@ final class FunctionPool {
                             if (claim.granted()) {
                                 live++;
                                 starting++;
-                                peakBusy = Math.max(peakBusy, live - idle.size());
+                                rhythm.busy(live - idle.size());
                                 startGeneration = generation;
                                 break;
                             }
@@ -251,7 +240,6 @@ final class FunctionPool {
             if (startedForCaller && holdingStartSlot.remove(instance)) {
                 starting--;
             }
-            lastFinished = Optional.of(now);
             waitOrStart.released(instance, System.nanoTime());
             keep = instance.alive() && instance.generation() == generation;
             if (keep && live > provisionedMinimum() && capacity.shouldYield(functionName)) {
@@ -266,10 +254,7 @@ final class FunctionPool {
             } else {
                 live--;
             }
-            if (live == idle.size() && waiting == 0) {
-                lastPeakBusy = Math.max(1, peakBusy);
-                peakBusy = 0;
-            }
+            rhythm.finished(now, live == idle.size() && waiting == 0);
             // A finished start lets every waiter re-check: one takes this instance, others may start more
             // while a backlog remains, so a burst scales out in waves of maxParallelStarts.
             if (startedForCaller) {
@@ -415,7 +400,7 @@ final class FunctionPool {
             int minimum = provisionedMinimum();
             // The pre-warm schedule counts from the moment the whole function went idle.
             Optional<Duration> functionIdleFor = live == idle.size() && waiting == 0 && !closed
-                    ? lastFinished.map(finished -> Duration.between(finished, now)) : Optional.empty();
+                    ? rhythm.sinceLastCall(now) : Optional.empty();
             boolean prewarming = window.prewarms() && functionIdleFor.isPresent();
             boolean beforePrewarm = prewarming && functionIdleFor.get().compareTo(window.prewarmAfter()) < 0;
             boolean pastKeepAlive = prewarming && functionIdleFor.get().compareTo(window.keepUntil()) >= 0;
@@ -429,16 +414,14 @@ final class FunctionPool {
                     ((instance.alive() && beforePrewarm) ? unloaded : expired).add(instance);
                 }
             }
-            if (prewarming && !beforePrewarm && !pastKeepAlive && live == 0 && !prewarmedFor.equals(lastFinished)
-                    && lastInvoked.isPresent()) {
-                prewarmedFor = lastFinished;
+            if (prewarming && !beforePrewarm && !pastKeepAlive && live == 0) {
                 // As many as the last busy period had busy at once (a fan-out every ten minutes needs all of them).
-                int wanted = Math.min(lastPeakBusy, lastInvoked.get().concurrency());
-                while (prewarmCount < wanted && capacity.tryClaimFree(lastInvoked.get())) {
+                Optional<IdleRhythm.Prewarm> due = rhythm.takePrewarm();
+                while (due.isPresent() && prewarmCount < due.get().count() && capacity.tryClaimFree(due.get().function())) {
                     prewarmCount++;
                     live++;
                 }
-                prewarm = prewarmCount > 0 ? lastInvoked : Optional.empty();
+                prewarm = due.map(IdleRhythm.Prewarm::function);
             }
             startGeneration = generation;
         } finally {
@@ -498,7 +481,7 @@ final class FunctionPool {
         try {
             generation++;
             lastInitFailure = Optional.empty();
-            lastInvoked = Optional.empty();
+            rhythm.retired();
             provisioned = Optional.empty();
             retired = new ArrayList<>(idle);
             live -= idle.size();

@@ -40,6 +40,9 @@ class PredictiveKeepAliveTest {
             assertThat(latest.path("keepAlive").path("idleTimesCounted").asInt()).isEqualTo(LEARNING_CALLS - 1);
             assertThat(latest.path("keepAlive").path("prewarmAfterSeconds").asDouble()).isEqualTo(540.0);
             assertThat(latest.path("keepAlive").path("keepAliveSeconds").asDouble()).isEqualTo(726.0);
+            assertThat(platform.get("/api/v1/functions/nope/scaling").body()).contains("function 'nope' does not exist");
+            assertThat(platform.get("/api/v1/functions/nope/scaling").statusCode()).isEqualTo(404);
+            assertThat(platform.get("/api/v1/functions/bad%20name/scaling").statusCode()).isEqualTo(400);
             // The window is learned: 9 minutes (the 10-minute bin less 10 %) to 12.1 (its end plus 10 %).
             assertThat(platform.invoke("periodic", "{}").statusCode()).isEqualTo(200);
 
