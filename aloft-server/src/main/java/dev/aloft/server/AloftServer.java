@@ -103,7 +103,7 @@ public final class AloftServer implements AutoCloseable {
                 registry::codeInUse, logWriter, database, clock, new InstanceScheduler.Limits(settings.keepAlive(), settings.queueWait(),
                 settings.initTimeout(), settings.tmpSizeMb(), REGION, settings.maxParallelStarts(),
                 settings.memoryBudgetMb(), settings.prewarm(), settings.prewarmMemoryMb(),
-                settings.javaFunctionAot()));
+                settings.javaFunctionAot(), settings.cpuSaturatedIdlePercent()));
         registry.onChange(change -> {
             scheduler.retire(change.name(), change.deleted());
             registry.find(change.name()).ifPresent(scheduler::reserve);

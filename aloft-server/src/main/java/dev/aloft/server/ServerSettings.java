@@ -38,7 +38,8 @@ public record ServerSettings(
         Map<Runtime, Integer> prewarm,
         int prewarmMemoryMb,
         boolean javaFunctionAot,
-        Duration stopGrace) {
+        Duration stopGrace,
+        int cpuSaturatedIdlePercent) {
 
     public ServerSettings {
         prewarm = Map.copyOf(prewarm);
@@ -89,7 +90,9 @@ public record ServerSettings(
             new Setting("java-function-aot", "ALOFT_JAVA_FUNCTION_AOT", "true",
                     "AOT caches of their own for Java functions that often start fresh (classes then load from a jar)"),
             new Setting("stop-grace-seconds", "ALOFT_STOP_GRACE_SECONDS", "20",
-                    "on stop, how long invocations under way may finish before their instances are stopped"));
+                    "on stop, how long invocations under way may finish before their instances are stopped"),
+            new Setting("cpu-saturated-idle-percent", "ALOFT_CPU_SATURATED_IDLE_PERCENT", "10",
+                    "CPUs are saturated below this idle %: then scale out only while it adds throughput (0 never, 100 always)"));
 
     /**
      * Resolves every setting from overrides (by key), then the environment (by variable), then
@@ -131,7 +134,8 @@ public record ServerSettings(
                 parsePrewarm(values.get("prewarm")),
                 parse(values, "prewarm-memory-mb", Integer::parseInt, 128, 10_240),
                 parseBoolean(values, "java-function-aot"),
-                Duration.ofSeconds(parse(values, "stop-grace-seconds", Integer::parseInt, 0, 3600)));
+                Duration.ofSeconds(parse(values, "stop-grace-seconds", Integer::parseInt, 0, 3600)),
+                parse(values, "cpu-saturated-idle-percent", Integer::parseInt, 0, 100));
     }
 
     /** "nodejs20=1,python3=2" (or "none"): processes to keep per runtime. */
@@ -193,6 +197,7 @@ public record ServerSettings(
         values.put("prewarm-memory-mb", Integer.toString(prewarmMemoryMb));
         values.put("java-function-aot", Boolean.toString(javaFunctionAot));
         values.put("stop-grace-seconds", Long.toString(stopGrace.toSeconds()));
+        values.put("cpu-saturated-idle-percent", Integer.toString(cpuSaturatedIdlePercent));
         return values;
     }
 

@@ -55,7 +55,7 @@ final class FunctionPool {
     /** The configuration kept provisioned (its minInstances warm), if any. */
     private Optional<FunctionConfig> provisioned = Optional.empty();
     private final IdleRhythm rhythm;
-    private final WaitOrStart waitOrStart = new WaitOrStart();
+    private final WaitOrStart<Instance> waitOrStart;
     /** Callers waiting for an instance. */
     private int waiting;
     /** The server is stopping: callers get no instance. */
@@ -65,8 +65,9 @@ final class FunctionPool {
     record InitFailure(InvocationOutcome outcome, long revision, Instant at) {}
 
     FunctionPool(String functionName, String poolKey, InstanceFactory factory, KeepAlivePolicy keepAlive,
-                 int maxParallelStarts, ScalingMetrics metrics, NodeCapacity capacity) {
+                 int maxParallelStarts, ScalingMetrics metrics, NodeCapacity capacity, CpuSaturation cpu) {
         this.metrics = metrics;
+        this.waitOrStart = new WaitOrStart<>(cpu::saturated, Runtime.getRuntime().availableProcessors());
         this.capacity = capacity;
         this.poolLock = capacity.nodeLock();
         this.capacityFreed = poolLock.newCondition();
@@ -94,6 +95,7 @@ final class FunctionPool {
             poolLock.lock();
             boolean waitingForMemory = false;
             boolean deferred = false;
+            boolean waited = false;
             try {
                 rhythm.called(function, live == idle.size(), now);
                 while (true) {
@@ -104,7 +106,7 @@ final class FunctionPool {
                     while ((warm = idle.pollFirst()) != null) {
                         if (warm.alive() && warm.function().revision() == function.revision()) {
                             rhythm.busy(live - idle.size());
-                            waitOrStart.leased(warm, System.nanoTime());
+                            waitOrStart.leased(warm, System.nanoTime(), waited);
                             return Optional.of(new Lease(warm, false));
                         }
                         live--;
@@ -116,9 +118,14 @@ final class FunctionPool {
                     long waitForBusy = 0;
                     if (live < function.concurrency() && starting < maxParallelStarts) {
                         waitForBusy = waitOrStart.waitNanos(waiting, clock - arrived, clock);
+                        boolean heldForCpu = false;
+                        if (waitForBusy == 0) {
+                            waitForBusy = waitOrStart.cpuHoldNanos(waiting, starting, clock);
+                            heldForCpu = waitForBusy > 0;
+                        }
                         if (waitForBusy > 0 && waitForBusy < remaining) {
                             if (!deferred) {
-                                metrics.deferredScaleOut(functionName);
+                                metrics.deferredScaleOut(functionName, heldForCpu);
                                 deferred = true;
                             }
                         } else {
@@ -144,6 +151,7 @@ final class FunctionPool {
                         throw new ThrottledException(throttleMessage(function, wait, memoryShort));
                     }
                     awaitFreed(waitForBusy > 0 ? waitForBusy : remaining);
+                    waited = true;
                 }
             } finally {
                 if (waitingForMemory) {
@@ -198,7 +206,7 @@ final class FunctionPool {
             long now = System.nanoTime();
             waitOrStart.started(now - startedAt);
             // From here on it runs its first invocation, a sample of the invocation time like any other.
-            waitOrStart.leased(instance, now);
+            waitOrStart.leased(instance, now, false);
             if (holdingStartSlot.remove(instance)) {
                 starting--;
                 capacityFreed.signalAll();
@@ -228,23 +236,28 @@ final class FunctionPool {
      * Takes an instance back after an invocation: idle again if healthy and current, else gone.
      * {@code startedForCaller}: this was the first invocation of an instance started for it.
      * An instance of a function above its fair share stops instead while another function waits
-     * for memory (see {@link NodeCapacity}).
+     * for memory (see {@link NodeCapacity}), and so does one beyond the count the saturated cores
+     * make useful (see {@link WaitOrStart}).
      */
     void release(Instance instance, boolean startedForCaller, Instant now) {
         boolean keep;
         boolean retired;
-        boolean yielded = false;
+        ScalingMetrics.StopReason stopReason = null;
         poolLock.lock();
         try {
             retired = instance.generation() != generation;
             if (startedForCaller && holdingStartSlot.remove(instance)) {
                 starting--;
             }
-            waitOrStart.released(instance, System.nanoTime());
+            long released = System.nanoTime();
+            waitOrStart.released(instance, released, waiting > 0);
             keep = instance.alive() && instance.generation() == generation;
             if (keep && live > provisionedMinimum() && capacity.shouldYield(functionName)) {
                 keep = false;
-                yielded = true;
+                stopReason = ScalingMetrics.StopReason.FAIR_SHARE;
+            } else if (keep && live > provisionedMinimum() && waitOrStart.beyondUsefulCount(live, released)) {
+                keep = false;
+                stopReason = ScalingMetrics.StopReason.CPU_SATURATED;
             }
             if (keep) {
                 instance.markIdle(now);
@@ -266,7 +279,7 @@ final class FunctionPool {
             poolLock.unlock();
         }
         if (!keep) {
-            stop(instance, yielded ? ScalingMetrics.StopReason.FAIR_SHARE
+            stop(instance, stopReason != null ? stopReason
                     : retired ? ScalingMetrics.StopReason.RETIRED : ScalingMetrics.StopReason.DIED);
         }
     }

@@ -42,7 +42,7 @@ public final class InstanceScheduler implements AutoCloseable {
     /** The knobs of the scheduler, from the server settings. */
     public record Limits(Duration keepAlive, Duration queueWait, Duration initTimeout, int tmpSizeMb, String region,
                          int maxParallelStarts, long memoryBudgetMb, Map<Runtime, Integer> prewarm,
-                         int prewarmMemoryMb, boolean javaFunctionAot) {}
+                         int prewarmMemoryMb, boolean javaFunctionAot, int cpuSaturatedIdlePercent) {}
 
     private final Map<String, FunctionPool> pools = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timers;
@@ -53,6 +53,7 @@ public final class InstanceScheduler implements AutoCloseable {
     private final KeepAliveStore keepAliveStore;
     private final ScalingMetrics metrics = new ScalingMetrics();
     private final NodeCapacity capacity;
+    private final CpuSaturation cpu;
     /** Guards the three fields below: invocations under way, their instances, and the stop. */
     private final ReentrantLock stopLock = new ReentrantLock();
     private final Condition allDone = stopLock.newCondition();
@@ -81,6 +82,7 @@ public final class InstanceScheduler implements AutoCloseable {
         this.keepAliveStore = new KeepAliveStore(database, clock);
         keepAliveStore.loadInto(keepAlive);
         this.capacity = new NodeCapacity(budget, pools.values(), factory.prewarmPool(), metrics);
+        this.cpu = CpuSaturation.sampled(limits.cpuSaturatedIdlePercent(), timers);
         factory.startPrewarming();
         long reapEveryMs = Math.max(100, Math.min(limits.keepAlive().toMillis() / 4, 5_000));
         timers.scheduleWithFixedDelay(this::reapIdle, reapEveryMs, reapEveryMs, TimeUnit.MILLISECONDS);
@@ -341,7 +343,7 @@ public final class InstanceScheduler implements AutoCloseable {
 
     private FunctionPool pool(FunctionConfig function) {
         return pools.computeIfAbsent(poolKey(function.name(), function.version()),
-                key -> new FunctionPool(function.name(), key, factory, keepAlive, limits.maxParallelStarts(), metrics, capacity));
+                key -> new FunctionPool(function.name(), key, factory, keepAlive, limits.maxParallelStarts(), metrics, capacity, cpu));
     }
 
     private static String poolKey(String functionName, String version) {

@@ -23,13 +23,16 @@ public final class ScalingMetrics {
         /** Its function was above its fair share of the budget while another waited for memory. */
         FAIR_SHARE,
         /** Its function went idle and, from its idle times, is not called again before a pre-warm would be due. */
-        PREDICTED_GAP
+        PREDICTED_GAP,
+        /** The node's CPUs were saturated and its function's instances beyond this one added next to no throughput. */
+        CPU_SATURATED
     }
 
     private final Map<String, LongAdder> started = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> stopped = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> throttled = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> deferred = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> heldForCpu = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> startedAhead = new ConcurrentHashMap<>();
 
     void scaledOut(String function, String instanceId, int live) {
@@ -60,9 +63,15 @@ public final class ScalingMetrics {
         count(throttled, function);
     }
 
-    /** A caller found every instance busy and waited for one instead of starting another (see {@link WaitOrStart}). */
-    void deferredScaleOut(String function) {
+    /**
+     * A caller found every instance busy and waited for one instead of starting another (see
+     * {@link WaitOrStart}); {@code forCpu}: because the cores are saturated and another would add too little.
+     */
+    void deferredScaleOut(String function, boolean forCpu) {
         count(deferred, function);
+        if (forCpu) {
+            count(heldForCpu, function);
+        }
     }
 
     private static void count(Map<String, LongAdder> counters, String key) {
@@ -87,6 +96,8 @@ public final class ScalingMetrics {
                 "Invocations refused with 429 at the concurrency limit.", sums(throttled));
         perFunction(out, "aloft_scale_out_deferred_total", "counter", "Invocations that found every instance busy and "
                 + "waited for one expected to free up sooner than a new one would start.", sums(deferred));
+        perFunction(out, "aloft_scale_out_held_for_cpu_total", "counter", "Of those, invocations that waited because the "
+                + "node's CPUs were saturated and another instance of the function would have added too little.", sums(heldForCpu));
         perFunction(out, "aloft_instances_live", "gauge", "Instances starting, busy or idle.", liveByFunction);
         perFunction(out, "aloft_invocations_queued", "gauge", "Invocations waiting for an instance.", queuedByFunction);
         out.append("# HELP aloft_memory_budget_mb The node memory budget (memory-budget-mb).\n")

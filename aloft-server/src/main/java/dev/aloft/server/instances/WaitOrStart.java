@@ -2,6 +2,7 @@ package dev.aloft.server.instances;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 
 /**
  * Decides, for a caller that finds every instance of a function busy, whether to wait for one of
@@ -15,29 +16,116 @@ import java.util.Map;
  * (lease to release) and a start's time (start to ready). Until both are known every busy moment
  * starts an instance. An instance busy for more than twice the usual time and half a start is not
  * counted on (it is running a slow invocation), and a caller waits at most one start's time in
- * all, so a wrong guess costs at most one start. Not thread-safe: its pool calls it under the node lock.
+ * all, so a wrong guess costs at most one start.
+ *
+ * <p>While the node's CPUs are saturated a start is also weighed by what it adds. The pool learns
+ * an instance's cycle per number of instances busy together: from when it was handed to a caller
+ * to when it came back, or, when a waiting caller took it straight away, from its previous return
+ * (the hand-over is part of what an instance can do per second). n instances then serve
+ * n / cycle(n) callers per second. A step is worth it while each instance added since the
+ * smallest count measured brought at least a quarter of an instance's worth. When the step to one
+ * more (if measured, else the last measured step, taken as no better) is not, callers wait for a
+ * busy instance instead, and an instance beyond that point stops when it comes back (see
+ * {@link #beyondUsefulCount}).
+ * <ul>
+ *   <li>A function that waits on I/O keeps its cycle as it scales, gains a full instance's worth
+ *       with each one, and scales out as before.</li>
+ *   <li>One that needs the CPU stretches its cycle on saturated cores; more of its processes only
+ *       lengthen everyone's queue for the cores.</li>
+ *   <li>A pool is never held below the core count: that many run at once whatever else does. On
+ *       the warm benchmark (hello world, 8 connections, 2 cores) 1 instance served ~20% fewer
+ *       requests than 2 or 8: each caller's wait for a busy instance costs a wake-up.</li>
+ *   <li>A burst may start more before any step is measured; the extra ones stop one at a time as
+ *       their steps are.</li>
+ * </ul>
+ * Not thread-safe: its pool calls it under the node lock.
+ *
+ * @param <I> what stands for an instance (its key while busy)
  */
-final class WaitOrStart {
+final class WaitOrStart<I> {
 
     /** Weight of the newest sample in the moving averages. */
     private static final double WEIGHT = 0.2;
     /** Slack on "usual": timer and scheduling noise at sub-millisecond invocation times. */
     private static final long SLACK_NANOS = 1_000_000;
+    /** Busy counts whose cycle is learned; beyond it the CPU rule does not apply. */
+    static final int TRACKED_BUSY = 64;
+    /** Samples at a busy count before its cycle is trusted. */
+    static final int TRUSTED_SAMPLES = 8;
+    /** A busy count's cycle not refreshed for this long is forgotten: its load is gone. */
+    static final long FORGET_AFTER_NANOS = 30_000_000_000L;
+    /** An extra instance is worth its start when it adds at least this share of one instance's throughput. */
+    static final double USEFUL_SHARE = 0.5;
 
     private double invocationNanos = -1;
     private double startNanos = -1;
-    private final Map<Instance, Long> busySince = new HashMap<>();
+    private final Map<I, Busy> busy = new HashMap<>();
+    /** Instances that came back while a caller waited, and when: the waiting caller takes them next. */
+    private final Map<I, Long> handedOver = new HashMap<>();
+    private final Cycle[] byBusyCount = new Cycle[TRACKED_BUSY + 1];
+    private final BooleanSupplier cpuSaturated;
+    /** The cores: that many instances can run at once, so the CPU rule never holds a pool below it. */
+    private final int cores;
 
-    /** An instance began an invocation: a warm one handed to a caller, or a new one once ready. */
-    void leased(Instance instance, long now) {
-        busySince.put(instance, now);
+    /**
+     * An instance's invocation under way: when it began, when its cycle began (its previous return,
+     * when a waiting caller took it), and how many were busy together when it began.
+     */
+    private record Busy(long since, long cycleSince, int together) {}
+
+    /** The cycle learned for one number of instances busy together. */
+    private static final class Cycle {
+        double nanos;
+        /** Up to {@link #TRUSTED_SAMPLES}: only whether there are enough matters. */
+        int samples;
+        long updated;
     }
 
-    /** An instance came back: its invocation's time is a sample. */
-    void released(Instance instance, long now) {
-        Long since = busySince.remove(instance);
-        if (since != null) {
-            invocationNanos = average(invocationNanos, now - since);
+    WaitOrStart(BooleanSupplier cpuSaturated, int cores) {
+        this.cpuSaturated = cpuSaturated;
+        this.cores = cores;
+        for (int i = 1; i <= TRACKED_BUSY; i++) {
+            byBusyCount[i] = new Cycle();
+        }
+    }
+
+    /**
+     * An instance began an invocation: a warm one handed to a caller, or a new one once ready.
+     * {@code afterWaiting}: the caller had waited for an instance.
+     */
+    void leased(I instance, long now, boolean afterWaiting) {
+        Long returned = handedOver.remove(instance);
+        long cycleSince = afterWaiting && returned != null ? returned : now;
+        busy.put(instance, new Busy(now, cycleSince, busy.size() + 1));
+    }
+
+    /**
+     * An instance came back: its invocation's time and its cycle are samples. {@code callerWaiting}:
+     * a caller is waiting for an instance and takes this one.
+     */
+    void released(I instance, long now, boolean callerWaiting) {
+        Busy invocation = busy.remove(instance);
+        if (invocation == null) {
+            return;
+        }
+        invocationNanos = average(invocationNanos, now - invocation.since());
+        if (callerWaiting) {
+            // An entry stays behind when the waiter took another instance and this one was later
+            // stopped unused; dropping them all now and then only costs a few cycles their hand-over.
+            if (handedOver.size() > TRACKED_BUSY) {
+                handedOver.clear();
+            }
+            handedOver.put(instance, now);
+        }
+        if (invocation.together() <= TRACKED_BUSY) {
+            Cycle at = byBusyCount[invocation.together()];
+            if (now - at.updated > FORGET_AFTER_NANOS) {
+                at.samples = 0;
+            }
+            long cycle = now - invocation.cycleSince();
+            at.nanos = at.samples == 0 ? cycle : at.nanos + WEIGHT * (cycle - at.nanos);
+            at.samples = Math.min(at.samples + 1, TRUSTED_SAMPLES);
+            at.updated = now;
         }
     }
 
@@ -63,7 +151,7 @@ final class WaitOrStart {
         }
         // Load stretches invocations faster than the average follows, so "usual" is at least half a start.
         double usual = Math.max(2 * invocationNanos + SLACK_NANOS, startNanos / 2);
-        long freeingSoon = busySince.values().stream().filter(since -> now - since < usual).count();
+        long freeingSoon = busy.values().stream().filter(b -> now - b.since() < usual).count();
         if (freeingSoon == 0) {
             return 0;
         }
@@ -73,5 +161,65 @@ final class WaitOrStart {
         }
         // Look again soon after the expected time: an instance that overruns it no longer counts.
         return (long) Math.min(startNanos - waitedNanos, 2 * expectedWait + SLACK_NANOS);
+    }
+
+    /**
+     * For a caller that {@link #waitNanos} would let start an instance: how long to wait for a busy
+     * one instead because the cores are saturated and one more would add too little, or 0 to start.
+     *
+     * @param starting instances starting for callers, soon busy too
+     */
+    long cpuHoldNanos(int waitersAhead, int starting, long now) {
+        int together = busy.size() + starting;
+        if (busy.isEmpty() || together < cores || !cpuSaturated.getAsBoolean()) {
+            return 0;
+        }
+        // The step to one more, when it was measured; else the last measured step, taken as no better.
+        Boolean next = stepPays(together + 1, now);
+        Boolean pays = next != null ? next : stepPays(together, now);
+        if (pays == null || pays) {
+            return 0;
+        }
+        // Look again about when this caller's turn should come (a release wakes it sooner).
+        return (long) (2 * invocationNanos * (waitersAhead + 1) / busy.size()) + SLACK_NANOS;
+    }
+
+    /**
+     * Whether {@code live} instances are more than the saturated cores make useful: the last
+     * measured step up to {@code live} did not pay. The instance coming back then stops.
+     */
+    boolean beyondUsefulCount(int live, long now) {
+        return live > Math.max(1, cores) && cpuSaturated.getAsBoolean() && Boolean.FALSE.equals(stepPays(live, now));
+    }
+
+    /**
+     * Whether {@code n} busy instances serve more callers per second than the smallest count
+     * measured, {@code m}, by at least {@link #USEFUL_SHARE} of an instance's worth per step from
+     * {@code m} to {@code n}; null when either is unknown. The smallest count is the steadiest
+     * reference: between neighbouring counts the difference is one instance's worth at most, and
+     * measurement noise alone would decide.
+     */
+    private Boolean stepPays(int n, long now) {
+        if (!trusted(n, now)) {
+            return null;
+        }
+        int m = 1;
+        while (m < n && !trusted(m, now)) {
+            m++;
+        }
+        if (m == n) {
+            return null;
+        }
+        double before = m / byBusyCount[m].nanos;
+        double after = n / byBusyCount[n].nanos;
+        return after - before >= USEFUL_SHARE * (n - m) * before / m;
+    }
+
+    private boolean trusted(int n, long now) {
+        if (n < 1 || n > TRACKED_BUSY) {
+            return false;
+        }
+        Cycle at = byBusyCount[n];
+        return at.samples >= TRUSTED_SAMPLES && now - at.updated <= FORGET_AFTER_NANOS;
     }
 }

@@ -1,0 +1,57 @@
+package dev.aloft.server.instances;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class CpuSaturationTest {
+
+    /** A /proc/stat with the given cumulative user, system, idle, iowait and steal jiffies. */
+    private static String procStat(long user, long system, long idle, long iowait, long steal) {
+        return "cpu  " + user + " 0 " + system + " " + idle + " " + iowait + " 0 0 " + steal + " 0 0\n"
+                + "cpu0 1 2 3 4 5 6 7 8 9 10\nintr 12345\nctxt 999\n";
+    }
+
+    @Test
+    void idleBelowTheThresholdSinceTheLastReadingIsSaturated() throws Exception {
+        try (ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor()) {
+            CpuSaturation cpu = CpuSaturation.sampled(10, timers);
+            cpu.update(procStat(1_000, 500, 10_000, 100, 0));
+            // 200 jiffies: 150 user, 30 system, 10 idle, 2 iowait, 8 stolen by the hypervisor: 6% idle.
+            cpu.update(procStat(1_150, 530, 10_010, 102, 8));
+            assertThat(cpu.saturated()).isTrue();
+            // Next 200: half idle.
+            cpu.update(procStat(1_200, 580, 10_110, 102, 8));
+            assertThat(cpu.saturated()).isFalse();
+        }
+    }
+
+    @Test
+    void zeroNeverAndHundredAlwaysCountAsSaturated() throws Exception {
+        try (ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor()) {
+            CpuSaturation never = CpuSaturation.sampled(0, timers);
+            never.update(procStat(0, 0, 0, 0, 0));
+            never.update(procStat(1_000, 0, 0, 0, 0));
+            assertThat(never.saturated()).isFalse();
+            assertThat(CpuSaturation.sampled(100, timers).saturated()).isTrue();
+        }
+    }
+
+    @Test
+    void theRealProcStatParses() throws Exception {
+        long[] idleAndTotal = CpuSaturation.idleAndTotal(Files.readString(CpuSaturation.PROC_STAT));
+        assertThat(idleAndTotal[0]).isPositive();
+        assertThat(idleAndTotal[1]).isGreaterThan(idleAndTotal[0]);
+    }
+
+    @Test
+    void aProcStatWithoutTheCpuLineIsRefused() {
+        assertThatThrownBy(() -> CpuSaturation.idleAndTotal("intr 1\nctxt 2\n"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no 'cpu' line");
+    }
+}

@@ -1,0 +1,161 @@
+package dev.aloft.server.instances;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The scale-out decision on saturated cores: start only while one more instance adds throughput. */
+class WaitOrStartTest {
+
+    private static final long MS = 1_000_000;
+
+    private final AtomicBoolean saturated = new AtomicBoolean(true);
+    private WaitOrStart<String> decision = new WaitOrStart<>(saturated::get, 1);
+    private long clock = 1_000 * MS;
+
+    /**
+     * {@code busy} instances serve a backlog: one comes back every {@code nanosBetween} and a
+     * waiting caller takes it at once, {@code releases} times.
+     */
+    private void serveBacklog(int busy, long nanosBetween, int releases) {
+        busyNow(busy);
+        for (int i = 0; i < releases + busy; i++) {
+            String instance = "instance-" + (1 + i % busy);
+            clock += nanosBetween;
+            // The last round: the backlog is served, each comes back once more and nobody waits.
+            boolean callerWaiting = i < releases;
+            decision.released(instance, clock, callerWaiting);
+            if (callerWaiting) {
+                decision.leased(instance, clock, true);
+            }
+        }
+    }
+
+    /** Leaves {@code busy} instances busy from now on. */
+    private void busyNow(int busy) {
+        for (int i = 1; i <= busy; i++) {
+            decision.leased("instance-" + i, clock, false);
+        }
+    }
+
+    /**
+     * A CPU-bound function on 2 free cores: the second instance doubles the rate, a third hides the
+     * hand-overs a little, a fourth only crowds the cores.
+     */
+    private void learnCpuBoundOnTwoCores() {
+        // Most first: a round at n also samples each count below it once, as the instances are leased one by one.
+        serveBacklog(4, 4_500_000, 40);
+        serveBacklog(3, 4 * MS, 40);
+        serveBacklog(2, 5 * MS, 40);
+        serveBacklog(1, 10 * MS, 40);
+    }
+
+    @Test
+    void onSaturatedCoresACpuBoundFunctionStopsAtTheInstancesThatAddThroughput() {
+        learnCpuBoundOnTwoCores();
+        busyNow(1);
+        assertThat(decision.cpuHoldNanos(0, 0, clock)).as("the second instance doubled throughput").isZero();
+        // From one to three: one and a half instances' worth in two steps.
+        busyNow(2);
+        assertThat(decision.cpuHoldNanos(0, 0, clock)).isZero();
+        // The fourth would leave it at 1.2 instances' worth in three steps: callers wait for a busy one.
+        busyNow(3);
+        long hold = decision.cpuHoldNanos(3, 0, clock);
+        assertThat(hold).isPositive();
+        // One starting already counts as busy: with 2 busy and 1 starting, the next is the fourth too.
+        decision.released("instance-3", clock, false);
+        assertThat(decision.cpuHoldNanos(0, 1, clock)).isPositive();
+        assertThat(decision.beyondUsefulCount(4, clock)).isTrue();
+        assertThat(decision.beyondUsefulCount(3, clock)).isFalse();
+    }
+
+    @Test
+    void anIoBoundFunctionScalesOutOnSaturatedCores() {
+        // Each instance serves one caller per 100 ms, however many there are.
+        for (int busy = 1; busy <= 4; busy++) {
+            serveBacklog(busy, 100 * MS / busy, 40);
+        }
+        busyNow(3);
+        assertThat(decision.cpuHoldNanos(5, 0, clock)).isZero();
+        assertThat(decision.beyondUsefulCount(4, clock)).isFalse();
+    }
+
+    @Test
+    void aSmallGainStillPaysButNoGainDoesNot() {
+        // The second instance adds two thirds of one's worth (the first wasted time between callers).
+        serveBacklog(1, 3 * MS, 40);
+        serveBacklog(2, 1_800_000, 40);
+        busyNow(1);
+        assertThat(decision.cpuHoldNanos(0, 0, clock)).isZero();
+        busyNow(2);
+        // Without a measured third step the last one decides: it paid, so the third is tried.
+        assertThat(decision.cpuHoldNanos(0, 0, clock)).isZero();
+        // A third that adds nothing: from one to three, a third of an instance's worth per step.
+        serveBacklog(3, 1_800_000, 40);
+        busyNow(2);
+        assertThat(decision.cpuHoldNanos(0, 0, clock)).isPositive();
+    }
+
+    @Test
+    void withoutAKnownNextStepTheLastStepDecides() {
+        // One core's worth: a second instance served no more callers, so a third is not tried.
+        serveBacklog(1, 10 * MS, 40);
+        serveBacklog(2, 10 * MS, 40);
+        busyNow(2);
+        assertThat(decision.cpuHoldNanos(0, 0, clock)).isPositive();
+    }
+
+    @Test
+    void aBurstThatOutgrewTheMeasuredCountsIsWalkedBackDown() {
+        // One caller at a time: an invocation takes 10 ms, nobody waits.
+        for (int i = 0; i < 20; i++) {
+            decision.leased("instance-1", clock, false);
+            clock += 10 * MS;
+            decision.released("instance-1", clock, false);
+        }
+        // Then 7 instances at once on 2 cores: twice the one-instance rate, for seven times the processes.
+        serveBacklog(7, 5 * MS, 80);
+        assertThat(decision.beyondUsefulCount(7, clock)).isTrue();
+        busyNow(7);
+        assertThat(decision.cpuHoldNanos(0, 0, clock)).isPositive();
+    }
+
+    @Test
+    void aPoolIsNeverHeldBelowTheCoreCount() {
+        decision = new WaitOrStart<>(saturated::get, 2);
+        // A second instance served no more callers than one, yet two cores can run two at once.
+        serveBacklog(1, 10 * MS, 40);
+        serveBacklog(2, 10 * MS, 40);
+        busyNow(1);
+        assertThat(decision.cpuHoldNanos(0, 0, clock)).isZero();
+        assertThat(decision.beyondUsefulCount(2, clock)).isFalse();
+        busyNow(2);
+        assertThat(decision.cpuHoldNanos(0, 0, clock)).as("the third would be beyond the cores").isPositive();
+    }
+
+    @Test
+    void coresWithIdleTimeLetEveryFunctionScaleOut() {
+        learnCpuBoundOnTwoCores();
+        saturated.set(false);
+        busyNow(3);
+        assertThat(decision.cpuHoldNanos(0, 0, clock)).isZero();
+        assertThat(decision.beyondUsefulCount(4, clock)).isFalse();
+    }
+
+    @Test
+    void tooFewSamplesOrOldOnesDoNotHoldAStart() {
+        serveBacklog(2, 10 * MS, 3);
+        serveBacklog(3, 10 * MS, 3);
+        busyNow(2);
+        assertThat(decision.cpuHoldNanos(0, 0, clock)).as("too few samples").isZero();
+
+        learnCpuBoundOnTwoCores();
+        busyNow(3);
+        assertThat(decision.cpuHoldNanos(0, 0, clock)).isPositive();
+        clock += WaitOrStart.FORGET_AFTER_NANOS + MS;
+        assertThat(decision.cpuHoldNanos(0, 0, clock)).as("what was learned 30 s ago is forgotten").isZero();
+        assertThat(decision.beyondUsefulCount(4, clock)).isFalse();
+    }
+}
