@@ -62,6 +62,7 @@ final class WaitOrStart<I> {
     private final Map<I, Busy> busy = new HashMap<>();
     /** Instances that came back while a caller waited, and when: the waiting caller takes them next. */
     private final Map<I, Long> handedOver = new HashMap<>();
+    /** Index: instances busy together; filled as counts are seen. */
     private final Cycle[] byBusyCount = new Cycle[TRACKED_BUSY + 1];
     private final BooleanSupplier cpuSaturated;
     /** The cores: that many instances can run at once, so the CPU rule never holds a pool below it. */
@@ -84,9 +85,6 @@ final class WaitOrStart<I> {
     WaitOrStart(BooleanSupplier cpuSaturated, int cores) {
         this.cpuSaturated = cpuSaturated;
         this.cores = cores;
-        for (int i = 1; i <= TRACKED_BUSY; i++) {
-            byBusyCount[i] = new Cycle();
-        }
     }
 
     /**
@@ -119,7 +117,10 @@ final class WaitOrStart<I> {
         }
         if (invocation.together() <= TRACKED_BUSY) {
             Cycle at = byBusyCount[invocation.together()];
-            if (now - at.updated > FORGET_AFTER_NANOS) {
+            if (at == null) {
+                at = new Cycle();
+                byBusyCount[invocation.together()] = at;
+            } else if (now - at.updated > FORGET_AFTER_NANOS) {
                 at.samples = 0;
             }
             long cycle = now - invocation.cycleSince();
@@ -220,6 +221,6 @@ final class WaitOrStart<I> {
             return false;
         }
         Cycle at = byBusyCount[n];
-        return at.samples >= TRUSTED_SAMPLES && now - at.updated <= FORGET_AFTER_NANOS;
+        return at != null && at.samples >= TRUSTED_SAMPLES && now - at.updated <= FORGET_AFTER_NANOS;
     }
 }
