@@ -126,7 +126,7 @@ public final class AloftServer implements AutoCloseable {
         AccessKeyStore accessKeys = new AccessKeyStore(database, data, clock);
         EdgeServer edge = EdgeServer.start(settings.host(), settings.port(),
                 new EdgeServer.Parts(registry, invoker, asyncInvoker, ledger, schedules, versions, logStore, logWriter,
-                        accessKeys, adminToken, clock, scheduler::prometheusMetrics, scheduler::poolStates));
+                        accessKeys, adminToken, clock, scheduler::prometheusMetrics, scheduler::scalingState));
         asyncInvoker.start();
         schedules.start();
         ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(

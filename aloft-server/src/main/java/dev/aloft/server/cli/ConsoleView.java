@@ -74,7 +74,10 @@ final class ConsoleView {
                 {"url", function.path("url").asText()}});
     }
 
-    /** One line per version with instances, then how its instances are kept between calls. */
+    /**
+     * One line per version with instances, then how its instances are kept between calls; and
+     * whether the node's saturated CPUs hold its scale-out back, when they do or did.
+     */
     static void printScaling(PrintWriter out, JsonNode scaling) {
         for (JsonNode pool : scaling.path("pools")) {
             String version = pool.path("version").asText();
@@ -91,6 +94,13 @@ final class ConsoleView {
                             + instances.path("busy").asText() + " busy, " + instances.path("waitingCallers").asText()
                             + " callers waiting"},
                     {"keep-alive" + suffix, keepAlive(keepAlive)}});
+        }
+        JsonNode cpu = scaling.path("cpu");
+        long held = cpu.path("callersHeld").asLong();
+        if (cpu.path("nodeSaturated").asBoolean() || held > 0) {
+            printBlock(out, new String[][] {{"cpu", (cpu.path("nodeSaturated").asBoolean()
+                    ? "node CPUs saturated: instances start only while they add throughput"
+                    : "node CPUs not saturated now") + "; " + held + " calls waited for a busy instance for that"}});
         }
     }
 

@@ -9,7 +9,7 @@ import dev.aloft.server.functions.FunctionVersions;
 import dev.aloft.server.invocations.AsyncInvoker;
 import dev.aloft.server.invocations.InvocationLedger;
 import dev.aloft.server.invocations.Invoker;
-import dev.aloft.server.instances.InstanceScheduler.PoolState;
+import dev.aloft.server.instances.InstanceScheduler.ScalingState;
 import dev.aloft.server.store.LogStore;
 import dev.aloft.server.store.BatchWriter;
 import dev.aloft.server.store.LogLine;
@@ -18,7 +18,6 @@ import io.helidon.webserver.http.HttpRouting;
 
 import java.net.URI;
 import java.time.InstantSource;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -45,7 +44,7 @@ public final class EdgeServer implements AutoCloseable {
     public record Parts(FunctionRegistry registry, Invoker invoker, AsyncInvoker asyncInvoker, InvocationLedger ledger,
                         ScheduleRunner schedules, FunctionVersions versions, LogStore logStore,
                         BatchWriter<LogLine> logWriter, AccessKeyStore accessKeys, String adminToken, InstantSource clock,
-                        Supplier<String> prometheusMetrics, Function<String, List<PoolState>> poolStates) {}
+                        Supplier<String> prometheusMetrics, Function<String, ScalingState> scalingStates) {}
 
     public static EdgeServer start(String host, int port, Parts parts) {
         Authenticator authenticator = new Authenticator(parts.adminToken(), new SigV4Verifier(parts.accessKeys(), parts.clock()));
@@ -59,7 +58,7 @@ public final class EdgeServer implements AutoCloseable {
         FunctionUrls functionUrls = new FunctionUrls(parts.registry(), parts.invoker(), authenticator, parts.clock());
         LedgerApi ledgerApi = new LedgerApi(parts.ledger(), parts.invoker(), parts.logStore(), parts.logWriter());
         AccessKeyApi accessKeyApi = new AccessKeyApi(parts.accessKeys(), authenticator);
-        ScalingApi scalingApi = new ScalingApi(parts.registry(), parts.poolStates());
+        ScalingApi scalingApi = new ScalingApi(parts.registry(), parts.scalingStates());
         LambdaGate lambdaGate = new LambdaGate(authenticator, parts.clock());
         LambdaApi lambdaApi = new LambdaApi(parts.registry(), parts.logStore(), lambdaGate, base::get);
         LambdaVersionsApi lambdaVersionsApi = new LambdaVersionsApi(parts.versions(), lambdaGate);

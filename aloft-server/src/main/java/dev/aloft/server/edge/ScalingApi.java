@@ -2,12 +2,12 @@ package dev.aloft.server.edge;
 
 import dev.aloft.server.functions.FunctionRegistry;
 import dev.aloft.server.instances.InstanceScheduler.PoolState;
+import dev.aloft.server.instances.InstanceScheduler.ScalingState;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -18,11 +18,11 @@ import java.util.function.Function;
 final class ScalingApi {
 
     private final FunctionRegistry registry;
-    private final Function<String, List<PoolState>> poolStates;
+    private final Function<String, ScalingState> scalingStates;
 
-    ScalingApi(FunctionRegistry registry, Function<String, List<PoolState>> poolStates) {
+    ScalingApi(FunctionRegistry registry, Function<String, ScalingState> scalingStates) {
         this.registry = registry;
-        this.poolStates = poolStates;
+        this.scalingStates = scalingStates;
     }
 
     void routes(HttpRouting.Builder routing) {
@@ -34,7 +34,12 @@ final class ScalingApi {
         registry.get(name);
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("function", name);
-        view.put("pools", poolStates.apply(name).stream().map(ScalingApi::view).toList());
+        ScalingState state = scalingStates.apply(name);
+        view.put("pools", state.pools().stream().map(ScalingApi::view).toList());
+        Map<String, Object> cpu = new LinkedHashMap<>();
+        cpu.put("nodeSaturated", state.nodeCpuSaturated());
+        cpu.put("callersHeld", state.callersHeldForCpu());
+        view.put("cpu", cpu);
         Exchange.sendJson(res, 200, view);
     }
 

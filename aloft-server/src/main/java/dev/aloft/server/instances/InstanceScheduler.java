@@ -292,8 +292,18 @@ public final class InstanceScheduler implements AutoCloseable {
     public record PoolState(String version, int live, int idle, int initialising, int busy, int waiting,
                             int idleTimesCounted, boolean learned, Duration prewarmAfter, Duration keepUntil) {}
 
+    /**
+     * A function's scaling: its pools, whether the node's CPUs are saturated now (scale-out then
+     * weighs what an instance adds), and how many of its callers waited for a busy instance for that.
+     */
+    public record ScalingState(List<PoolState> pools, boolean nodeCpuSaturated, long callersHeldForCpu) {}
+
+    public ScalingState scalingState(String functionName) {
+        return new ScalingState(poolStates(functionName), cpu.saturated(), metrics.heldForCpu(functionName));
+    }
+
     /** The function's pools, $LATEST first (always there, even before its first invocation), then its versions. */
-    public List<PoolState> poolStates(String functionName) {
+    private List<PoolState> poolStates(String functionName) {
         String prefix = functionName + ":";
         List<String> versions = new ArrayList<>(pools.keySet().stream().filter(key -> key.startsWith(prefix))
                 .map(key -> key.substring(prefix.length())).filter(version -> !version.equals("$LATEST"))

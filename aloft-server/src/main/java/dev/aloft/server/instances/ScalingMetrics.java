@@ -74,6 +74,12 @@ public final class ScalingMetrics {
         }
     }
 
+    /** Callers of {@code function} that waited for a busy instance because the cores were saturated. */
+    long heldForCpu(String function) {
+        LongAdder held = heldForCpu.get(function);
+        return held == null ? 0 : held.sum();
+    }
+
     private static void count(Map<String, LongAdder> counters, String key) {
         counters.computeIfAbsent(key, k -> new LongAdder()).increment();
     }

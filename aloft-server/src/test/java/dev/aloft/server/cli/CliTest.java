@@ -335,6 +335,20 @@ class CliTest {
     }
 
     @Test
+    void getSaysWhenSaturatedCoresHoldScaleOutBack() throws IOException {
+        JsonNode scaling = new ObjectMapper().readTree("""
+                {"function": "burner", "pools": [
+                  {"version": "$LATEST", "instances": {"live": 3, "idle": 0, "initialising": 0, "busy": 3, "waitingCallers": 7},
+                   "keepAlive": {"learned": false, "idleTimesCounted": 0, "prewarmAfterSeconds": 0.0, "keepAliveSeconds": 300.0}}],
+                 "cpu": {"nodeSaturated": true, "callersHeld": 412}}""");
+        StringWriter out = new StringWriter();
+        ConsoleView.printScaling(new PrintWriter(out), scaling);
+        assertThat(out.toString()).endsWith("""
+                cpu          node CPUs saturated: instances start only while they add throughput; 412 calls waited for a busy instance for that
+                """);
+    }
+
+    @Test
     void everyExampleHasAValidManifest() throws IOException {
         Path examples = Path.of(System.getProperty("aloft.home", "..")).resolve("examples");
         try (Stream<Path> dirs = Files.list(examples)) {

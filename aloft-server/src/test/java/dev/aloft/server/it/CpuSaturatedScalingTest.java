@@ -1,5 +1,6 @@
 package dev.aloft.server.it;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -75,9 +76,12 @@ class CpuSaturatedScalingTest {
             assertThat(platform.server.liveInstances("burner")).isLessThanOrEqualTo(2 * cores + 2);
             // Held back before starting, or stopped once measured: a burst may start some before any step is known.
             String metrics = platform.get("/metrics").body();
-            assertThat(counter(metrics, "aloft_scale_out_held_for_cpu_total{function=\"burner\"}")
-                    + counter(metrics, "aloft_instances_stopped_total{function=\"burner\",reason=\"cpu_saturated\"}"))
+            long held = counter(metrics, "aloft_scale_out_held_for_cpu_total{function=\"burner\"}");
+            assertThat(held + counter(metrics, "aloft_instances_stopped_total{function=\"burner\",reason=\"cpu_saturated\"}"))
                     .isPositive();
+            JsonNode cpu = TestPlatform.parse(platform.get("/api/v1/functions/burner/scaling").body()).path("cpu");
+            assertThat(cpu.path("nodeSaturated").asBoolean()).isTrue();
+            assertThat(cpu.path("callersHeld").asLong()).isEqualTo(held);
 
             // Sleeping takes no CPU: every caller's instance adds throughput, saturated cores or not.
             callTogether(platform, "sleeper", "{\"sleep_ms\": 300}", 1, 10);
