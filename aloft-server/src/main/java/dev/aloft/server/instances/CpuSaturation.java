@@ -24,6 +24,8 @@ final class CpuSaturation {
     private volatile boolean saturated;
     private long lastIdle = -1;
     private long lastTotal = -1;
+    /** The last reading failed: said once, not every {@link #SAMPLE_EVERY_MS} ms. */
+    private boolean readFailed;
 
     /**
      * @param idlePercentBelow saturated while idle time is below this share of all CPU time; 0 never
@@ -36,11 +38,16 @@ final class CpuSaturation {
 
     /** Samples every {@link #SAMPLE_EVERY_MS} ms on {@code timers} (unless the answer is fixed: 0 or 100). */
     static CpuSaturation sampled(int idlePercentBelow, ScheduledExecutorService timers) {
-        CpuSaturation cpu = new CpuSaturation(idlePercentBelow);
+        CpuSaturation cpu = fedByHand(idlePercentBelow);
         if (idlePercentBelow > 0 && idlePercentBelow < 100 && Files.isReadable(PROC_STAT)) {
             timers.scheduleWithFixedDelay(cpu::sample, 0, SAMPLE_EVERY_MS, TimeUnit.MILLISECONDS);
         }
         return cpu;
+    }
+
+    /** One that changes only through {@link #update}: readings given by the caller. */
+    static CpuSaturation fedByHand(int idlePercentBelow) {
+        return new CpuSaturation(idlePercentBelow);
     }
 
     boolean saturated() {
@@ -51,7 +58,10 @@ final class CpuSaturation {
         try {
             update(Files.readString(PROC_STAT));
         } catch (IOException | RuntimeException e) {
-            LOG.warning("reading " + PROC_STAT + " failed; scaling goes on without the CPU signal: " + e);
+            if (!readFailed) {
+                LOG.warning("reading " + PROC_STAT + " failed; scaling goes on without the CPU signal until it works: " + e);
+            }
+            readFailed = true;
             saturated = false;
         }
     }
@@ -59,6 +69,7 @@ final class CpuSaturation {
     /** Takes one reading of {@code /proc/stat}; the change since the previous one decides. */
     void update(String procStat) {
         long[] idleAndTotal = idleAndTotal(procStat);
+        readFailed = false;
         long idle = idleAndTotal[0] - lastIdle;
         long total = idleAndTotal[1] - lastTotal;
         boolean first = lastTotal < 0;

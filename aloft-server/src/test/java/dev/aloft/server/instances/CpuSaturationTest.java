@@ -18,27 +18,26 @@ class CpuSaturationTest {
     }
 
     @Test
-    void idleBelowTheThresholdSinceTheLastReadingIsSaturated() throws Exception {
-        try (ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor()) {
-            CpuSaturation cpu = CpuSaturation.sampled(10, timers);
-            cpu.update(procStat(1_000, 500, 10_000, 100, 0));
-            // 200 jiffies: 150 user, 30 system, 10 idle, 2 iowait, 8 stolen by the hypervisor: 6% idle.
-            cpu.update(procStat(1_150, 530, 10_010, 102, 8));
-            assertThat(cpu.saturated()).isTrue();
-            // Next 200: half idle.
-            cpu.update(procStat(1_200, 580, 10_110, 102, 8));
-            assertThat(cpu.saturated()).isFalse();
-        }
+    void idleBelowTheThresholdSinceTheLastReadingIsSaturated() {
+        CpuSaturation cpu = CpuSaturation.fedByHand(10);
+        cpu.update(procStat(1_000, 500, 10_000, 100, 0));
+        // 200 jiffies: 150 user, 30 system, 10 idle, 2 iowait, 8 stolen by the hypervisor: 6% idle.
+        cpu.update(procStat(1_150, 530, 10_010, 102, 8));
+        assertThat(cpu.saturated()).isTrue();
+        // Next 200: half idle.
+        cpu.update(procStat(1_200, 580, 10_110, 102, 8));
+        assertThat(cpu.saturated()).isFalse();
     }
 
     @Test
     void zeroNeverAndHundredAlwaysCountAsSaturated() throws Exception {
+        CpuSaturation never = CpuSaturation.fedByHand(0);
+        never.update(procStat(0, 0, 0, 0, 0));
+        never.update(procStat(1_000, 0, 0, 0, 0));
+        assertThat(never.saturated()).isFalse();
         try (ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor()) {
-            CpuSaturation never = CpuSaturation.sampled(0, timers);
-            never.update(procStat(0, 0, 0, 0, 0));
-            never.update(procStat(1_000, 0, 0, 0, 0));
-            assertThat(never.saturated()).isFalse();
             assertThat(CpuSaturation.sampled(100, timers).saturated()).isTrue();
+            assertThat(CpuSaturation.sampled(0, timers).saturated()).isFalse();
         }
     }
 
