@@ -23,7 +23,7 @@ import java.util.function.BooleanSupplier;
  * to when it came back, or, when a waiting caller took it straight away, from its previous return
  * (the hand-over is part of what an instance can do per second). n instances then serve
  * n / cycle(n) callers per second. A step is worth it while each instance added since the
- * smallest count measured brought at least a quarter of an instance's worth. When the step to one
+ * smallest count measured brought at least half an instance's worth. When the step to one
  * more (if measured, else the last measured step, taken as no better) is not, callers wait for a
  * busy instance instead, and an instance beyond that point stops when it comes back (see
  * {@link #beyondUsefulCount}).
