@@ -15,8 +15,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -57,11 +55,6 @@ class MemoryBudgetTest {
         return futures;
     }
 
-    private static long metric(TestPlatform platform, String series) {
-        Matcher matcher = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\d+)$").matcher(platform.get("/metrics").body());
-        return matcher.find() ? Long.parseLong(matcher.group(1)) : 0;
-    }
-
     /**
      * A budget of {@code mb} with no prewarm pool: its processes would hold budget memory and come
      * and go on their own schedule (PrewarmTest covers how they give way).
@@ -85,8 +78,8 @@ class MemoryBudgetTest {
             assertThat(error.path("message").asText()).contains("the node memory budget (384 MB) is in use")
                     .contains("raise memory-budget-mb");
             assertThat(platform.server.liveInstances("capped")).isEqualTo(3);
-            assertThat(metric(platform, "aloft_memory_used_mb")).isEqualTo(384);
-            assertThat(metric(platform, "aloft_memory_budget_mb")).isEqualTo(384);
+            assertThat(platform.metric("aloft_memory_used_mb")).isEqualTo(384);
+            assertThat(platform.metric("aloft_memory_budget_mb")).isEqualTo(384);
         }
     }
 
@@ -106,8 +99,8 @@ class MemoryBudgetTest {
             assertThat(platform.server.liveInstances("newcomer")).isEqualTo(1);
             assertThat(instanceOf(platform.invoke("middle", "{}"))).isEqualTo(middle);
             assertThat(instanceOf(platform.invoke("newest", "{}"))).isEqualTo(newest);
-            assertThat(metric(platform, "aloft_instances_stopped_total{function=\"oldest\",reason=\"evicted\"}")).isEqualTo(1);
-            assertThat(metric(platform, "aloft_instances_stopped_total{function=\"middle\",reason=\"evicted\"}")).isZero();
+            assertThat(platform.metric("aloft_instances_stopped_total{function=\"oldest\",reason=\"evicted\"}")).isEqualTo(1);
+            assertThat(platform.metric("aloft_instances_stopped_total{function=\"middle\",reason=\"evicted\"}")).isZero();
         }
     }
 
@@ -146,9 +139,9 @@ class MemoryBudgetTest {
 
             hot.forEach(call -> instanceOf(call.join()));
             // The first hot instance to finish stopped instead of serving hot's backlog.
-            assertThat(metric(platform, "aloft_instances_stopped_total{function=\"hot\",reason=\"fair_share\"}"))
+            assertThat(platform.metric("aloft_instances_stopped_total{function=\"hot\",reason=\"fair_share\"}"))
                     .isGreaterThanOrEqualTo(1);
-            assertThat(metric(platform, "aloft_invocations_throttled_total{function=\"hot\"}")).isZero();
+            assertThat(platform.metric("aloft_invocations_throttled_total{function=\"hot\"}")).isZero();
         }
     }
 
@@ -205,9 +198,9 @@ class MemoryBudgetTest {
             responses.forEach(response -> instances.add(instanceOf(response)));
             // Every instance started served at least the request it was started for; the waves of
             // max-parallel-starts kept it far below one instance per request.
-            assertThat(metric(platform, "aloft_instances_started_total{function=\"burst\"}")).isEqualTo(instances.size());
+            assertThat(platform.metric("aloft_instances_started_total{function=\"burst\"}")).isEqualTo(instances.size());
             assertThat(instances).hasSizeLessThanOrEqualTo(100);
-            assertThat(metric(platform, "aloft_invocations_throttled_total{function=\"burst\"}")).isZero();
+            assertThat(platform.metric("aloft_invocations_throttled_total{function=\"burst\"}")).isZero();
         }
     }
 }

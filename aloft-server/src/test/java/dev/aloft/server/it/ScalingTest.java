@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -87,23 +86,7 @@ class ScalingTest {
             for (int i = 0; i < 2; i++) {
                 assertThat(platform.invoke("slow", "{\"sleep_ms\": 1000}").statusCode()).isEqualTo(200);
             }
-            Set<String> quickInstances = ConcurrentHashMap.newKeySet();
-            try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
-                List<Future<?>> loops = new ArrayList<>();
-                for (int client = 0; client < 8; client++) {
-                    loops.add(clients.submit(() -> {
-                        for (int i = 0; i < 25; i++) {
-                            var response = platform.invoke("quick", "{}");
-                            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-                            quickInstances.add(TestPlatform.parse(response.body()).path("instance").asText());
-                        }
-                        return null;
-                    }));
-                }
-                for (Future<?> loop : loops) {
-                    loop.get();
-                }
-            }
+            Set<String> quickInstances = platform.invokeTogether("quick", "{}", 8, 25);
             // A start takes 100-300 ms, a quick invocation a few: eight callers share far fewer instances.
             assertThat(quickInstances).hasSizeLessThanOrEqualTo(4);
             assertThat(platform.get("/metrics").body()).containsPattern("aloft_scale_out_deferred_total\\{function=\"quick\"} [1-9]");

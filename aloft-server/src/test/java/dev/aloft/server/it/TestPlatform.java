@@ -19,11 +19,21 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Base64;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** A real Aloft server on a free port with a fresh data directory, and an HTTP client for it. */
 public final class TestPlatform implements AutoCloseable {
@@ -79,6 +89,37 @@ public final class TestPlatform implements AutoCloseable {
     public int instances(String name, String state) {
         return parse(get("/api/v1/functions/" + name + "/scaling").body()).path("pools").path(0).path("instances")
                 .path(state).asInt();
+    }
+
+    /** A counter or gauge from {@code /metrics}, e.g. {@code aloft_instances_live{function="x"}}; 0 while it is not there. */
+    public long metric(String series) {
+        Matcher matcher = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\d+)$").matcher(get("/metrics").body());
+        return matcher.find() ? Long.parseLong(matcher.group(1)) : 0;
+    }
+
+    /**
+     * {@code callers} clients each invoke the function {@code calls} times in a row, every answer
+     * expected to be 200; returns the instances that answered.
+     */
+    public Set<String> invokeTogether(String name, String payload, int callers, int calls) throws Exception {
+        Set<String> instances = ConcurrentHashMap.newKeySet();
+        try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<?>> loops = new ArrayList<>();
+            for (int client = 0; client < callers; client++) {
+                loops.add(clients.submit(() -> {
+                    for (int i = 0; i < calls; i++) {
+                        var response = invoke(name, payload);
+                        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+                        instances.add(parse(response.body()).path("instance").asText());
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> loop : loops) {
+                loop.get();
+            }
+        }
+        return instances;
     }
 
     /** Host processes running code of this hash (the sandbox names the code dir in their arguments). */
