@@ -3,16 +3,17 @@ package dev.aloft.server.instances;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
  * Whether the node's CPUs are saturated: idle below a threshold over the last sample interval,
- * from {@code /proc/stat} (idle and iowait against all time, steal counted as busy). The scheduler
- * asks before it starts an instance: on saturated cores a new process only takes CPU from the others
- * (see {@link WaitOrStart}). {@code /proc/stat} counts the whole host; a container limited by a CPU
- * quota below the host's cores is saturated before this notices, and scales as if it were not.
+ * from {@code /proc/stat} (idle and iowait against all time, steal counted as busy), or, when the
+ * server's cgroup has a CPU quota ({@link CgroupCpuQuota}), that quota's unused share below the
+ * same threshold. The scheduler asks before it starts an instance: on saturated cores a new process
+ * only takes CPU from the others (see {@link WaitOrStart}).
  */
 final class CpuSaturation {
 
@@ -22,8 +23,12 @@ final class CpuSaturation {
 
     private final int idlePercentBelow;
     private volatile boolean saturated;
+    private boolean hostSaturated;
+    private boolean quotaSaturated;
     private long lastIdle = -1;
     private long lastTotal = -1;
+    private long lastQuotaUsedNanos = -1;
+    private long lastQuotaReadingAt;
     /** The last reading failed: said once, not every {@link #SAMPLE_EVERY_MS} ms. */
     private boolean readFailed;
 
@@ -36,13 +41,28 @@ final class CpuSaturation {
         this.saturated = idlePercentBelow >= 100;
     }
 
-    /** Samples every {@link #SAMPLE_EVERY_MS} ms on {@code timers} (unless the answer is fixed: 0 or 100). */
-    static CpuSaturation sampled(int idlePercentBelow, ScheduledExecutorService timers) {
+    /**
+     * Samples every {@link #SAMPLE_EVERY_MS} ms on {@code timers} (unless the answer is fixed: 0 or
+     * 100): the host's {@code /proc/stat} and, when there is one, the server's cgroup CPU quota.
+     */
+    static CpuSaturation sampled(int idlePercentBelow, Optional<CgroupCpuQuota> quota, ScheduledExecutorService timers) {
         CpuSaturation cpu = fedByHand(idlePercentBelow);
         if (idlePercentBelow > 0 && idlePercentBelow < 100 && Files.isReadable(PROC_STAT)) {
-            timers.scheduleWithFixedDelay(cpu::sample, 0, SAMPLE_EVERY_MS, TimeUnit.MILLISECONDS);
+            quota.ifPresent(q -> LOG.info(String.format("the server's cgroup %s allows %.2f cores: saturation counts "
+                    + "them as well as the host's CPUs", q.cgroup(), q.cores())));
+            timers.scheduleWithFixedDelay(() -> cpu.sample(quota), 0, SAMPLE_EVERY_MS, TimeUnit.MILLISECONDS);
         }
         return cpu;
+    }
+
+    /** The quota of the cgroup this server runs in, if any. */
+    static Optional<CgroupCpuQuota> ownQuota() {
+        try {
+            return CgroupCpuQuota.find(Path.of("/sys/fs/cgroup"), Files.readString(Path.of("/proc/self/cgroup")));
+        } catch (IOException | RuntimeException e) {
+            LOG.warning("reading the server's cgroup CPU quota failed; saturation counts the host's CPUs only: " + e);
+            return Optional.empty();
+        }
     }
 
     /** One that changes only through {@link #update}: readings given by the caller. */
@@ -54,14 +74,19 @@ final class CpuSaturation {
         return saturated;
     }
 
-    private void sample() {
+    private void sample(Optional<CgroupCpuQuota> quota) {
         try {
             update(Files.readString(PROC_STAT));
+            if (quota.isPresent()) {
+                updateQuota(quota.get().cores(), quota.get().usedNanos(), System.nanoTime());
+            }
         } catch (IOException | RuntimeException e) {
             if (!readFailed) {
                 LOG.warning("reading " + PROC_STAT + " failed; scaling goes on without the CPU signal until it works: " + e);
             }
             readFailed = true;
+            hostSaturated = false;
+            quotaSaturated = false;
             saturated = false;
         }
     }
@@ -76,7 +101,22 @@ final class CpuSaturation {
         lastIdle = idleAndTotal[0];
         lastTotal = idleAndTotal[1];
         if (!first && total > 0) {
-            saturated = idle * 100 < total * idlePercentBelow;
+            hostSaturated = idle * 100 < total * idlePercentBelow;
+            saturated = hostSaturated || quotaSaturated;
+        }
+    }
+
+    /** Takes one reading of the cgroup quota's usage: {@code usedNanos} of CPU time by {@code atNanos}. */
+    void updateQuota(double quotaCores, long usedNanos, long atNanos) {
+        long used = usedNanos - lastQuotaUsedNanos;
+        long elapsed = atNanos - lastQuotaReadingAt;
+        boolean first = lastQuotaUsedNanos < 0;
+        lastQuotaUsedNanos = usedNanos;
+        lastQuotaReadingAt = atNanos;
+        if (!first && elapsed > 0) {
+            double allowed = quotaCores * elapsed;
+            quotaSaturated = (allowed - used) * 100 < allowed * idlePercentBelow;
+            saturated = hostSaturated || quotaSaturated;
         }
     }
 

@@ -3,6 +3,7 @@ package dev.aloft.server.instances;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -30,14 +31,30 @@ class CpuSaturationTest {
     }
 
     @Test
+    void aQuotaUsedUpSaturatesAnIdleHostAndEitherIsEnough() {
+        CpuSaturation cpu = CpuSaturation.fedByHand(10);
+        cpu.update(procStat(1_000, 500, 10_000, 0, 0));
+        cpu.update(procStat(1_050, 550, 10_100, 0, 0));
+        long second = 1_000_000_000L;
+        cpu.updateQuota(1.5, 7 * second, 100 * second);
+        // 1.45 of the 1.5 cores the cgroup may use, over one second: 3% of the quota left.
+        cpu.updateQuota(1.5, 7 * second + 1_450_000_000L, 101 * second);
+        assertThat(cpu.saturated()).isTrue();
+        cpu.updateQuota(1.5, 9 * second, 102 * second);
+        assertThat(cpu.saturated()).as("0.55 of 1.5 cores used").isFalse();
+        cpu.update(procStat(1_140, 560, 10_105, 0, 0));
+        assertThat(cpu.saturated()).as("the host at 5% idle").isTrue();
+    }
+
+    @Test
     void zeroNeverAndHundredAlwaysCountAsSaturated() throws Exception {
         CpuSaturation never = CpuSaturation.fedByHand(0);
         never.update(procStat(0, 0, 0, 0, 0));
         never.update(procStat(1_000, 0, 0, 0, 0));
         assertThat(never.saturated()).isFalse();
         try (ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor()) {
-            assertThat(CpuSaturation.sampled(100, timers).saturated()).isTrue();
-            assertThat(CpuSaturation.sampled(0, timers).saturated()).isFalse();
+            assertThat(CpuSaturation.sampled(100, Optional.empty(), timers).saturated()).isTrue();
+            assertThat(CpuSaturation.sampled(0, Optional.empty(), timers).saturated()).isFalse();
         }
     }
 
