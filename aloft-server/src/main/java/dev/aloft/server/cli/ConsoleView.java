@@ -98,9 +98,11 @@ final class ConsoleView {
         JsonNode cpu = scaling.path("cpu");
         long held = cpu.path("callersHeld").asLong();
         if (cpu.path("nodeSaturated").asBoolean() || held > 0) {
+            String quota = cpu.path("quotaCores").isNumber()
+                    ? String.format(" (the server's cgroup allows %.2f cores)", cpu.path("quotaCores").asDouble()) : "";
             printBlock(out, new String[][] {{"cpu", (cpu.path("nodeSaturated").asBoolean()
-                    ? "node CPUs saturated: instances start only while they add throughput"
-                    : "node CPUs not saturated now") + "; " + held + " calls waited for a busy instance for that"}});
+                    ? "node CPUs saturated" + quota + ": instances start only while they add throughput"
+                    : "node CPUs not saturated now" + quota) + "; " + held + " calls waited for a busy instance for that"}});
         }
     }
 

@@ -38,6 +38,7 @@ final class ScalingApi {
         view.put("pools", state.pools().stream().map(ScalingApi::view).toList());
         Map<String, Object> cpu = new LinkedHashMap<>();
         cpu.put("nodeSaturated", state.nodeCpuSaturated());
+        cpu.put("quotaCores", state.cpuQuotaCores().isPresent() ? state.cpuQuotaCores().getAsDouble() : null);
         cpu.put("callersHeld", state.callersHeldForCpu());
         view.put("cpu", cpu);
         Exchange.sendJson(res, 200, view);

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
@@ -22,6 +23,8 @@ final class CpuSaturation {
     static final long SAMPLE_EVERY_MS = 250;
 
     private final int idlePercentBelow;
+    /** The server cgroup's CPU quota in cores; 0 when it has none (or it is not sampled). */
+    private final double quotaCores;
     private volatile boolean saturated;
     private boolean hostSaturated;
     private boolean quotaSaturated;
@@ -36,8 +39,9 @@ final class CpuSaturation {
      * @param idlePercentBelow saturated while idle time is below this share of all CPU time; 0 never
      *                         (scale-out ignores CPU), 100 always
      */
-    private CpuSaturation(int idlePercentBelow) {
+    private CpuSaturation(int idlePercentBelow, double quotaCores) {
         this.idlePercentBelow = idlePercentBelow;
+        this.quotaCores = quotaCores;
         this.saturated = idlePercentBelow >= 100;
     }
 
@@ -46,12 +50,13 @@ final class CpuSaturation {
      * 100): the host's {@code /proc/stat} and, when there is one, the server's cgroup CPU quota.
      */
     static CpuSaturation sampled(int idlePercentBelow, Optional<CgroupCpuQuota> quota, ScheduledExecutorService timers) {
-        CpuSaturation cpu = fedByHand(idlePercentBelow);
-        if (idlePercentBelow > 0 && idlePercentBelow < 100 && Files.isReadable(PROC_STAT)) {
-            quota.ifPresent(q -> LOG.info(String.format("the server's cgroup %s allows %.2f cores: saturation counts "
-                    + "them as well as the host's CPUs", q.cgroup(), q.cores())));
-            timers.scheduleWithFixedDelay(() -> cpu.sample(quota), 0, SAMPLE_EVERY_MS, TimeUnit.MILLISECONDS);
+        if (idlePercentBelow <= 0 || idlePercentBelow >= 100 || !Files.isReadable(PROC_STAT)) {
+            return fedByHand(idlePercentBelow);
         }
+        CpuSaturation cpu = new CpuSaturation(idlePercentBelow, quota.map(CgroupCpuQuota::cores).orElse(0.0));
+        quota.ifPresent(q -> LOG.info(String.format("the server's cgroup %s allows %.2f cores: saturation counts "
+                + "them as well as the host's CPUs", q.cgroup(), q.cores())));
+        timers.scheduleWithFixedDelay(() -> cpu.sample(quota), 0, SAMPLE_EVERY_MS, TimeUnit.MILLISECONDS);
         return cpu;
     }
 
@@ -67,11 +72,16 @@ final class CpuSaturation {
 
     /** One that changes only through {@link #update}: readings given by the caller. */
     static CpuSaturation fedByHand(int idlePercentBelow) {
-        return new CpuSaturation(idlePercentBelow);
+        return new CpuSaturation(idlePercentBelow, 0);
     }
 
     boolean saturated() {
         return saturated;
+    }
+
+    /** The CPU quota of the server's cgroup that saturation also counts, in cores; empty when none. */
+    OptionalDouble quotaCores() {
+        return quotaCores > 0 ? OptionalDouble.of(quotaCores) : OptionalDouble.empty();
     }
 
     private void sample(Optional<CgroupCpuQuota> quota) {

@@ -19,6 +19,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -294,12 +295,14 @@ public final class InstanceScheduler implements AutoCloseable {
 
     /**
      * A function's scaling: its pools, whether the node's CPUs are saturated now (scale-out then
-     * weighs what an instance adds), and how many of its callers waited for a busy instance for that.
+     * weighs what an instance adds), the server cgroup's CPU quota that counts for that (cores), and
+     * how many of its callers waited for a busy instance for that.
      */
-    public record ScalingState(List<PoolState> pools, boolean nodeCpuSaturated, long callersHeldForCpu) {}
+    public record ScalingState(List<PoolState> pools, boolean nodeCpuSaturated, OptionalDouble cpuQuotaCores,
+                               long callersHeldForCpu) {}
 
     public ScalingState scalingState(String functionName) {
-        return new ScalingState(poolStates(functionName), cpu.saturated(), metrics.heldForCpu(functionName));
+        return new ScalingState(poolStates(functionName), cpu.saturated(), cpu.quotaCores(), metrics.heldForCpu(functionName));
     }
 
     /** The function's pools, $LATEST first (always there, even before its first invocation), then its versions. */

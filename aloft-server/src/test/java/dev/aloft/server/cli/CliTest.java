@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aloft.server.AloftException;
 import dev.aloft.server.ServerSettings;
 import java.io.IOException;
@@ -345,6 +346,13 @@ class CliTest {
         ConsoleView.printScaling(new PrintWriter(out), scaling);
         assertThat(out.toString()).endsWith("""
                 cpu          node CPUs saturated: instances start only while they add throughput; 412 calls waited for a busy instance for that
+                """);
+
+        ((ObjectNode) scaling.path("cpu")).put("quotaCores", 1.5).put("nodeSaturated", false);
+        StringWriter underQuota = new StringWriter();
+        ConsoleView.printScaling(new PrintWriter(underQuota), scaling);
+        assertThat(underQuota.toString()).endsWith("""
+                cpu          node CPUs not saturated now (the server's cgroup allows 1.50 cores); 412 calls waited for a busy instance for that
                 """);
     }
 

@@ -47,6 +47,7 @@ class CpuSaturatedScalingTest {
             JsonNode cpu = TestPlatform.parse(platform.get("/api/v1/functions/burner/scaling").body()).path("cpu");
             assertThat(cpu.path("nodeSaturated").asBoolean()).isTrue();
             assertThat(cpu.path("callersHeld").asLong()).isEqualTo(held);
+            assertThat(cpu.has("quotaCores")).as("null without a cgroup CPU quota, else its cores").isTrue();
 
             // Sleeping takes no CPU: every caller's instance adds throughput, saturated cores or not.
             platform.invokeTogether("sleeper", "{\"sleep_ms\": 300}", 1, 10);
