@@ -84,15 +84,20 @@ final class CpuSaturation {
         return quotaCores > 0 ? OptionalDouble.of(quotaCores) : OptionalDouble.empty();
     }
 
-    private void sample(Optional<CgroupCpuQuota> quota) {
+    void sample(Optional<CgroupCpuQuota> quota) {
         try {
-            update(Files.readString(PROC_STAT));
+            // Both read before either is taken: a failing one is then said once, not every sample.
+            String procStat = Files.readString(PROC_STAT);
+            long quotaUsedNanos = quota.isPresent() ? quota.get().usedNanos() : 0;
+            long at = System.nanoTime();
+            update(procStat);
             if (quota.isPresent()) {
-                updateQuota(quota.get().cores(), quota.get().usedNanos(), System.nanoTime());
+                updateQuota(quota.get().cores(), quotaUsedNanos, at);
             }
         } catch (IOException | RuntimeException e) {
             if (!readFailed) {
-                LOG.warning("reading " + PROC_STAT + " failed; scaling goes on without the CPU signal until it works: " + e);
+                LOG.warning("reading " + PROC_STAT + quota.map(q -> " or " + q.usageFile()).orElse("")
+                        + " failed; scaling goes on without the CPU signal until it works: " + e);
             }
             readFailed = true;
             hostSaturated = false;

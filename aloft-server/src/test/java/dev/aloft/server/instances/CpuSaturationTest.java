@@ -1,11 +1,18 @@
 package dev.aloft.server.instances;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -44,6 +51,39 @@ class CpuSaturationTest {
         assertThat(cpu.saturated()).as("0.55 of 1.5 cores used").isFalse();
         cpu.update(procStat(1_140, 560, 10_105, 0, 0));
         assertThat(cpu.saturated()).as("the host at 5% idle").isTrue();
+    }
+
+    @Test
+    void aQuotaWhoseUsageCannotBeReadIsSaidOnceAndCountsAsNotSaturated(@TempDir Path cgroup) {
+        CgroupCpuQuota vanished = new CgroupCpuQuota(0.5, cgroup, cgroup.resolve("cpuacct.usage"));
+        List<LogRecord> warnings = new ArrayList<>();
+        Handler handler = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                warnings.add(record);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger logger = Logger.getLogger(CpuSaturation.class.getName());
+        logger.addHandler(handler);
+        try {
+            CpuSaturation cpu = CpuSaturation.fedByHand(99);
+            for (int i = 0; i < 5; i++) {
+                cpu.sample(Optional.of(vanished));
+            }
+            assertThat(cpu.saturated()).isFalse();
+            assertThat(warnings).singleElement().extracting(LogRecord::getMessage).asString()
+                    .contains(cgroup.resolve("cpuacct.usage").toString());
+        } finally {
+            logger.removeHandler(handler);
+        }
     }
 
     @Test
