@@ -21,6 +21,12 @@ class CgroupCpuQuotaTest {
         Files.writeString(path, content);
     }
 
+    /** A cgroup v1 cpu directory with a CFS quota per 100 ms period (-1: none). */
+    private void cfsQuota(String dir, long quotaMicros) throws Exception {
+        write(dir + "/cpu.cfs_quota_us", quotaMicros + "\n");
+        write(dir + "/cpu.cfs_period_us", "100000\n");
+    }
+
     @Test
     void v2TakesTheTightestQuotaOfTheCgroupAndItsAncestors() throws Exception {
         write("cgroup.controllers", "cpu memory pids\n");
@@ -41,10 +47,8 @@ class CgroupCpuQuotaTest {
 
     @Test
     void v1ReadsTheCfsQuotaAndTheSameCgroupsCpuacctUsage() throws Exception {
-        write("cpu/docker/abc/cpu.cfs_quota_us", "250000\n");
-        write("cpu/docker/abc/cpu.cfs_period_us", "100000\n");
-        write("cpu/cpu.cfs_quota_us", "-1\n");
-        write("cpu/cpu.cfs_period_us", "100000\n");
+        cfsQuota("cpu/docker/abc", 250_000);
+        cfsQuota("cpu", -1);
         write("cpuacct/docker/abc/cpuacct.usage", "987654321\n");
         String procCgroup = "4:memory:/docker/abc\n3:cpu,cpuacct:/docker/abc\n0::/\n";
 
@@ -57,8 +61,7 @@ class CgroupCpuQuotaTest {
     @Test
     void aContainerWithoutACgroupNamespaceSeesItsOwnCgroupAtTheMountsRoot() throws Exception {
         // /proc/self/cgroup names the host's path, which the container's cgroupfs does not show.
-        write("cpu/cpu.cfs_quota_us", "50000\n");
-        write("cpu/cpu.cfs_period_us", "100000\n");
+        cfsQuota("cpu", 50_000);
         write("cpuacct/cpuacct.usage", "5\n");
 
         CgroupCpuQuota quota = CgroupCpuQuota.find(root, "2:cpu:/docker/0123abcd\n1:cpuacct:/docker/0123abcd\n").orElseThrow();
