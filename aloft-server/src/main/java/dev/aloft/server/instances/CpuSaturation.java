@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
@@ -14,17 +15,23 @@ import java.util.logging.Logger;
  * from {@code /proc/stat} (idle and iowait against all time, steal counted as busy), or, when the
  * server's cgroup has a CPU quota ({@link CgroupCpuQuota}), that quota's unused share below the
  * same threshold. The scheduler asks before it starts an instance: on saturated cores a new process
- * only takes CPU from the others (see {@link WaitOrStart}).
+ * only takes CPU from the others (see {@link WaitOrStart}). The quota is looked up again every
+ * {@link #QUOTA_LOOKUP_EVERY_SAMPLES} samples: a container's CPU limit may change while it runs
+ * ({@code docker update --cpus}, an in-place pod resize).
  */
 final class CpuSaturation {
 
     private static final Logger LOG = Logger.getLogger(CpuSaturation.class.getName());
     static final Path PROC_STAT = Path.of("/proc/stat");
     static final long SAMPLE_EVERY_MS = 250;
+    /** 10 s. */
+    static final int QUOTA_LOOKUP_EVERY_SAMPLES = 40;
 
     private final int idlePercentBelow;
-    /** The server cgroup's CPU quota in cores; 0 when it has none (or it is not sampled). */
-    private final double quotaCores;
+    private final Supplier<Optional<CgroupCpuQuota>> quotaLookup;
+    /** The server cgroup's CPU quota, as last looked up. */
+    private volatile Optional<CgroupCpuQuota> quota;
+    private int samplesSinceQuotaLookup;
     private volatile boolean saturated;
     private boolean hostSaturated;
     private boolean quotaSaturated;
@@ -39,24 +46,26 @@ final class CpuSaturation {
      * @param idlePercentBelow saturated while idle time is below this share of all CPU time; 0 never
      *                         (scale-out ignores CPU), 100 always
      */
-    private CpuSaturation(int idlePercentBelow, double quotaCores) {
+    private CpuSaturation(int idlePercentBelow, Supplier<Optional<CgroupCpuQuota>> quotaLookup) {
         this.idlePercentBelow = idlePercentBelow;
-        this.quotaCores = quotaCores;
+        this.quotaLookup = quotaLookup;
+        this.quota = quotaLookup.get();
         this.saturated = idlePercentBelow >= 100;
+        quota.ifPresent(q -> LOG.info(String.format("the server's cgroup %s allows %.2f cores: saturation counts "
+                + "them as well as the host's CPUs", q.cgroup(), q.cores())));
     }
 
     /**
      * Samples every {@link #SAMPLE_EVERY_MS} ms on {@code timers} (unless the answer is fixed: 0 or
      * 100): the host's {@code /proc/stat} and, when there is one, the server's cgroup CPU quota.
      */
-    static CpuSaturation sampled(int idlePercentBelow, Optional<CgroupCpuQuota> quota, ScheduledExecutorService timers) {
+    static CpuSaturation sampled(int idlePercentBelow, Supplier<Optional<CgroupCpuQuota>> quotaLookup,
+                                 ScheduledExecutorService timers) {
         if (idlePercentBelow <= 0 || idlePercentBelow >= 100 || !Files.isReadable(PROC_STAT)) {
-            return fedByHand(idlePercentBelow);
+            return fedByHand(idlePercentBelow, Optional::empty);
         }
-        CpuSaturation cpu = new CpuSaturation(idlePercentBelow, quota.map(CgroupCpuQuota::cores).orElse(0.0));
-        quota.ifPresent(q -> LOG.info(String.format("the server's cgroup %s allows %.2f cores: saturation counts "
-                + "them as well as the host's CPUs", q.cgroup(), q.cores())));
-        timers.scheduleWithFixedDelay(() -> cpu.sample(quota), 0, SAMPLE_EVERY_MS, TimeUnit.MILLISECONDS);
+        CpuSaturation cpu = fedByHand(idlePercentBelow, quotaLookup);
+        timers.scheduleWithFixedDelay(cpu::sample, 0, SAMPLE_EVERY_MS, TimeUnit.MILLISECONDS);
         return cpu;
     }
 
@@ -65,14 +74,15 @@ final class CpuSaturation {
         try {
             return CgroupCpuQuota.find(Path.of("/sys/fs/cgroup"), Files.readString(Path.of("/proc/self/cgroup")));
         } catch (IOException | RuntimeException e) {
-            LOG.warning("reading the server's cgroup CPU quota failed; saturation counts the host's CPUs only: " + e);
+            // Looked up every 10 s: a failure is no news after the first.
+            LOG.fine("reading the server's cgroup CPU quota failed; saturation counts the host's CPUs only: " + e);
             return Optional.empty();
         }
     }
 
-    /** One that changes only through {@link #update}: readings given by the caller. */
-    static CpuSaturation fedByHand(int idlePercentBelow) {
-        return new CpuSaturation(idlePercentBelow, 0);
+    /** One that changes only through {@link #update}, {@link #updateQuota} and {@link #sample}, called by the caller. */
+    static CpuSaturation fedByHand(int idlePercentBelow, Supplier<Optional<CgroupCpuQuota>> quotaLookup) {
+        return new CpuSaturation(idlePercentBelow, quotaLookup);
     }
 
     boolean saturated() {
@@ -81,10 +91,29 @@ final class CpuSaturation {
 
     /** The CPU quota of the server's cgroup that saturation also counts, in cores; empty when none. */
     OptionalDouble quotaCores() {
-        return quotaCores > 0 ? OptionalDouble.of(quotaCores) : OptionalDouble.empty();
+        Optional<CgroupCpuQuota> current = quota;
+        return current.isPresent() ? OptionalDouble.of(current.get().cores()) : OptionalDouble.empty();
     }
 
-    void sample(Optional<CgroupCpuQuota> quota) {
+    /** Looks the quota up again; a changed one starts its usage readings afresh. */
+    void lookUpQuota() {
+        Optional<CgroupCpuQuota> found = quotaLookup.get();
+        if (!found.equals(quota)) {
+            LOG.info(found.map(q -> String.format("the server's cgroup %s now allows %.2f cores", q.cgroup(), q.cores()))
+                    .orElse("the server's cgroup no longer has a CPU quota"));
+            quota = found;
+            lastQuotaUsedNanos = -1;
+            quotaSaturated = false;
+            saturated = hostSaturated;
+        }
+    }
+
+    void sample() {
+        if (++samplesSinceQuotaLookup >= QUOTA_LOOKUP_EVERY_SAMPLES) {
+            samplesSinceQuotaLookup = 0;
+            lookUpQuota();
+        }
+        Optional<CgroupCpuQuota> quota = this.quota;
         try {
             // Both read before either is taken: a failing one is then said once, not every sample.
             String procStat = Files.readString(PROC_STAT);

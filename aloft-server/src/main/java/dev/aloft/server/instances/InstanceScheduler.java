@@ -83,7 +83,7 @@ public final class InstanceScheduler implements AutoCloseable {
         this.keepAliveStore = new KeepAliveStore(database, clock);
         keepAliveStore.loadInto(keepAlive);
         this.capacity = new NodeCapacity(budget, pools.values(), factory.prewarmPool(), metrics);
-        this.cpu = CpuSaturation.sampled(limits.cpuSaturatedIdlePercent(), CpuSaturation.ownQuota(), timers);
+        this.cpu = CpuSaturation.sampled(limits.cpuSaturatedIdlePercent(), CpuSaturation::ownQuota, timers);
         factory.startPrewarming();
         long reapEveryMs = Math.max(100, Math.min(limits.keepAlive().toMillis() / 4, 5_000));
         timers.scheduleWithFixedDelay(this::reapIdle, reapEveryMs, reapEveryMs, TimeUnit.MILLISECONDS);

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -71,6 +72,28 @@ class CgroupCpuQuotaTest {
     }
 
     @Test
+    void aQuotaChangedWhileTheServerRunsCountsFromTheNextLookUp() throws Exception {
+        write("cgroup.controllers", "cpu memory\n");
+        write("app/cpu.max", "100000 100000\n");
+        write("app/cpu.stat", "usage_usec 0\n");
+        CpuSaturation cpu = CpuSaturation.fedByHand(10, () -> CgroupCpuQuota.find(root, "0::/app\n"));
+        assertThat(cpu.quotaCores()).hasValue(1.0);
+
+        // docker update --cpus: the sampler looks again every QUOTA_LOOKUP_EVERY_SAMPLES samples.
+        write("app/cpu.max", "max 100000\n");
+        for (int i = 1; i < CpuSaturation.QUOTA_LOOKUP_EVERY_SAMPLES; i++) {
+            cpu.sample();
+        }
+        assertThat(cpu.quotaCores()).hasValue(1.0);
+        cpu.sample();
+        assertThat(cpu.quotaCores()).isEmpty();
+
+        write("app/cpu.max", "50000 100000\n");
+        cpu.lookUpQuota();
+        assertThat(cpu.quotaCores()).hasValue(0.5);
+    }
+
+    @Test
     void noQuotaAnywhereIsNone() throws Exception {
         write("cgroup.controllers", "cpu memory\n");
         write("user.slice/cpu.max", "max 100000\n");
@@ -106,7 +129,7 @@ class CgroupCpuQuotaTest {
             assertThat(quota.cores()).isEqualTo(0.2);
             assertThat(quota.cgroup()).isEqualTo(cpuDir);
 
-            CpuSaturation saturation = CpuSaturation.fedByHand(10);
+            CpuSaturation saturation = CpuSaturation.fedByHand(10, Optional::empty);
             saturation.updateQuota(quota.cores(), quota.usedNanos(), System.nanoTime());
             Thread.sleep(500);
             saturation.updateQuota(quota.cores(), quota.usedNanos(), System.nanoTime());
