@@ -97,7 +97,7 @@ final class ConsoleView {
         }
         JsonNode cpu = scaling.path("cpu");
         long held = cpu.path("callersHeld").asLong();
-        if (cpu.path("nodeSaturated").asBoolean() || held > 0) {
+        if (cpu.path("nodeSaturated").asBoolean() || held > 0 || cpu.path("quotaCores").isNumber()) {
             String quota = cpu.path("quotaCores").isNumber()
                     ? String.format(" (the server's cgroup allows %.2f cores)", cpu.path("quotaCores").asDouble()) : "";
             printBlock(out, new String[][] {{"cpu", (cpu.path("nodeSaturated").asBoolean()

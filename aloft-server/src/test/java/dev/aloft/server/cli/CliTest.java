@@ -348,11 +348,12 @@ class CliTest {
                 cpu          node CPUs saturated: instances start only while they add throughput; 412 calls waited for a busy instance for that
                 """);
 
-        ((ObjectNode) scaling.path("cpu")).put("quotaCores", 1.5).put("nodeSaturated", false);
+        // A quota is worth a line even while nothing is held.
+        ((ObjectNode) scaling.path("cpu")).put("quotaCores", 1.5).put("nodeSaturated", false).put("callersHeld", 0);
         StringWriter underQuota = new StringWriter();
         ConsoleView.printScaling(new PrintWriter(underQuota), scaling);
         assertThat(underQuota.toString()).endsWith("""
-                cpu          node CPUs not saturated now (the server's cgroup allows 1.50 cores); 412 calls waited for a busy instance for that
+                cpu          node CPUs not saturated now (the server's cgroup allows 1.50 cores); 0 calls waited for a busy instance for that
                 """);
     }
 
