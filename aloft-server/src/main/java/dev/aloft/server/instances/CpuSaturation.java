@@ -74,7 +74,7 @@ final class CpuSaturation {
         try {
             return CgroupCpuQuota.find(Path.of("/sys/fs/cgroup"), Files.readString(Path.of("/proc/self/cgroup")));
         } catch (IOException | RuntimeException e) {
-            // Looked up every 10 s: a failure is no news after the first.
+            // Looked up every 10 s, so a failure would repeat every 10 s: FINE, not a warning.
             LOG.fine("reading the server's cgroup CPU quota failed; saturation counts the host's CPUs only: " + e);
             return Optional.empty();
         }
