@@ -28,11 +28,14 @@ wait_http() { # URL: until it answers 200 (max 60 s)
     die "$1 did not answer within 60 s"
 }
 
-# measure NAME URL: warm-up, then the measured run; leaves "rps p50ms p99ms errors" in $WORK/NAME.result
+# measure NAME URL [HOOK]: warm-up, then the measured run; leaves "rps p50ms p99ms errors" in
+# $WORK/NAME.result. HOOK, when given, is called with "before" and "after" around the measured run.
 measure() {
-    local name=$1 url=$2 out="$WORK/$1.wrk"
+    local name=$1 url=$2 hook=${3:-} out="$WORK/$1.wrk"
     wrk -t2 -c"$CONNECTIONS" -d"$WARMUP" "$url" >/dev/null
+    [[ -z $hook ]] || "$hook" before
     wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$url" >"$out"
+    [[ -z $hook ]] || "$hook" after
     sed 's/^/    /' "$out" >&2
     awk '
         function ms(v) { if (v ~ /us$/) return v * 0.001; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
@@ -47,13 +50,23 @@ measure() {
 echo "# warm throughput: wrk -t2 -c$CONNECTIONS -d$DURATION --latency after a $WARMUP warm-up"
 machine_note
 
+# snapshot_instances before|after: the hello instances' run/wait times (tools/instance-time.py).
+snapshot_instances() {
+    local ids
+    ids=$(api GET "/api/v1/invocations?function=hello&limit=200" | $PY -c \
+        'import json,sys; print(" ".join({r["instanceId"] for r in json.load(sys.stdin)["invocations"] if r["instanceId"]}))')
+    # shellcheck disable=SC2086 # one argument per instance id
+    $PY "$BENCH_DIR/tools/instance-time.py" snapshot $ids >"$WORK/instances.$1"
+}
+
 # (a) Aloft
 log "== Aloft /fn/hello"
 start_aloft "$PORT" "$WORK/aloft-data"
 make_zip "$BENCH_DIR/functions/hello-node" "$WORK/hello-node.zip"
 deploy_json hello '{"runtime":"nodejs20","handler":"index.handler","public":true,"concurrency":16}' "$WORK/hello-node.zip"
 wait_http "$ALOFT_URL/fn/hello"
-measure aloft "$ALOFT_URL/fn/hello"
+measure aloft "$ALOFT_URL/fn/hello" snapshot_instances
+instance_time=$($PY "$BENCH_DIR/tools/instance-time.py" compare "$WORK/instances.before" "$WORK/instances.after")
 instances=$(api GET "/api/v1/invocations?function=hello&limit=1000" | $PY -c \
     'import json,sys; print(len({r["instanceId"] for r in json.load(sys.stdin)["invocations"] if r["instanceId"]}))')
 cleanup; ALOFT_PID=""
@@ -90,3 +103,4 @@ r_bare=$(ratio "$a_rps" "$b_rps"); r_sls=$(ratio "$a_rps" "$s_rps")
 echo "Aloft/bare               = ${r_bare}x   (target >= 0.5x: $(verdict "$r_bare >= 0.5"))"
 echo "Aloft/serverless-offline = ${r_sls}x   (target >= 1.0x: $(verdict "$r_sls >= 1.0"))"
 echo "Aloft p99                = ${a_p99} ms (target <= 5 ms at $CONNECTIONS connections: $(verdict "$a_p99 <= 5"))"
+echo "Aloft instances (measured run): $instance_time"

@@ -92,7 +92,7 @@ public record ServerSettings(
             new Setting("stop-grace-seconds", "ALOFT_STOP_GRACE_SECONDS", "20",
                     "on stop, how long invocations under way may finish before their instances are stopped"),
             new Setting("cpu-saturated-idle-percent", "ALOFT_CPU_SATURATED_IDLE_PERCENT", "10",
-                    "CPUs are saturated below this idle %: then scale out only while it adds throughput (0 never, 100 always)"));
+                    "CPUs (or cgroup quota) saturated below this idle %: scale out only while it adds throughput (0 never, 100 always)"));
 
     /**
      * Resolves every setting from overrides (by key), then the environment (by variable), then
