@@ -103,7 +103,7 @@ class CgroupCpuQuotaTest {
         assertThat(CgroupCpuQuota.find(root, "0::/../../etc\n")).isEmpty();
     }
 
-    /** A real cgroup v1 with a 0.2-core quota and a shell spinning in it, on a host that is mostly idle. */
+    /** A real cgroup v1 with a 0.2-core quota and a shell spinning in it; the host itself may be idle or busy. */
     @Test
     void aProcessSpinningAtItsRealQuotaIsSaturatedAndIdleItIsNot() throws Exception {
         Path cgroupfs = Path.of("/sys/fs/cgroup");
