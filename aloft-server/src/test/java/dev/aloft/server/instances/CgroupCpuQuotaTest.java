@@ -101,6 +101,13 @@ class CgroupCpuQuotaTest {
 
         assertThat(CgroupCpuQuota.find(root, "0::/user.slice\n")).isEmpty();
         assertThat(CgroupCpuQuota.find(root, "0::/../../etc\n")).isEmpty();
+
+        // A cpu.max that does not parse sets no quota, and the walk goes on past it.
+        write("user.slice/cpu.max", "lots\n");
+        assertThat(CgroupCpuQuota.find(root, "0::/user.slice\n")).isEmpty();
+        write("user.slice/app/cpu.max", "200000 100000\n");
+        write("user.slice/app/cpu.stat", "usage_usec 1\n");
+        assertThat(CgroupCpuQuota.find(root, "0::/user.slice/app\n").orElseThrow().cores()).isEqualTo(2.0);
     }
 
     /** A real cgroup v1 with a 0.2-core quota and a shell spinning in it; the host itself may be idle or busy. */
