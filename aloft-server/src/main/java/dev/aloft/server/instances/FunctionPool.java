@@ -4,6 +4,7 @@ import dev.aloft.server.functions.FunctionConfig;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -12,20 +13,18 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 /**
  * The instances of one function. Warm instances are reused most-recently-idle first (they are the
  * warmest, and the coldest ones age out); a new one starts only when all are busy, the function
  * is under its concurrency limit and the node's {@link NodeCapacity} grants its memory; beyond
- * that callers wait, boundedly. Every live instance holds its memory from the node budget until
- * it is stopped.
+ * that calls queue, boundedly, and an instance that comes back goes straight to the first of them
+ * (see {@link Assignment}). Every live instance holds its memory from the node budget until it is
+ * stopped.
  */
 final class FunctionPool {
-
-    /** An instance handed to one caller, and whether the caller had to start it. */
-    record Lease(Instance instance, boolean cold) {}
 
     private final String functionName;
     private final String poolKey;
@@ -38,11 +37,13 @@ final class FunctionPool {
     private final int maxParallelStarts;
     private final ScalingMetrics metrics;
     private final NodeCapacity capacity;
+    private final InstantSource clock;
 
     /** The node lock (shared by all pools, see {@link NodeCapacity}); guards every field below. */
     private final ReentrantLock poolLock;
-    private final Condition capacityFreed;
     private final Deque<Instance> idle = new ArrayDeque<>();
+    /** Instances running an invocation (or holding one for when they are ready): a stop cuts them. */
+    private final Set<Instance> busy = new HashSet<>();
     /** Instances counted against the limit: starting, busy or idle. */
     private int live;
     /** Instances started for a caller and not yet initialised (or not yet through a failed first invocation). */
@@ -51,26 +52,23 @@ final class FunctionPool {
     private final Set<Instance> holdingStartSlot = new HashSet<>();
     /** Bumped when the function is redeployed or deleted; instances of older generations retire. */
     private long generation;
-    private Optional<InitFailure> lastInitFailure = Optional.empty();
+    private final InitFailureBackoff initFailure = new InitFailureBackoff();
     /** The configuration kept provisioned (its minInstances warm), if any. */
     private Optional<FunctionConfig> provisioned = Optional.empty();
     private final IdleRhythm rhythm;
     private final WaitOrStart<Instance> waitOrStart;
-    /** Callers waiting for an instance. */
-    private int waiting;
-    /** The server is stopping: callers get no instance. */
+    private final WaitingCalls waiting = new WaitingCalls();
+    /** The server is stopping: calls get no instance. */
     private boolean closed;
 
-    /** An init failure, remembered so a broken function fails fast instead of restarting in a loop. */
-    record InitFailure(InvocationOutcome outcome, long revision, Instant at) {}
-
     FunctionPool(String functionName, String poolKey, InstanceFactory factory, KeepAlivePolicy keepAlive,
-                 int maxParallelStarts, ScalingMetrics metrics, NodeCapacity capacity, CpuSaturation cpu) {
+                 int maxParallelStarts, ScalingMetrics metrics, NodeCapacity capacity, CpuSaturation cpu,
+                 InstantSource clock) {
         this.metrics = metrics;
         this.waitOrStart = new WaitOrStart<>(cpu::saturated, Runtime.getRuntime().availableProcessors());
         this.capacity = capacity;
+        this.clock = clock;
         this.poolLock = capacity.nodeLock();
-        this.capacityFreed = poolLock.newCondition();
         this.maxParallelStarts = maxParallelStarts;
         this.functionName = functionName;
         this.poolKey = poolKey;
@@ -80,12 +78,16 @@ final class FunctionPool {
     }
 
     /**
-     * A warm instance, or a new one, or — when the function is at its limit — the first one freed
-     * within {@code wait}; empty once the pool is closed (the server is stopping).
+     * Hands an invocation to a warm instance, or a new one, or — when the function is at its limit
+     * — queues it for the first instance freed within {@code wait}. Returns it handed to its
+     * instance (its {@link Assignment#outcome} completes when it ends), or empty once the pool is
+     * closed (the server is stopping).
      *
      * @throws ThrottledException when none frees up in time
      */
-    Optional<Lease> acquire(FunctionConfig function, Duration wait, Instant now) throws InterruptedException {
+    Optional<Assignment> submit(FunctionConfig function, String requestId, byte[] payload, Duration wait)
+            throws InterruptedException {
+        Assignment call = new Assignment(requestId, payload, function.revision(), this::ended);
         long arrived = System.nanoTime();
         long deadline = arrived + wait.toNanos();
         long startGeneration;
@@ -95,19 +97,20 @@ final class FunctionPool {
             poolLock.lock();
             boolean waitingForMemory = false;
             boolean deferred = false;
-            boolean waited = false;
             try {
-                rhythm.called(function, live == idle.size(), now);
+                rhythm.called(function, live == idle.size(), clock.instant());
                 while (true) {
+                    if (call.handed()) {
+                        return Optional.of(call);
+                    }
                     if (closed) {
                         return Optional.empty();
                     }
                     Instance warm;
                     while ((warm = idle.pollFirst()) != null) {
-                        if (warm.alive() && warm.function().revision() == function.revision()) {
-                            rhythm.busy(live - idle.size());
-                            waitOrStart.leased(warm, System.nanoTime(), waited);
-                            return Optional.of(new Lease(warm, false));
+                        if (warm.alive() && warm.function().revision() == function.revision()
+                                && handTo(warm, call, false, waiting.contains(call), false)) {
+                            return Optional.of(call);
                         }
                         live--;
                         dead.add(warm);
@@ -117,10 +120,11 @@ final class FunctionPool {
                     long remaining = deadline - clock;
                     long waitForBusy = 0;
                     if (live < function.concurrency() && starting < maxParallelStarts) {
-                        waitForBusy = waitOrStart.waitNanos(waiting, clock - arrived, clock);
+                        int ahead = waiting.ahead(call);
+                        waitForBusy = waitOrStart.waitNanos(ahead, clock - arrived, clock);
                         boolean heldForCpu = false;
                         if (waitForBusy == 0) {
-                            waitForBusy = waitOrStart.cpuHoldNanos(waiting, starting, clock);
+                            waitForBusy = waitOrStart.cpuHoldNanos(ahead, starting, clock);
                             heldForCpu = waitForBusy > 0;
                         }
                         if (waitForBusy > 0 && waitForBusy < remaining) {
@@ -148,12 +152,13 @@ final class FunctionPool {
                     }
                     if (remaining <= 0) {
                         metrics.throttled(functionName);
-                        throw new ThrottledException(throttleMessage(function, wait, memoryShort));
+                        throw memoryShort ? ThrottledException.memoryShort(function, wait, capacity.budget().totalMb())
+                                : ThrottledException.noneFreed(function, wait, live >= function.concurrency(), starting);
                     }
-                    awaitFreed(waitForBusy > 0 ? waitForBusy : remaining);
-                    waited = true;
+                    waiting.await(call, poolLock, waitForBusy > 0 ? waitForBusy : remaining);
                 }
             } finally {
+                waiting.remove(call);
                 if (waitingForMemory) {
                     capacity.waitingForMemory(this, false);
                 }
@@ -164,19 +169,15 @@ final class FunctionPool {
             NodeCapacity.stopEvicted(evicted);
             dead.forEach(instance -> stop(instance, ScalingMetrics.StopReason.DIED));
         }
+        return startFor(call, function, startGeneration);
+    }
+
+    /** Starts an instance for {@code call}, which holds a start slot, and hands the call to it. */
+    private Optional<Assignment> startFor(Assignment call, FunctionConfig function, long startGeneration) {
+        long startedAt = System.nanoTime();
+        Instance started;
         try {
-            long startedAt = System.nanoTime();
-            Instance started = factory.start(function, startGeneration);
-            poolLock.lock();
-            try {
-                holdingStartSlot.add(started);
-            } finally {
-                poolLock.unlock();
-            }
-            // Init is what a burst must not overdo; once ready, the next start may begin.
-            started.whenReady(() -> endStart(started, startedAt));
-            metrics.scaledOut(functionName, started.id(), liveInstances());
-            return Optional.of(new Lease(started, true));
+            started = factory.start(function, startGeneration);
         } catch (RuntimeException e) {
             poolLock.lock();
             try {
@@ -187,16 +188,54 @@ final class FunctionPool {
             releaseSlot(function);
             throw e;
         }
+        metrics.scaledOut(functionName, started.id(), liveInstances());
+        boolean stopping;
+        boolean taken = false;
+        poolLock.lock();
+        try {
+            stopping = closed;
+            if (stopping) {
+                live--;
+                starting--;
+            } else {
+                holdingStartSlot.add(started);
+                taken = handTo(started, call, true, false, false);
+            }
+        } finally {
+            poolLock.unlock();
+        }
+        if (stopping) {
+            // Started as the stop cut in: the instance never gets the call, and the caller hears why.
+            stop(started, ScalingMetrics.StopReason.RETIRED);
+            return Optional.empty();
+        }
+        if (!taken) {
+            // It exited at once: the call ends here, and the pool takes the instance back as for any end.
+            call.end(started.exitedBeforeDelivery());
+            return Optional.of(call);
+        }
+        // Init is what a burst must not overdo; once ready, the next start may begin.
+        started.whenReady(() -> endStart(started, startedAt));
+        return Optional.of(call);
     }
 
-    /** Waits, with the node lock held, until an instance frees up or {@code nanos} pass. */
-    private void awaitFreed(long nanos) throws InterruptedException {
-        waiting++;
-        try {
-            capacityFreed.awaitNanos(nanos);
-        } finally {
-            waiting--;
+    /**
+     * Hands {@code call} to {@code instance}, which counts as busy from here; false when it had
+     * exited. Call with the node lock held.
+     *
+     * @param afterWaiting the call had been queued (see {@link WaitOrStart#leased})
+     * @param callerAsleep its caller sleeps in the queue and is not woken for this
+     */
+    private boolean handTo(Instance instance, Assignment call, boolean cold, boolean afterWaiting, boolean callerAsleep) {
+        if (!call.handTo(instance, cold, callerAsleep)) {
+            return false;
         }
+        busy.add(instance);
+        if (!cold) {
+            rhythm.busy(live - idle.size());
+            waitOrStart.leased(instance, System.nanoTime(), afterWaiting);
+        }
+        return true;
     }
 
     /** An instance started for a caller became ready: its start slot goes to the next waiter. */
@@ -209,48 +248,42 @@ final class FunctionPool {
             waitOrStart.leased(instance, now, false);
             if (holdingStartSlot.remove(instance)) {
                 starting--;
-                capacityFreed.signalAll();
+                waiting.wakeAll();
             }
         } finally {
             poolLock.unlock();
         }
     }
 
-    private String throttleMessage(FunctionConfig function, Duration wait, boolean memoryShort) {
-        if (memoryShort) {
-            MemoryBudget budget = capacity.budget();
-            return "function '" + functionName + "' could not start an instance (" + function.memoryMb() + " MB) within "
-                    + wait.toMillis() + " ms: the node memory budget (" + budget.totalMb() + " MB) is in use by busy or "
-                    + "provisioned instances or reserved for other functions; retry later, raise memory-budget-mb, or lower "
-                    + "other functions' memoryMb, minInstances or reserved concurrency";
+    /** An assignment ended on its instance, however it ended: the instance comes back. */
+    private void ended(Assignment call, InvocationOutcome outcome) {
+        if (outcome.status() == InvocationOutcome.Status.INIT_ERROR) {
+            initFailure.failed(outcome, call.revision(), clock.instant());
         }
-        return live < function.concurrency()
-                ? "function '" + functionName + "' had no free instance within " + wait.toMillis() + " ms while "
-                        + starting + " were starting; retry later or raise queue-wait-ms"
-                : "function '" + functionName + "' is at its concurrency limit of " + function.concurrency()
-                        + " and no instance freed up within " + wait.toMillis()
-                        + " ms; retry later or raise --concurrency";
+        takeBack(call.instance(), call.cold());
     }
 
     /**
-     * Takes an instance back after an invocation: idle again if healthy and current, else gone.
-     * {@code startedForCaller}: this was the first invocation of an instance started for it.
-     * An instance of a function above its fair share stops instead while another function waits
-     * for memory (see {@link NodeCapacity}), and so does one beyond the count the saturated cores
-     * make useful (see {@link WaitOrStart}).
+     * Takes an instance back: to the first queued call of its revision, or idle, if healthy and
+     * current; else gone. {@code startedForCaller}: this was the first invocation of an instance
+     * started for it. An instance of a function above its fair share stops instead while another
+     * function waits for memory (see {@link NodeCapacity}), and so does one beyond the count the
+     * saturated cores make useful (see {@link WaitOrStart}).
      */
-    void release(Instance instance, boolean startedForCaller, Instant now) {
+    private void takeBack(Instance instance, boolean startedForCaller) {
         boolean keep;
         boolean retired;
         ScalingMetrics.StopReason stopReason = null;
         poolLock.lock();
         try {
+            busy.remove(instance);
             retired = instance.generation() != generation;
             if (startedForCaller && holdingStartSlot.remove(instance)) {
                 starting--;
             }
             long released = System.nanoTime();
-            waitOrStart.released(instance, released, waiting > 0);
+            Optional<Assignment> next = closed ? Optional.empty() : waiting.firstFor(instance.function().revision());
+            waitOrStart.released(instance, released, next.isPresent());
             keep = instance.alive() && instance.generation() == generation;
             if (keep && live > provisionedMinimum() && capacity.shouldYield(functionName)) {
                 keep = false;
@@ -259,21 +292,24 @@ final class FunctionPool {
                 keep = false;
                 stopReason = ScalingMetrics.StopReason.CPU_SATURATED;
             }
-            if (keep) {
-                instance.markIdle(now);
-                idle.addFirst(instance);
-                // Waiters of other functions may evict it.
-                capacity.signalMemoryWaiters();
-            } else {
-                live--;
+            if (keep && next.isPresent()) {
+                keep = handTo(instance, next.get(), false, true, true);
+                if (keep) {
+                    waiting.remove(next.get());
+                }
+            } else if (keep) {
+                keepIdle(instance);
             }
-            rhythm.finished(now, live == idle.size() && waiting == 0);
-            // A finished start lets every waiter re-check: one takes this instance, others may start more
-            // while a backlog remains, so a burst scales out in waves of maxParallelStarts.
+            if (!keep) {
+                live--;
+                // A queued call may start one in its place.
+                waiting.wakeFirst();
+            }
+            rhythm.finished(clock.instant(), live == idle.size() && waiting.isEmpty());
             if (startedForCaller) {
-                capacityFreed.signalAll();
-            } else {
-                capacityFreed.signal();
+                // A finished start lets every queued call look again: others may start more while a
+                // backlog remains, so a burst scales out in waves of maxParallelStarts.
+                waiting.wakeAll();
             }
         } finally {
             poolLock.unlock();
@@ -282,6 +318,15 @@ final class FunctionPool {
             stop(instance, stopReason != null ? stopReason
                     : retired ? ScalingMetrics.StopReason.RETIRED : ScalingMetrics.StopReason.DIED);
         }
+    }
+
+    /** Keeps a free instance idle for the next call, and wakes a queued one that may take it. Call with the node lock held. */
+    private void keepIdle(Instance instance) {
+        instance.markIdle(clock.instant());
+        idle.addFirst(instance);
+        // Waiters of other functions may evict it.
+        capacity.signalMemoryWaiters();
+        waiting.wakeFirst();
     }
 
     /** Stops an instance no longer counted as live, then returns its memory to the budget. */
@@ -296,7 +341,7 @@ final class FunctionPool {
         poolLock.lock();
         try {
             live--;
-            capacityFreed.signal();
+            waiting.wakeFirst();
         } finally {
             poolLock.unlock();
         }
@@ -332,16 +377,16 @@ final class FunctionPool {
         live--;
     }
 
-    /** Wakes every caller waiting in this pool to re-check. Call with the node lock held. */
+    /** Wakes every caller queued in this pool to look again. Call with the node lock held. */
     void signalAllWaiters() {
-        capacityFreed.signalAll();
+        waiting.wakeAll();
     }
 
     /**
      * Keeps {@code function.minInstances()} instances of this configuration started (provisioned):
      * they wait idle for invocations and the keep-alive never stops them.
      */
-    void provision(FunctionConfig function, Instant now) {
+    void provision(FunctionConfig function) {
         long startGeneration;
         int missing;
         int claimed = 0;
@@ -364,19 +409,10 @@ final class FunctionPool {
             poolLock.unlock();
         }
         NodeCapacity.stopEvicted(evicted);
-        for (int i = 0; i < claimed; i++) {
-            Instance started;
-            try {
-                started = factory.start(function, startGeneration);
-                metrics.scaledOut(functionName, started.id(), liveInstances());
-            } catch (RuntimeException e) {
-                for (int unstarted = i; unstarted < claimed; unstarted++) {
-                    releaseSlot(function);
-                }
-                throw e;
-            }
-            release(started, false, now);
-        }
+        startClaimed(function, claimed, startGeneration, started -> {
+            metrics.scaledOut(functionName, started.id(), liveInstances());
+            takeBack(started, false);
+        });
         if (claimed < missing) {
             throw new ThrottledException("only " + claimed + " of " + missing + " provisioned instance(s) of '" + functionName
                     + "' fit in the node memory budget (" + capacity.budget().totalMb() + " MB); raise memory-budget-mb "
@@ -412,7 +448,7 @@ final class FunctionPool {
         try {
             int minimum = provisionedMinimum();
             // The pre-warm schedule counts from the moment the whole function went idle.
-            Optional<Duration> functionIdleFor = live == idle.size() && waiting == 0 && !closed
+            Optional<Duration> functionIdleFor = live == idle.size() && waiting.isEmpty() && !closed
                     ? rhythm.sinceLastCall(now) : Optional.empty();
             boolean prewarming = window.prewarms() && functionIdleFor.isPresent();
             boolean beforePrewarm = prewarming && functionIdleFor.get().compareTo(window.prewarmAfter()) < 0;
@@ -443,39 +479,40 @@ final class FunctionPool {
         expired.forEach(instance ->
                 stop(instance, instance.alive() ? ScalingMetrics.StopReason.IDLE : ScalingMetrics.StopReason.DIED));
         unloaded.forEach(instance -> stop(instance, ScalingMetrics.StopReason.PREDICTED_GAP));
-        for (int i = 0; i < prewarmCount; i++) {
-            try {
-                startAhead(prewarm.orElseThrow(), startGeneration, now);
-            } catch (RuntimeException e) {
-                // The failed start gave its slot back; so do the ones that will not be tried.
-                for (int unstarted = i + 1; unstarted < prewarmCount; unstarted++) {
-                    releaseSlot(prewarm.orElseThrow());
-                }
-                throw e;
-            }
+        if (prewarm.isPresent()) {
+            startClaimed(prewarm.get(), prewarmCount, startGeneration, this::keepStartedAhead);
         }
         return expired.size() + unloaded.size();
     }
 
-    /** Starts an instance ahead of the invocation the keep-alive policy expects; it waits idle for it. */
-    private void startAhead(FunctionConfig function, long startGeneration, Instant now) {
-        Instance started;
-        try {
-            started = factory.start(function, startGeneration);
-        } catch (RuntimeException e) {
-            releaseSlot(function);
-            throw e;
+    /**
+     * Starts {@code count} instances whose slots and memory are claimed, and passes each on; when a
+     * start fails, its slot and those of the starts not tried are given back, and it throws.
+     */
+    private void startClaimed(FunctionConfig function, int count, long startGeneration, Consumer<Instance> started) {
+        for (int i = 0; i < count; i++) {
+            Instance instance;
+            try {
+                instance = factory.start(function, startGeneration);
+            } catch (RuntimeException e) {
+                for (int unstarted = i; unstarted < count; unstarted++) {
+                    releaseSlot(function);
+                }
+                throw e;
+            }
+            started.accept(instance);
         }
+    }
+
+    /** An instance started ahead of the invocation the keep-alive policy expects waits idle for it. */
+    private void keepStartedAhead(Instance started) {
         metrics.startedAhead(functionName, started.id());
         boolean current;
         poolLock.lock();
         try {
             current = started.generation() == generation && !closed;
             if (current) {
-                started.markIdle(now);
-                idle.addFirst(started);
-                capacityFreed.signal();
-                capacity.signalMemoryWaiters();
+                keepIdle(started);
             } else {
                 live--;
             }
@@ -493,57 +530,37 @@ final class FunctionPool {
         poolLock.lock();
         try {
             generation++;
-            lastInitFailure = Optional.empty();
+            initFailure.forget();
             rhythm.retired();
             provisioned = Optional.empty();
             retired = new ArrayList<>(idle);
             live -= idle.size();
             idle.clear();
-            capacityFreed.signalAll();
+            waiting.wakeAll();
         } finally {
             poolLock.unlock();
         }
         retired.forEach(instance -> stop(instance, ScalingMetrics.StopReason.RETIRED));
     }
 
-    /** The server is stopping: callers waiting or yet to come get no instance, and idle ones stop. */
-    void close() {
+    /**
+     * The server is stopping: calls queued or yet to come get no instance, not even one coming back.
+     * Returns the busy instances, for the stop to cut; {@link #retire} then stops the idle ones.
+     */
+    List<Instance> close() {
         poolLock.lock();
         try {
             closed = true;
-        } finally {
-            poolLock.unlock();
-        }
-        retire();
-    }
-
-    void rememberInitFailure(InvocationOutcome outcome, long revision, Instant at) {
-        poolLock.lock();
-        try {
-            lastInitFailure = Optional.of(new InitFailure(outcome, revision, at));
+            waiting.wakeAll();
+            return new ArrayList<>(busy);
         } finally {
             poolLock.unlock();
         }
     }
 
-    /** The init failure of this revision if it happened within {@code window} of {@code now}. */
-    Optional<InitFailure> recentInitFailure(long revision, Instant now, Duration window) {
-        poolLock.lock();
-        try {
-            return lastInitFailure.filter(f -> f.revision() == revision && f.at().plus(window).isAfter(now));
-        } finally {
-            poolLock.unlock();
-        }
-    }
-
-    /** Callers waiting for an instance now (at the limit, for memory, or for a busy one). */
-    int waitingCallers() {
-        poolLock.lock();
-        try {
-            return waiting;
-        } finally {
-            poolLock.unlock();
-        }
+    /** The init failure a call to this revision gets at once, if one happened just now (see {@link InitFailureBackoff}). */
+    Optional<InvocationOutcome> recentInitFailure(long revision, Instant now) {
+        return initFailure.recent(revision, now);
     }
 
     int liveInstances() {
@@ -565,7 +582,7 @@ final class FunctionPool {
         poolLock.lock();
         try {
             int initialising = (int) idle.stream().filter(instance -> !instance.ready()).count();
-            return new Occupancy(live, idle.size() - initialising, initialising, waiting);
+            return new Occupancy(live, idle.size() - initialising, initialising, waiting.size());
         } finally {
             poolLock.unlock();
         }

@@ -13,7 +13,6 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -29,9 +28,6 @@ import java.util.function.LongFunction;
  * process's exit — so callers never wait forever.
  */
 final class Instance implements RuntimeSession {
-
-    /** An invocation given to this instance, and the future its caller waits on. */
-    private record Assignment(String requestId, byte[] payload, CompletableFuture<InvocationOutcome> outcome) {}
 
     /**
      * How long an answer may wait for its invocation's output to be read from the pipes. It waits
@@ -177,22 +173,24 @@ final class Instance implements RuntimeSession {
         }
     }
 
-    /** Gives this (idle) instance an invocation; the future completes when it ends, however it ends. */
-    CompletableFuture<InvocationOutcome> assign(String requestId, byte[] payload) {
-        Assignment assignment = new Assignment(requestId, payload, new CompletableFuture<>());
+    /**
+     * Gives this (idle) instance an invocation, which it then {@linkplain Assignment#end ends}
+     * exactly once, however it ends; false, and nothing happens, when the instance is dead or
+     * being killed.
+     */
+    boolean assign(Assignment assignment) {
         stateLock.lock();
         try {
-            if (dead) {
-                assignment.outcome().complete(crashOutcome("the instance exited before it got the invocation"));
-                return assignment.outcome();
+            if (dead || killed) {
+                return false;
             }
-            logInvocationId = requestId;
+            logInvocationId = assignment.requestId();
             pending = assignment;
             assignmentChanged.signalAll();
+            return true;
         } finally {
             stateLock.unlock();
         }
-        return assignment.outcome();
     }
 
     @Override
@@ -277,7 +275,7 @@ final class Instance implements RuntimeSession {
         } finally {
             stateLock.unlock();
         }
-        finished.outcome().complete(new InvocationOutcome(status, body, errorType, false, false, 0, durationMs, Optional.of(id)));
+        finished.end(new InvocationOutcome(status, body, errorType, false, false, 0, durationMs, Optional.of(id)));
         return true;
     }
 
@@ -323,10 +321,12 @@ final class Instance implements RuntimeSession {
             } else {
                 pending = null;
             }
+            // Condemned before the pool takes it back, so it is not handed another invocation.
+            killed = true;
         } finally {
             stateLock.unlock();
         }
-        assignment.outcome().complete(outcome.apply(durationMs));
+        assignment.end(outcome.apply(durationMs));
         kill();
     }
 
@@ -366,7 +366,7 @@ final class Instance implements RuntimeSession {
         unregister();
         process.destroy();
         if (unanswered != null) {
-            unanswered.outcome().complete(outcome.orElseThrow());
+            unanswered.end(outcome.orElseThrow());
         }
     }
 
@@ -389,6 +389,11 @@ final class Instance implements RuntimeSession {
                     Optional.of("Runtime.ExitError"), true, false, 0, 0, Optional.of(id));
         }
         return crashOutcome("Runtime exited with error: exit status " + exitCode);
+    }
+
+    /** For an invocation that came too late: the instance had exited already. */
+    InvocationOutcome exitedBeforeDelivery() {
+        return crashOutcome("the instance exited before it got the invocation");
     }
 
     private InvocationOutcome crashOutcome(String message) {

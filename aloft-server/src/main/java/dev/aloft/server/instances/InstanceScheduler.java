@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -37,8 +36,6 @@ import java.util.logging.Logger;
 public final class InstanceScheduler implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(InstanceScheduler.class.getName());
-    /** A function whose init failed fails fast for this long instead of restarting in a loop. */
-    static final Duration INIT_FAILURE_BACKOFF = Duration.ofSeconds(5);
 
     /** The knobs of the scheduler, from the server settings. */
     public record Limits(Duration keepAlive, Duration queueWait, Duration initTimeout, int tmpSizeMb, String region,
@@ -55,11 +52,10 @@ public final class InstanceScheduler implements AutoCloseable {
     private final ScalingMetrics metrics = new ScalingMetrics();
     private final NodeCapacity capacity;
     private final CpuSaturation cpu;
-    /** Guards the three fields below: invocations under way, their instances, and the stop. */
+    /** Guards the two fields below: invocations under way, and the stop. */
     private final ReentrantLock stopLock = new ReentrantLock();
     private final Condition allDone = stopLock.newCondition();
     private int underWay;
-    private final Set<Instance> running = new HashSet<>();
     /** 0: serving; 1: draining (new invocations refused); 2: cutting (instances still running are stopped). */
     private int stopPhase;
 
@@ -134,61 +130,29 @@ public final class InstanceScheduler implements AutoCloseable {
 
     private InvocationOutcome invokeAdmitted(FunctionConfig function, String invocationId, byte[] payload) {
         FunctionPool pool = pool(function);
-        var recentFailure = pool.recentInitFailure(function.revision(), clock.instant(), INIT_FAILURE_BACKOFF);
+        Optional<InvocationOutcome> recentFailure = pool.recentInitFailure(function.revision(), clock.instant());
         if (recentFailure.isPresent()) {
-            return recentFailure.get().outcome();
+            return recentFailure.get();
         }
-        Optional<FunctionPool.Lease> acquired;
+        Optional<Assignment> handed;
         try {
-            acquired = pool.acquire(function, limits.queueWait(), clock.instant());
+            handed = pool.submit(function, invocationId, payload, limits.queueWait());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AloftException(503, "ServiceException", "the server is shutting down");
         }
-        if (acquired.isEmpty()) {
+        if (handed.isEmpty()) {
             return InvocationOutcome.serverStopped(0, Optional.empty());
         }
-        FunctionPool.Lease lease = acquired.get();
-        long leasedNanos = System.nanoTime();
-        // A warm lease of an instance still initialising (provisioned or started ahead moments ago).
-        boolean initialising = !lease.cold() && !lease.instance().ready();
-        try {
-            if (markRunning(lease.instance())) {
-                // Taken just as the stop cut in: the instance never gets it, and the caller hears why.
-                lease.instance().kill();
-                return InvocationOutcome.serverStopped(0, Optional.empty());
-            }
-            InvocationOutcome outcome = await(lease.instance(), invocationId, payload);
-            if (outcome.status() == Status.INIT_ERROR) {
-                pool.rememberInitFailure(outcome, function.revision(), clock.instant());
-            }
-            Instance instance = lease.instance();
-            if (lease.cold()) {
-                return outcome.asCold(true, instance.prewarmed(), instance.initMs());
-            }
-            // The caller waited for the rest of the init: cold, by the part it waited for.
-            return initialising ? outcome.asCold(true, instance.prewarmed(), instance.initMsLeftAt(leasedNanos))
-                    : outcome.asCold(false, false, 0);
-        } finally {
-            stopLock.lock();
-            try {
-                running.remove(lease.instance());
-            } finally {
-                stopLock.unlock();
-            }
-            pool.release(lease.instance(), lease.cold(), clock.instant());
+        Assignment call = handed.get();
+        InvocationOutcome outcome = await(call);
+        Instance instance = call.instance();
+        if (call.cold()) {
+            return outcome.asCold(true, instance.prewarmed(), instance.initMs());
         }
-    }
-
-    /** Tracks the instance while it runs an invocation; true when the stop is already cutting invocations. */
-    private boolean markRunning(Instance instance) {
-        stopLock.lock();
-        try {
-            running.add(instance);
-            return stopPhase == 2;
-        } finally {
-            stopLock.unlock();
-        }
+        // The caller waited for the rest of the init: cold, by the part it waited for.
+        return call.initialising() ? outcome.asCold(true, instance.prewarmed(), instance.initMsLeftAt(call.handedNanos()))
+                : outcome.asCold(false, false, 0);
     }
 
     /**
@@ -215,19 +179,20 @@ public final class InstanceScheduler implements AutoCloseable {
         }
     }
 
-    private InvocationOutcome await(Instance instance, String invocationId, byte[] payload) {
+    private InvocationOutcome await(Assignment call) {
+        Instance instance = call.instance();
         // The instance ends every assignment itself (answer, timeout, exit); this bound only
         // guards against a bug there leaving a caller waiting forever.
         long boundMs = limits.initTimeout().toMillis() + instance.function().timeoutSeconds() * 1000L + 10_000;
         try {
-            return instance.assign(invocationId, payload).get(boundMs, TimeUnit.MILLISECONDS);
+            return call.outcome().get(boundMs, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             instance.kill();
             throw new AloftException(503, "ServiceException", "the server is shutting down");
         } catch (ExecutionException | TimeoutException e) {
             instance.kill();
-            throw new AloftException(500, "ServiceException", "invocation " + invocationId + " on " + instance
+            throw new AloftException(500, "ServiceException", "invocation " + call.requestId() + " on " + instance
                     + " did not end: " + e.getMessage(), e);
         }
     }
@@ -240,7 +205,7 @@ public final class InstanceScheduler implements AutoCloseable {
         FunctionPool pool = pool(function);
         Thread.ofVirtual().name("provision-" + function.name()).start(() -> {
             try {
-                pool.provision(function, clock.instant());
+                pool.provision(function);
                 LOG.info(() -> "provisioned " + function.minInstances() + " instance(s) of " + function.name());
             } catch (RuntimeException e) {
                 LOG.warning("provisioning " + function.name() + " failed: " + e.getMessage());
@@ -331,7 +296,7 @@ public final class InstanceScheduler implements AutoCloseable {
         pools.forEach((key, pool) -> {
             String function = key.substring(0, key.indexOf(':'));
             live.merge(function, pool.liveInstances(), Integer::sum);
-            queued.merge(function, pool.waitingCallers(), Integer::sum);
+            queued.merge(function, pool.occupancy().waiting(), Integer::sum);
         });
         return metrics.prometheus(live, queued, capacity.budget()) + prewarmMetrics();
     }
@@ -356,7 +321,8 @@ public final class InstanceScheduler implements AutoCloseable {
 
     private FunctionPool pool(FunctionConfig function) {
         return pools.computeIfAbsent(poolKey(function.name(), function.version()),
-                key -> new FunctionPool(function.name(), key, factory, keepAlive, limits.maxParallelStarts(), metrics, capacity, cpu));
+                key -> new FunctionPool(function.name(), key, factory, keepAlive, limits.maxParallelStarts(), metrics, capacity, cpu,
+                        clock));
     }
 
     private static String poolKey(String functionName, String version) {
@@ -385,17 +351,18 @@ public final class InstanceScheduler implements AutoCloseable {
      */
     @Override
     public void close() {
-        List<Instance> cut;
         stopLock.lock();
         try {
             stopPhase = 2;
-            cut = new ArrayList<>(running);
         } finally {
             stopLock.unlock();
         }
+        // A closed pool hands out nothing more, so what its busy instances hold is all there is to cut.
+        List<Instance> cut = new ArrayList<>();
+        pools.values().forEach(pool -> cut.addAll(pool.close()));
         cut.forEach(Instance::stopForShutdown);
         factory.close();
-        pools.values().forEach(FunctionPool::close);
+        pools.values().forEach(FunctionPool::retire);
         timers.shutdownNow();
         saveKeepAlive();
     }

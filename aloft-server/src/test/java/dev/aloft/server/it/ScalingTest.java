@@ -7,12 +7,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -56,6 +58,46 @@ class ScalingTest {
             }
             assertThat(instances).hasSize(2);
             assertThat(platform.server.liveInstances("queued")).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void callsQueuedForABusyInstanceAreServedFirstComeFirstServedByTheInstanceThatFreesUp() throws Exception {
+        try (TestPlatform platform = TestPlatform.start(s -> s.with("queue-wait-ms", "120000"));
+             ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
+            deployBehave(platform, "fifo", 1);
+            String instance = TestPlatform.parse(platform.invoke("fifo", "{}").body()).path("instance").asText();
+            Future<HttpResponse<String>> busy = callers.submit(() -> platform.invoke("fifo", "{\"sleep_ms\": 3000}"));
+            await().until(() -> platform.instances("fifo", "busy") == 1);
+            List<Integer> answered = Collections.synchronizedList(new ArrayList<>());
+            List<Future<String>> queued = new ArrayList<>();
+            for (int i = 1; i <= 5; i++) {
+                int caller = i;
+                queued.add(callers.submit(() -> {
+                    HttpResponse<String> response = platform.invoke("fifo", "{\"sleep_ms\": 50, \"echo\": " + caller + "}");
+                    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+                    answered.add(TestPlatform.parse(response.body()).path("echo").asInt());
+                    return TestPlatform.parse(response.body()).path("echo").asText();
+                }));
+                // Queued before the next one calls, so the order of arrival is known.
+                await().until(() -> platform.instances("fifo", "waitingCallers") == caller);
+            }
+            assertThat(busy.get().statusCode()).isEqualTo(200);
+            for (Future<String> call : queued) {
+                // Each caller sleeps while its call is handed over and runs; it must still wake for the
+                // answer, not sleep out its queue wait.
+                call.get(20, TimeUnit.SECONDS);
+            }
+            assertThat(answered).containsExactly(1, 2, 3, 4, 5);
+            assertThat(platform.instances("fifo", "waitingCallers")).isZero();
+            assertThat(platform.server.liveInstances("fifo")).isEqualTo(1);
+            // Every call ran on the one instance; the ledger has each with its wait in the queue.
+            JsonNode records = TestPlatform.parse(platform.get("/api/v1/invocations?function=fifo").body()).path("invocations");
+            assertThat(records).hasSize(7);
+            Set<String> ran = Set.copyOf(records.findValuesAsText("instanceId"));
+            assertThat(ran).hasSize(1);
+            assertThat(instance).endsWith("]" + ran.iterator().next());
+            assertThat(records.findValues("queueMs").stream().filter(ms -> ms.asLong() >= 500)).hasSize(5);
         }
     }
 

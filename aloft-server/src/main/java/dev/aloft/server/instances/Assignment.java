@@ -1,0 +1,119 @@
+package dev.aloft.server.instances;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BiConsumer;
+
+/**
+ * One invocation on its way through a function's pool to an instance, which runs it. The pool
+ * hands it to an instance at once (an idle one or a new one), or queues it and hands it over
+ * where an instance comes back: on the thread that took the runtime's answer, so the runtime's
+ * next {@code /invocation/next} finds it already there.
+ *
+ * <p>It ends exactly once ({@link #end}): the pool takes the instance back first (and may hand
+ * it to the next queued invocation), then the caller gets the outcome. A caller that calls again
+ * straight away therefore finds the instance idle, not busy.
+ */
+final class Assignment {
+
+    private final String requestId;
+    private final byte[] payload;
+    private final long revision;
+    private final BiConsumer<Assignment, InvocationOutcome> whenEnded;
+    private final CompletableFuture<InvocationOutcome> outcome = new CompletableFuture<>();
+    /** The caller, woken when this ends if it was handed over while the caller slept in the queue. */
+    private final Thread caller = Thread.currentThread();
+    /** Set by the pool, under the node lock, before the instance can see this. */
+    private Instance instance;
+    private boolean cold;
+    private boolean initialising;
+    private long handedNanos;
+    private boolean handed;
+    /** Handed over while its caller slept in the queue: it is woken when this ends. */
+    private volatile boolean handedWhileQueued;
+
+    /** @param whenEnded the pool taking the instance back; runs before the caller sees the outcome */
+    Assignment(String requestId, byte[] payload, long revision, BiConsumer<Assignment, InvocationOutcome> whenEnded) {
+        this.requestId = requestId;
+        this.payload = payload;
+        this.revision = revision;
+        this.whenEnded = whenEnded;
+    }
+
+    String requestId() {
+        return requestId;
+    }
+
+    byte[] payload() {
+        return payload;
+    }
+
+    /** The function revision the caller asked for: only an instance of it may run this. */
+    long revision() {
+        return revision;
+    }
+
+    /**
+     * The pool hands this to {@code instance}; true when the instance took it, false when it had
+     * exited. {@code cold}: the instance was started for it. {@code callerAsleep}: its caller
+     * sleeps in the queue. Call with the node lock held.
+     */
+    boolean handTo(Instance instance, boolean cold, boolean callerAsleep) {
+        this.instance = instance;
+        this.cold = cold;
+        this.handedNanos = System.nanoTime();
+        // A warm instance still initialising (provisioned or started ahead moments ago) makes the caller wait for it.
+        this.initialising = !cold && !instance.ready();
+        // Set before the instance can end it.
+        handedWhileQueued = callerAsleep;
+        handed = instance.assign(this);
+        handedWhileQueued = callerAsleep && handed;
+        return handed;
+    }
+
+    /** Whether an instance took this. Call with the node lock held. */
+    boolean handed() {
+        return handed;
+    }
+
+    /** Wakes the caller to look at the pool again (a queued call not handed over yet). */
+    void wakeCaller() {
+        LockSupport.unpark(caller);
+    }
+
+    Instance instance() {
+        return instance;
+    }
+
+    /** The instance was started for this invocation. */
+    boolean cold() {
+        return cold;
+    }
+
+    /** The instance was handed over warm but still initialising: the caller waited for the rest of its init. */
+    boolean initialising() {
+        return initialising;
+    }
+
+    /** When the pool handed this to its instance (System.nanoTime). */
+    long handedNanos() {
+        return handedNanos;
+    }
+
+    /**
+     * Ends the invocation, however it ended: the pool takes the instance back, then the caller gets
+     * {@code result}. Called once, by the instance, on no lock of its own.
+     */
+    void end(InvocationOutcome result) {
+        whenEnded.accept(this, result);
+        outcome.complete(result);
+        if (handedWhileQueued) {
+            // It may still sleep in the queue, not on the outcome.
+            wakeCaller();
+        }
+    }
+
+    CompletableFuture<InvocationOutcome> outcome() {
+        return outcome;
+    }
+}
