@@ -102,6 +102,30 @@ class ScalingTest {
     }
 
     @Test
+    void aCallQueuedBehindOneThatTimesOutOrCrashesRunsOnAFreshInstance() throws Exception {
+        try (TestPlatform platform = TestPlatform.start(s -> s.with("queue-wait-ms", "30000"));
+             ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
+            var body = TestPlatform.deployBody("provided", "behave", TestPlatform.zip(TestPlatform.FUNCTIONS.resolve("behave")));
+            body.put("concurrency", 1);
+            body.put("timeoutSeconds", 1);
+            assertThat(platform.deploy("fragile", body).statusCode()).isEqualTo(201);
+            // The first ends on the timer's thread, the second on the thread that saw the process exit.
+            for (String ending : List.of("{\"sleep_ms\": 5000}", "{\"sleep_ms\": 700, \"exit\": 3}")) {
+                String before = TestPlatform.parse(platform.invoke("fragile", "{}").body()).path("instance").asText();
+                Future<HttpResponse<String>> failing = callers.submit(() -> platform.invoke("fragile", ending));
+                await().until(() -> platform.instances("fragile", "busy") == 1);
+                Future<HttpResponse<String>> queued = callers.submit(() -> platform.invoke("fragile", "{}"));
+                await().until(() -> platform.instances("fragile", "waitingCallers") == 1);
+                assertThat(failing.get(20, TimeUnit.SECONDS).headers().firstValue("X-Aloft-Function-Error")).contains("Unhandled");
+                HttpResponse<String> next = queued.get(20, TimeUnit.SECONDS);
+                assertThat(next.statusCode()).as(next.body()).isEqualTo(200);
+                assertThat(TestPlatform.parse(next.body()).path("instance").asText()).isNotEqualTo(before);
+                assertThat(platform.server.liveInstances("fragile")).isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
     void aColdBurstStartsOnlyAsManyInstancesAsItNeeds() throws Exception {
         try (TestPlatform platform = TestPlatform.start(s -> s.with("max-parallel-starts", "3").with("queue-wait-ms", "30000"))) {
             deployBehave(platform, "bursty", 60);
