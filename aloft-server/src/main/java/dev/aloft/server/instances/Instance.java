@@ -175,13 +175,13 @@ final class Instance implements RuntimeSession {
 
     /**
      * Gives this (idle) instance an invocation, which it then {@linkplain Assignment#end ends}
-     * exactly once, however it ends; false, and nothing happens, when the instance is dead or
-     * being killed.
+     * exactly once, however it ends; false, and nothing happens, when the process has exited. One
+     * being killed still takes it: its exit ends it, with the init failure when that was why.
      */
     boolean assign(Assignment assignment) {
         stateLock.lock();
         try {
-            if (dead || killed) {
+            if (dead) {
                 return false;
             }
             logInvocationId = assignment.requestId();

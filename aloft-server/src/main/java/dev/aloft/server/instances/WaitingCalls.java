@@ -70,6 +70,8 @@ final class WaitingCalls {
      * Queues {@code call} (if it is not yet) and sleeps, with {@code nodeLock} released, until
      * woken or {@code nanos} pass. Call with the node lock held once; it is held again on return.
      * A wake-up may come early: the caller looks at the pool again either way.
+     *
+     * @throws InterruptedException when interrupted before an instance took the call
      */
     void await(Assignment call, ReentrantLock nodeLock, long nanos) throws InterruptedException {
         if (!queue.contains(call)) {
@@ -82,6 +84,11 @@ final class WaitingCalls {
             nodeLock.lock();
         }
         if (Thread.interrupted()) {
+            if (call.handed()) {
+                // Its instance has it: the caller ends it as a running one (its wait for the outcome throws).
+                Thread.currentThread().interrupt();
+                return;
+            }
             throw new InterruptedException();
         }
     }
