@@ -30,11 +30,6 @@ final class FunctionPool {
     private final String poolKey;
     private final InstanceFactory factory;
     private final KeepAlivePolicy keepAlive;
-    /**
-     * A burst must not start one instance per waiting request: at most this many start at once, and
-     * the other callers take whichever instance frees up first, so only as many start as needed.
-     */
-    private final int maxParallelStarts;
     private final ScalingMetrics metrics;
     private final NodeCapacity capacity;
     private final InstantSource clock;
@@ -46,10 +41,7 @@ final class FunctionPool {
     private final Set<Instance> busy = new HashSet<>();
     /** Instances counted against the limit: starting, busy or idle. */
     private int live;
-    /** Instances started for a caller and not yet initialised (or not yet through a failed first invocation). */
-    private int starting;
-    /** The instances counted in {@link #starting} once they exist. */
-    private final Set<Instance> holdingStartSlot = new HashSet<>();
+    private final StartSlots startSlots;
     /** Bumped when the function is redeployed or deleted; instances of older generations retire. */
     private long generation;
     private final InitFailureBackoff initFailure = new InitFailureBackoff();
@@ -69,7 +61,7 @@ final class FunctionPool {
         this.capacity = capacity;
         this.clock = clock;
         this.poolLock = capacity.nodeLock();
-        this.maxParallelStarts = maxParallelStarts;
+        this.startSlots = new StartSlots(maxParallelStarts);
         this.functionName = functionName;
         this.poolKey = poolKey;
         this.factory = factory;
@@ -119,12 +111,12 @@ final class FunctionPool {
                     long clock = System.nanoTime();
                     long remaining = deadline - clock;
                     long waitForBusy = 0;
-                    if (live < function.concurrency() && starting < maxParallelStarts) {
+                    if (live < function.concurrency() && startSlots.available()) {
                         int ahead = waiting.ahead(call);
                         waitForBusy = waitOrStart.waitNanos(ahead, clock - arrived, clock);
                         boolean heldForCpu = false;
                         if (waitForBusy == 0) {
-                            waitForBusy = waitOrStart.cpuHoldNanos(ahead, starting, clock);
+                            waitForBusy = waitOrStart.cpuHoldNanos(ahead, startSlots.taken(), clock);
                             heldForCpu = waitForBusy > 0;
                         }
                         if (waitForBusy > 0 && waitForBusy < remaining) {
@@ -138,7 +130,7 @@ final class FunctionPool {
                             evicted.addAll(claim.evicted());
                             if (claim.granted()) {
                                 live++;
-                                starting++;
+                                startSlots.take();
                                 rhythm.busy(live - idle.size());
                                 startGeneration = generation;
                                 break;
@@ -153,7 +145,7 @@ final class FunctionPool {
                     if (remaining <= 0) {
                         metrics.throttled(functionName);
                         throw memoryShort ? ThrottledException.memoryShort(function, wait, capacity.budget().totalMb())
-                                : ThrottledException.noneFreed(function, wait, live >= function.concurrency(), starting);
+                                : ThrottledException.noneFreed(function, wait, live >= function.concurrency(), startSlots.taken());
                     }
                     waiting.await(call, poolLock, waitForBusy > 0 ? waitForBusy : remaining);
                 }
@@ -181,7 +173,7 @@ final class FunctionPool {
         } catch (RuntimeException e) {
             poolLock.lock();
             try {
-                starting--;
+                startSlots.giveBack();
             } finally {
                 poolLock.unlock();
             }
@@ -196,9 +188,9 @@ final class FunctionPool {
             stopping = closed;
             if (stopping) {
                 live--;
-                starting--;
+                startSlots.giveBack();
             } else {
-                holdingStartSlot.add(started);
+                startSlots.heldBy(started);
                 taken = handTo(started, call, true, false, false);
             }
         } finally {
@@ -246,8 +238,7 @@ final class FunctionPool {
             waitOrStart.started(now - startedAt);
             // From here on it runs its first invocation, a sample of the invocation time like any other.
             waitOrStart.leased(instance, now, false);
-            if (holdingStartSlot.remove(instance)) {
-                starting--;
+            if (startSlots.free(instance)) {
                 waiting.wakeAll();
             }
         } finally {
@@ -278,8 +269,8 @@ final class FunctionPool {
         try {
             busy.remove(instance);
             retired = instance.generation() != generation;
-            if (startedForCaller && holdingStartSlot.remove(instance)) {
-                starting--;
+            if (startedForCaller) {
+                startSlots.free(instance);
             }
             long released = System.nanoTime();
             Optional<Assignment> next = closed ? Optional.empty() : waiting.firstFor(instance.function().revision());
