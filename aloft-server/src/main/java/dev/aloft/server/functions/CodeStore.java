@@ -40,6 +40,9 @@ public final class CodeStore {
         this.root = root;
         try {
             Files.createDirectories(root);
+            // Enter, not list: without bubblewrap a function reaches its own code here by path, and
+            // must not find the others' by listing.
+            setMode(root, "rwx--x--x");
         } catch (IOException e) {
             throw new AloftException(500, "ServiceException", "cannot create code directory " + root, e);
         }

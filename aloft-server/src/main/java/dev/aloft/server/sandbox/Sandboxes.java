@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 /** Finds out, once at startup, which protections this host offers and builds the sandbox from them. */
 public final class Sandboxes {
@@ -21,6 +22,11 @@ public final class Sandboxes {
      *                          state dir cannot be created
      */
     public static Sandbox detect(SandboxSettings settings) {
+        return detect(settings, Bubblewrap::detect);
+    }
+
+    /** As {@link #detect(SandboxSettings)}, with bubblewrap found (or not) by {@code findBubblewrap}. */
+    static Sandbox detect(SandboxSettings settings, Function<List<Path>, Detection<Bubblewrap>> findBubblewrap) {
         try {
             Files.createDirectories(settings.stateDir());
         } catch (IOException e) {
@@ -43,21 +49,22 @@ public final class Sandboxes {
         });
 
         List<Path> hidden = outermost(settings.hiddenPaths(), settings.stateDir());
-        Detection<Bubblewrap> bubblewrap = Bubblewrap.detect(hidden);
+        Detection<Bubblewrap> bubblewrap = findBubblewrap.apply(hidden);
         bubblewrap.found().ifPresentOrElse(
                 b -> protections.add("filesystem: " + b.version() + " (read-only code at " + Bubblewrap.TASK_ROOT
                         + ", private size-bounded /tmp, hidden: " + String.join(", ", hidden.stream().map(Path::toString).toList())
                         + "; own pid/ipc/uts namespaces, host network for the Runtime API)"),
                 () -> {
                     protections.add("filesystem: not isolated (" + bubblewrap.whyMissing()
-                            + "); functions see the host filesystem and the data dir, private TMPDIR only");
+                            + "); functions see the host filesystem and, in the data dir, the code and scratch dirs whose"
+                            + " paths they know; private TMPDIR only");
                     missing.add("filesystem isolation: " + bubblewrap.whyMissing());
                 });
 
         int uid = currentUid();
         Optional<UserSwitch> userSwitch = Optional.empty();
         if (uid == 0) {
-            Detection<UserSwitch> detected = UserSwitch.detect(settings.functionUid(), settings.functionGid());
+            Detection<UserSwitch> detected = reachableUserSwitch(settings, hidden, bubblewrap.found().isPresent());
             userSwitch = detected.found();
             userSwitch.ifPresentOrElse(
                     u -> protections.add("user: uid " + u.uid() + " gid " + u.gid() + " (setpriv, no new privileges, no capabilities)"),
@@ -75,6 +82,21 @@ public final class Sandboxes {
                     + ". Fix the host (root, writable /sys/fs/cgroup, bubblewrap, setpriv) or set isolation to best-effort.");
         }
         return new HostSandbox(settings.stateDir(), cgroups.found(), bubblewrap.found(), userSwitch, protections);
+    }
+
+    /**
+     * The switch to the functions' user, when it works; without bubblewrap that user must also get
+     * through the data dir to the code and scratch dirs, or every instance would fail to start.
+     */
+    private static Detection<UserSwitch> reachableUserSwitch(SandboxSettings settings, List<Path> hidden, boolean bubblewrap) {
+        Detection<UserSwitch> detected = UserSwitch.detect(settings.functionUid(), settings.functionGid());
+        if (bubblewrap || detected.found().isEmpty()) {
+            return detected;
+        }
+        return DataDirPassage.open(settings.stateDir(), hidden, detected.found().get())
+                .<Detection<UserSwitch>>map(why -> Detection.missing(why + "; install bubblewrap, or put the data dir where uid "
+                        + settings.functionUid() + " can reach it"))
+                .orElse(detected);
     }
 
     /** Drops paths inside other hidden paths: hiding them again would only leave a telltale mount point. */

@@ -5,7 +5,10 @@ import dev.aloft.server.AloftException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -13,6 +16,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -37,6 +41,8 @@ public final class Database implements AutoCloseable {
     private final Connection connection;
     /** The one thread that touches the connection; work already on it runs nested calls directly. */
     private volatile Thread storeThread;
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+
     private final ExecutorService store = Executors.newSingleThreadExecutor(
             runnable -> storeThread = Thread.ofPlatform().daemon().name("store").unstarted(runnable));
 
@@ -46,6 +52,7 @@ public final class Database implements AutoCloseable {
 
     public static Database open(Path file) {
         try {
+            ownerOnly(file);
             Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
             try (Statement statement = connection.createStatement()) {
                 statement.execute("PRAGMA journal_mode=WAL");
@@ -58,6 +65,27 @@ public final class Database implements AutoCloseable {
             return database;
         } catch (SQLException e) {
             throw new AloftException(500, "ServiceException", "cannot open the store at " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The store holds every function's settings, keys and invocations: 0600, created so before
+     * SQLite opens it, as SQLite gives its -wal and -shm files the database file's mode. Without
+     * bubblewrap, functions can enter the data dir (see the sandbox's data-dir passage).
+     */
+    private static void ownerOnly(Path file) {
+        try {
+            if (Files.notExists(file)) {
+                Files.createFile(file, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+            }
+            for (String suffix : List.of("", "-wal", "-shm")) {
+                Path part = file.resolveSibling(file.getFileName() + suffix);
+                if (Files.exists(part)) {
+                    Files.setPosixFilePermissions(part, OWNER_ONLY);
+                }
+            }
+        } catch (IOException e) {
+            throw new AloftException(500, "ServiceException", "cannot make the store " + file + " private: " + e.getMessage(), e);
         }
     }
 

@@ -18,7 +18,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -177,21 +176,38 @@ class SandboxTest {
     @Test
     void withoutBubblewrapCgroupsAndUserSwitchStillApply() throws IOException {
         assumeTrue(isRoot(), "only root can switch users");
-        var cgroups = Cgroups.detect().found();
-        assumeTrue(cgroups.isPresent(), "needs a writable cgroup memory controller");
-        Path stateDir = dataDir.resolve("sandbox");
-        // The scratch dir must be reachable by the function's uid when there is no private /tmp.
-        setMode(dataDir, "rwx--x--x");
-        setMode(stateDir, "rwx--x--x");
-        sandbox = new HostSandbox(stateDir, cgroups, Optional.empty(),
-                UserSwitch.detect(65534, 65534).found(), List.of());
+        assumeTrue(Cgroups.detect().found().isPresent(), "needs a writable cgroup memory controller");
+        // As the server keeps them: the data dir and the store private to root.
+        setMode(dataDir, "rwx------");
+        setMode(dataDir.resolve("aloft.db"), "rw-------");
+        sandbox = Sandboxes.detect(SandboxSettings.forDataDir(dataDir), hidden -> Detection.missing("left out by this test"));
+        String data = dataDir.toString();
 
-        Result result = run(spec(codeA, "id -u; cat handler.py; echo x > $TMPDIR/f && cat $TMPDIR/f"));
+        Result result = run(spec(codeA, "id -u; cat handler.py; echo x > $TMPDIR/f && cat $TMPDIR/f; "
+                + "ls " + data + " || echo NO-LIST; cat " + data + "/aloft.db || echo NO-READ"));
         Result hog = run(python(codeA, "b = bytearray(200 * 1024 * 1024); b[::4096] = b'x' * len(b[::4096])", 64));
 
-        assertThat(result.stdout()).isEqualTo("65534\nprint('a')\nx\n");
+        assertThat(sandbox.protections()).contains("user: uid 65534 gid 65534 (setpriv, no new privileges, no capabilities)");
+        assertThat(result.stdout()).isEqualTo("65534\nprint('a')\nx\nNO-LIST\nNO-READ\n");
         assertThat(hog.exitCode()).isEqualTo(137);
         assertThat(hog.outOfMemory()).isTrue();
+    }
+
+    @Test
+    void withoutBubblewrapFunctionsRunAsRootWhenTheirUserCannotReachTheDataDir() throws IOException {
+        assumeTrue(isRoot(), "only root can switch users");
+        Path closedParent = dataDir.getParent().resolve("closed-" + UUID.randomUUID());
+        Path closedDataDir = Files.createDirectories(closedParent.resolve("data"));
+        setMode(closedParent, "rwx------");
+        try {
+            Sandbox closed = Sandboxes.detect(SandboxSettings.forDataDir(closedDataDir), hidden -> Detection.missing("left out"));
+
+            assertThat(closed.protections()).anySatisfy(line -> assertThat(line)
+                    .startsWith("user: root! (uid 65534 cannot reach " + closedDataDir.resolve("sandbox"))
+                    .endsWith("install bubblewrap, or put the data dir where uid 65534 can reach it)"));
+        } finally {
+            SandboxedChild.deleteTree(closedParent);
+        }
     }
 
     @Test
