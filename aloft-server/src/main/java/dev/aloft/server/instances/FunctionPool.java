@@ -5,16 +5,10 @@ import dev.aloft.server.functions.FunctionConfig;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
-import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
 
 /**
  * The instances of one function. Warm instances are reused most-recently-idle first (they are the
@@ -22,36 +16,26 @@ import java.util.function.Consumer;
  * is under its concurrency limit and the node's {@link NodeCapacity} grants its memory; beyond
  * that calls queue, boundedly, and an instance that comes back goes straight to the first of them
  * (see {@link Assignment}). Every live instance holds its memory from the node budget until it is
- * stopped.
+ * stopped. This is the call path; {@link PoolUpkeep} keeps the provisioned minimum and applies
+ * the keep-alive, both on the pool's {@link PoolState}.
  */
 final class FunctionPool {
 
     private final String functionName;
-    private final String poolKey;
     private final InstanceFactory factory;
-    private final KeepAlivePolicy keepAlive;
     private final ScalingMetrics metrics;
     private final NodeCapacity capacity;
     private final InstantSource clock;
 
-    /** The node lock (shared by all pools, see {@link NodeCapacity}); guards every field below. */
+    /** The node lock (shared by all pools, see {@link NodeCapacity}); guards the state and every field below. */
     private final ReentrantLock poolLock;
-    private final Deque<Instance> idle = new ArrayDeque<>();
-    /** Instances running an invocation (or holding one for when they are ready): a stop cuts them. */
-    private final Set<Instance> busy = new HashSet<>();
-    /** Instances counted against the limit: starting, busy or idle. */
-    private int live;
+    private final PoolState state;
+    private final WaitingCalls waiting;
     private final StartSlots startSlots;
-    /** Bumped when the function is redeployed or deleted; instances of older generations retire. */
-    private long generation;
     private final InitFailureBackoff initFailure = new InitFailureBackoff();
-    /** The configuration kept provisioned (its minInstances warm), if any. */
-    private Optional<FunctionConfig> provisioned = Optional.empty();
     private final IdleRhythm rhythm;
     private final WaitOrStart<Instance> waitOrStart;
-    private final WaitingCalls waiting = new WaitingCalls();
-    /** The server is stopping: calls get no instance. */
-    private boolean closed;
+    private final PoolUpkeep upkeep;
 
     FunctionPool(String functionName, String poolKey, InstanceFactory factory, KeepAlivePolicy keepAlive,
                  int maxParallelStarts, ScalingMetrics metrics, NodeCapacity capacity, CpuSaturation cpu,
@@ -61,12 +45,14 @@ final class FunctionPool {
         this.capacity = capacity;
         this.clock = clock;
         this.poolLock = capacity.nodeLock();
+        this.state = new PoolState(functionName, capacity, metrics, clock);
+        this.waiting = state.waiting();
         this.startSlots = new StartSlots(maxParallelStarts);
         this.functionName = functionName;
-        this.poolKey = poolKey;
         this.factory = factory;
-        this.keepAlive = keepAlive;
         this.rhythm = new IdleRhythm(poolKey, keepAlive);
+        this.upkeep = new PoolUpkeep(this, functionName, poolKey, factory, keepAlive, metrics, capacity, state, rhythm,
+                started -> takeBack(started, false));
     }
 
     /**
@@ -90,28 +76,28 @@ final class FunctionPool {
             boolean waitingForMemory = false;
             boolean deferred = false;
             try {
-                rhythm.called(function, live == idle.size(), clock.instant());
+                rhythm.called(function, state.allIdle(), clock.instant());
                 while (true) {
                     if (call.handed()) {
                         return Optional.of(call);
                     }
-                    if (closed) {
+                    if (state.closed()) {
                         return Optional.empty();
                     }
-                    Instance warm;
-                    while ((warm = idle.pollFirst()) != null) {
-                        if (warm.alive() && warm.function().revision() == function.revision()
-                                && handTo(warm, call, false, waiting.contains(call), false)) {
+                    Optional<Instance> warm;
+                    while ((warm = state.takeIdle()).isPresent()) {
+                        if (warm.get().alive() && warm.get().function().revision() == function.revision()
+                                && handTo(warm.get(), call, false, waiting.contains(call), false)) {
                             return Optional.of(call);
                         }
-                        live--;
-                        dead.add(warm);
+                        state.uncounted();
+                        dead.add(warm.get());
                     }
                     boolean memoryShort = false;
                     long clock = System.nanoTime();
                     long remaining = deadline - clock;
                     long waitForBusy = 0;
-                    if (live < function.concurrency() && startSlots.available()) {
+                    if (state.live() < function.concurrency() && startSlots.available()) {
                         int ahead = waiting.ahead(call);
                         waitForBusy = waitOrStart.waitNanos(ahead, clock - arrived, clock);
                         boolean heldForCpu = false;
@@ -129,10 +115,10 @@ final class FunctionPool {
                             NodeCapacity.Claim claim = capacity.tryClaim(this, function);
                             evicted.addAll(claim.evicted());
                             if (claim.granted()) {
-                                live++;
+                                state.counted();
                                 startSlots.take();
-                                rhythm.busy(live - idle.size());
-                                startGeneration = generation;
+                                rhythm.busy(state.notIdle());
+                                startGeneration = state.generation();
                                 break;
                             }
                             memoryShort = true;
@@ -145,7 +131,7 @@ final class FunctionPool {
                     if (remaining <= 0) {
                         metrics.throttled(functionName);
                         throw memoryShort ? ThrottledException.memoryShort(function, wait, capacity.budget().totalMb())
-                                : ThrottledException.noneFreed(function, wait, live >= function.concurrency(), startSlots.taken());
+                                : ThrottledException.noneFreed(function, wait, state.live() >= function.concurrency(), startSlots.taken());
                     }
                     waiting.await(call, poolLock, waitForBusy > 0 ? waitForBusy : remaining);
                 }
@@ -159,7 +145,7 @@ final class FunctionPool {
         } finally {
             // Evicted instances' memory is already this caller's: they must be gone before it starts one.
             NodeCapacity.stopEvicted(evicted);
-            dead.forEach(instance -> stop(instance, ScalingMetrics.StopReason.DIED));
+            dead.forEach(instance -> state.stop(instance, ScalingMetrics.StopReason.DIED));
         }
         return startFor(call, function, startGeneration);
     }
@@ -177,7 +163,7 @@ final class FunctionPool {
             } finally {
                 poolLock.unlock();
             }
-            releaseSlot(function);
+            state.startFailed(function);
             throw e;
         }
         metrics.scaledOut(functionName, started.id(), liveInstances());
@@ -185,9 +171,9 @@ final class FunctionPool {
         boolean taken = false;
         poolLock.lock();
         try {
-            stopping = closed;
+            stopping = state.closed();
             if (stopping) {
-                live--;
+                state.uncounted();
                 startSlots.giveBack();
             } else {
                 startSlots.heldBy(started);
@@ -198,7 +184,7 @@ final class FunctionPool {
         }
         if (stopping) {
             // Started as the stop cut in: the instance never gets the call, and the caller hears why.
-            stop(started, ScalingMetrics.StopReason.RETIRED);
+            state.stop(started, ScalingMetrics.StopReason.RETIRED);
             return Optional.empty();
         }
         if (!taken) {
@@ -222,9 +208,9 @@ final class FunctionPool {
         if (!call.handTo(instance, cold, callerAsleep)) {
             return false;
         }
-        busy.add(instance);
+        state.running(instance);
         if (!cold) {
-            rhythm.busy(live - idle.size());
+            rhythm.busy(state.notIdle());
             waitOrStart.leased(instance, System.nanoTime(), afterWaiting);
         }
         return true;
@@ -267,19 +253,19 @@ final class FunctionPool {
         ScalingMetrics.StopReason stopReason = null;
         poolLock.lock();
         try {
-            busy.remove(instance);
-            retired = instance.generation() != generation;
+            state.returned(instance);
+            retired = !state.current(instance);
             if (startedForCaller) {
                 startSlots.free(instance);
             }
             long released = System.nanoTime();
-            Optional<Assignment> next = closed ? Optional.empty() : waiting.firstFor(instance.function().revision());
+            Optional<Assignment> next = state.closed() ? Optional.empty() : waiting.firstFor(instance.function().revision());
             waitOrStart.released(instance, released, next.isPresent());
-            keep = instance.alive() && instance.generation() == generation;
-            if (keep && live > provisionedMinimum() && capacity.shouldYield(functionName)) {
+            keep = instance.alive() && state.current(instance);
+            if (keep && state.live() > state.provisionedMinimum() && capacity.shouldYield(functionName)) {
                 keep = false;
                 stopReason = ScalingMetrics.StopReason.FAIR_SHARE;
-            } else if (keep && live > provisionedMinimum() && waitOrStart.beyondUsefulCount(live, released)) {
+            } else if (keep && state.live() > state.provisionedMinimum() && waitOrStart.beyondUsefulCount(state.live(), released)) {
                 keep = false;
                 stopReason = ScalingMetrics.StopReason.CPU_SATURATED;
             }
@@ -289,14 +275,14 @@ final class FunctionPool {
                     waiting.remove(next.get());
                 }
             } else if (keep) {
-                keepIdle(instance);
+                state.keepIdle(instance);
             }
             if (!keep) {
-                live--;
+                state.uncounted();
                 // A queued call may start one in its place.
                 waiting.wakeFirst();
             }
-            rhythm.finished(clock.instant(), live == idle.size() && waiting.isEmpty());
+            rhythm.finished(clock.instant(), state.allIdle() && waiting.isEmpty());
             if (startedForCaller) {
                 // A finished start lets every queued call look again: others may start more while a
                 // backlog remains, so a burst scales out in waves of maxParallelStarts.
@@ -306,41 +292,9 @@ final class FunctionPool {
             poolLock.unlock();
         }
         if (!keep) {
-            stop(instance, stopReason != null ? stopReason
+            state.stop(instance, stopReason != null ? stopReason
                     : retired ? ScalingMetrics.StopReason.RETIRED : ScalingMetrics.StopReason.DIED);
         }
-    }
-
-    /** Keeps a free instance idle for the next call, and wakes a queued one that may take it. Call with the node lock held. */
-    private void keepIdle(Instance instance) {
-        instance.markIdle(clock.instant());
-        idle.addFirst(instance);
-        // Waiters of other functions may evict it.
-        capacity.signalMemoryWaiters();
-        waiting.wakeFirst();
-    }
-
-    /** Stops an instance no longer counted as live, then returns its memory to the budget. */
-    private void stop(Instance instance, ScalingMetrics.StopReason reason) {
-        metrics.scaledIn(functionName, instance.id(), reason);
-        instance.kill();
-        capacity.budget().release(functionName, instance.function().memoryMb());
-    }
-
-    /** An instance that was to start did not: its slot and its memory are free again. */
-    private void releaseSlot(FunctionConfig function) {
-        poolLock.lock();
-        try {
-            live--;
-            waiting.wakeFirst();
-        } finally {
-            poolLock.unlock();
-        }
-        capacity.budget().release(functionName, function.memoryMb());
-    }
-
-    private int provisionedMinimum() {
-        return provisioned.map(FunctionConfig::minInstances).orElse(0);
     }
 
     String functionName() {
@@ -349,23 +303,12 @@ final class FunctionPool {
 
     /** Idle instances beyond the provisioned minimum, least recently used first. Call with the node lock held. */
     List<Instance> evictable() {
-        int count = Math.min(idle.size(), live - provisionedMinimum());
-        List<Instance> evictable = new ArrayList<>();
-        for (Iterator<Instance> it = idle.descendingIterator(); it.hasNext() && evictable.size() < count; ) {
-            Instance instance = it.next();
-            if (instance.alive()) {
-                evictable.add(instance);
-            }
-        }
-        return evictable;
+        return state.evictable();
     }
 
     /** Takes an idle instance out for eviction; the evicting caller stops it. Call with the node lock held. */
     void evict(Instance instance) {
-        if (!idle.remove(instance)) {
-            throw new IllegalStateException(instance + " is not idle in " + poolKey);
-        }
-        live--;
+        state.evict(instance);
     }
 
     /** Wakes every caller queued in this pool to look again. Call with the node lock held. */
@@ -373,146 +316,24 @@ final class FunctionPool {
         waiting.wakeAll();
     }
 
-    /**
-     * Keeps {@code function.minInstances()} instances of this configuration started (provisioned):
-     * they wait idle for invocations and the keep-alive never stops them.
-     */
+    /** See {@link PoolUpkeep#provision}. */
     void provision(FunctionConfig function) {
-        long startGeneration;
-        int missing;
-        int claimed = 0;
-        List<Instance> evicted = new ArrayList<>();
-        poolLock.lock();
-        try {
-            provisioned = function.minInstances() > 0 ? Optional.of(function) : Optional.empty();
-            missing = function.minInstances() - live;
-            while (claimed < missing) {
-                NodeCapacity.Claim claim = capacity.tryClaim(this, function);
-                evicted.addAll(claim.evicted());
-                if (!claim.granted()) {
-                    break;
-                }
-                claimed++;
-                live++;
-            }
-            startGeneration = generation;
-        } finally {
-            poolLock.unlock();
-        }
-        NodeCapacity.stopEvicted(evicted);
-        startClaimed(function, claimed, startGeneration, started -> {
-            metrics.scaledOut(functionName, started.id(), liveInstances());
-            takeBack(started, false);
-        });
-        if (claimed < missing) {
-            throw new ThrottledException("only " + claimed + " of " + missing + " provisioned instance(s) of '" + functionName
-                    + "' fit in the node memory budget (" + capacity.budget().totalMb() + " MB); raise memory-budget-mb "
-                    + "or lower minInstances; retrying");
-        }
+        upkeep.provision(function);
     }
 
     /** The configuration to keep provisioned, if this pool has one. */
     Optional<FunctionConfig> provisioned() {
         poolLock.lock();
         try {
-            return provisioned;
+            return state.provisioned();
         } finally {
             poolLock.unlock();
         }
     }
 
-    /**
-     * Applies the function's learned {@link KeepAlivePolicy.IdleWindow}, keeping the provisioned
-     * minimum: instances idle past the keep-alive stop; while the whole function is idle and its
-     * next call is not expected before the pre-warming window ends, its instances stop, and once the
-     * window ends as many start again as were busy at once in its last busy period (once per idle
-     * period, from free memory only). Returns how many instances stopped.
-     */
+    /** See {@link PoolUpkeep#reap}. */
     int reap(Instant now) {
-        KeepAlivePolicy.IdleWindow window = keepAlive.windowFor(poolKey);
-        List<Instance> expired = new ArrayList<>();
-        List<Instance> unloaded = new ArrayList<>();
-        Optional<FunctionConfig> prewarm = Optional.empty();
-        int prewarmCount = 0;
-        long startGeneration;
-        poolLock.lock();
-        try {
-            int minimum = provisionedMinimum();
-            // The pre-warm schedule counts from the moment the whole function went idle.
-            Optional<Duration> functionIdleFor = live == idle.size() && waiting.isEmpty() && !closed
-                    ? rhythm.sinceLastCall(now) : Optional.empty();
-            boolean prewarming = window.prewarms() && functionIdleFor.isPresent();
-            boolean beforePrewarm = prewarming && functionIdleFor.get().compareTo(window.prewarmAfter()) < 0;
-            boolean pastKeepAlive = prewarming && functionIdleFor.get().compareTo(window.keepUntil()) >= 0;
-            for (Iterator<Instance> it = idle.descendingIterator(); it.hasNext(); ) {
-                Instance instance = it.next();
-                boolean expiredIdle = (prewarming ? beforePrewarm || pastKeepAlive
-                        : instance.idleSince().plus(window.keepUntil()).isBefore(now)) && live > minimum;
-                if (!instance.alive() || expiredIdle) {
-                    it.remove();
-                    live--;
-                    ((instance.alive() && beforePrewarm) ? unloaded : expired).add(instance);
-                }
-            }
-            if (prewarming && !beforePrewarm && !pastKeepAlive && live == 0) {
-                // As many as the last busy period had busy at once (a fan-out every ten minutes needs all of them).
-                Optional<IdleRhythm.Prewarm> due = rhythm.takePrewarm();
-                while (due.isPresent() && prewarmCount < due.get().count() && capacity.tryClaimFree(due.get().function())) {
-                    prewarmCount++;
-                    live++;
-                }
-                prewarm = due.map(IdleRhythm.Prewarm::function);
-            }
-            startGeneration = generation;
-        } finally {
-            poolLock.unlock();
-        }
-        expired.forEach(instance ->
-                stop(instance, instance.alive() ? ScalingMetrics.StopReason.IDLE : ScalingMetrics.StopReason.DIED));
-        unloaded.forEach(instance -> stop(instance, ScalingMetrics.StopReason.PREDICTED_GAP));
-        if (prewarm.isPresent()) {
-            startClaimed(prewarm.get(), prewarmCount, startGeneration, this::keepStartedAhead);
-        }
-        return expired.size() + unloaded.size();
-    }
-
-    /**
-     * Starts {@code count} instances whose slots and memory are claimed, and passes each on; when a
-     * start fails, its slot and those of the starts not tried are given back, and it throws.
-     */
-    private void startClaimed(FunctionConfig function, int count, long startGeneration, Consumer<Instance> started) {
-        for (int i = 0; i < count; i++) {
-            Instance instance;
-            try {
-                instance = factory.start(function, startGeneration);
-            } catch (RuntimeException e) {
-                for (int unstarted = i; unstarted < count; unstarted++) {
-                    releaseSlot(function);
-                }
-                throw e;
-            }
-            started.accept(instance);
-        }
-    }
-
-    /** An instance started ahead of the invocation the keep-alive policy expects waits idle for it. */
-    private void keepStartedAhead(Instance started) {
-        metrics.startedAhead(functionName, started.id());
-        boolean current;
-        poolLock.lock();
-        try {
-            current = started.generation() == generation && !closed;
-            if (current) {
-                keepIdle(started);
-            } else {
-                live--;
-            }
-        } finally {
-            poolLock.unlock();
-        }
-        if (!current) {
-            stop(started, ScalingMetrics.StopReason.RETIRED);
-        }
+        return upkeep.reap(now);
     }
 
     /** The function changed or went away: idle instances stop now, busy ones when they finish. */
@@ -520,18 +341,13 @@ final class FunctionPool {
         List<Instance> retired;
         poolLock.lock();
         try {
-            generation++;
             initFailure.forget();
             rhythm.retired();
-            provisioned = Optional.empty();
-            retired = new ArrayList<>(idle);
-            live -= idle.size();
-            idle.clear();
-            waiting.wakeAll();
+            retired = state.retire();
         } finally {
             poolLock.unlock();
         }
-        retired.forEach(instance -> stop(instance, ScalingMetrics.StopReason.RETIRED));
+        retired.forEach(instance -> state.stop(instance, ScalingMetrics.StopReason.RETIRED));
     }
 
     /**
@@ -541,9 +357,7 @@ final class FunctionPool {
     List<Instance> close() {
         poolLock.lock();
         try {
-            closed = true;
-            waiting.wakeAll();
-            return new ArrayList<>(busy);
+            return state.close();
         } finally {
             poolLock.unlock();
         }
@@ -557,7 +371,7 @@ final class FunctionPool {
     int liveInstances() {
         poolLock.lock();
         try {
-            return live;
+            return state.live();
         } finally {
             poolLock.unlock();
         }
@@ -572,8 +386,8 @@ final class FunctionPool {
     Occupancy occupancy() {
         poolLock.lock();
         try {
-            int initialising = (int) idle.stream().filter(instance -> !instance.ready()).count();
-            return new Occupancy(live, idle.size() - initialising, initialising, waiting.size());
+            int initialising = state.idleInitialising();
+            return new Occupancy(state.live(), state.idleCount() - initialising, initialising, waiting.size());
         } finally {
             poolLock.unlock();
         }

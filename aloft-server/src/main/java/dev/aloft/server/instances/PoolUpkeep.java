@@ -1,0 +1,183 @@
+package dev.aloft.server.instances;
+
+import dev.aloft.server.functions.FunctionConfig;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * The background side of a {@link FunctionPool}, run by the scheduler's upkeep rather than by
+ * calls: the provisioned minimum, and the keep-alive's reaping and pre-warming. It works on the
+ * pool's {@link PoolState} under the node lock, as the call path does.
+ */
+final class PoolUpkeep {
+
+    /** The pool this keeps, for the node's claims: its own idle instances are not evicted for it. */
+    private final FunctionPool pool;
+    private final String functionName;
+    private final String poolKey;
+    private final InstanceFactory factory;
+    private final KeepAlivePolicy keepAlive;
+    private final ScalingMetrics metrics;
+    private final NodeCapacity capacity;
+    private final ReentrantLock nodeLock;
+    private final PoolState state;
+    private final IdleRhythm rhythm;
+    /** The call path's way back for an instance that is free: to a queued call, else idle. */
+    private final Consumer<Instance> takeBack;
+
+    PoolUpkeep(FunctionPool pool, String functionName, String poolKey, InstanceFactory factory, KeepAlivePolicy keepAlive,
+               ScalingMetrics metrics, NodeCapacity capacity, PoolState state, IdleRhythm rhythm, Consumer<Instance> takeBack) {
+        this.pool = pool;
+        this.functionName = functionName;
+        this.poolKey = poolKey;
+        this.factory = factory;
+        this.keepAlive = keepAlive;
+        this.metrics = metrics;
+        this.capacity = capacity;
+        this.nodeLock = capacity.nodeLock();
+        this.state = state;
+        this.rhythm = rhythm;
+        this.takeBack = takeBack;
+    }
+
+    /**
+     * Keeps {@code function.minInstances()} instances of this configuration started (provisioned):
+     * they wait idle for invocations and the keep-alive never stops them.
+     */
+    void provision(FunctionConfig function) {
+        long startGeneration;
+        int missing;
+        int claimed = 0;
+        List<Instance> evicted = new ArrayList<>();
+        nodeLock.lock();
+        try {
+            state.provision(function);
+            missing = function.minInstances() - state.live();
+            while (claimed < missing) {
+                NodeCapacity.Claim claim = capacity.tryClaim(pool, function);
+                evicted.addAll(claim.evicted());
+                if (!claim.granted()) {
+                    break;
+                }
+                claimed++;
+                state.counted();
+            }
+            startGeneration = state.generation();
+        } finally {
+            nodeLock.unlock();
+        }
+        NodeCapacity.stopEvicted(evicted);
+        startClaimed(function, claimed, startGeneration, started -> {
+            metrics.scaledOut(functionName, started.id(), liveInstances());
+            takeBack.accept(started);
+        });
+        if (claimed < missing) {
+            throw new ThrottledException("only " + claimed + " of " + missing + " provisioned instance(s) of '" + functionName
+                    + "' fit in the node memory budget (" + capacity.budget().totalMb() + " MB); raise memory-budget-mb "
+                    + "or lower minInstances; retrying");
+        }
+    }
+
+    /**
+     * Applies the function's learned {@link KeepAlivePolicy.IdleWindow}, keeping the provisioned
+     * minimum: instances idle past the keep-alive stop; while the whole function is idle and its
+     * next call is not expected before the pre-warming window ends, its instances stop, and once the
+     * window ends as many start again as were busy at once in its last busy period (once per idle
+     * period, from free memory only). Returns how many instances stopped.
+     */
+    int reap(Instant now) {
+        KeepAlivePolicy.IdleWindow window = keepAlive.windowFor(poolKey);
+        List<Instance> expired = new ArrayList<>();
+        List<Instance> unloaded = new ArrayList<>();
+        Optional<FunctionConfig> prewarm = Optional.empty();
+        int prewarmCount = 0;
+        long startGeneration;
+        nodeLock.lock();
+        try {
+            int minimum = state.provisionedMinimum();
+            // The pre-warm schedule counts from the moment the whole function went idle.
+            Optional<Duration> functionIdleFor = state.allIdle() && state.waiting().isEmpty() && !state.closed()
+                    ? rhythm.sinceLastCall(now) : Optional.empty();
+            boolean prewarming = window.prewarms() && functionIdleFor.isPresent();
+            boolean beforePrewarm = prewarming && functionIdleFor.get().compareTo(window.prewarmAfter()) < 0;
+            boolean pastKeepAlive = prewarming && functionIdleFor.get().compareTo(window.keepUntil()) >= 0;
+            for (Instance instance : state.removeIdle(instance -> !instance.alive() || (state.live() > minimum
+                    && (prewarming ? beforePrewarm || pastKeepAlive : instance.idleSince().plus(window.keepUntil()).isBefore(now))))) {
+                ((instance.alive() && beforePrewarm) ? unloaded : expired).add(instance);
+            }
+            if (prewarming && !beforePrewarm && !pastKeepAlive && state.live() == 0) {
+                // As many as the last busy period had busy at once (a fan-out every ten minutes needs all of them).
+                Optional<IdleRhythm.Prewarm> due = rhythm.takePrewarm();
+                while (due.isPresent() && prewarmCount < due.get().count() && capacity.tryClaimFree(due.get().function())) {
+                    prewarmCount++;
+                    state.counted();
+                }
+                prewarm = due.map(IdleRhythm.Prewarm::function);
+            }
+            startGeneration = state.generation();
+        } finally {
+            nodeLock.unlock();
+        }
+        expired.forEach(instance ->
+                state.stop(instance, instance.alive() ? ScalingMetrics.StopReason.IDLE : ScalingMetrics.StopReason.DIED));
+        unloaded.forEach(instance -> state.stop(instance, ScalingMetrics.StopReason.PREDICTED_GAP));
+        if (prewarm.isPresent()) {
+            startClaimed(prewarm.get(), prewarmCount, startGeneration, this::keepStartedAhead);
+        }
+        return expired.size() + unloaded.size();
+    }
+
+    /**
+     * Starts {@code count} instances whose places and memory are claimed, and passes each on; when a
+     * start fails, its place and those of the starts not tried are given back, and it throws.
+     */
+    private void startClaimed(FunctionConfig function, int count, long startGeneration, Consumer<Instance> started) {
+        for (int i = 0; i < count; i++) {
+            Instance instance;
+            try {
+                instance = factory.start(function, startGeneration);
+            } catch (RuntimeException e) {
+                for (int unstarted = i; unstarted < count; unstarted++) {
+                    state.startFailed(function);
+                }
+                throw e;
+            }
+            started.accept(instance);
+        }
+    }
+
+    /** An instance started ahead of the invocation the keep-alive policy expects waits idle for it. */
+    private void keepStartedAhead(Instance started) {
+        metrics.startedAhead(functionName, started.id());
+        boolean current;
+        nodeLock.lock();
+        try {
+            current = state.current(started) && !state.closed();
+            if (current) {
+                state.keepIdle(started);
+            } else {
+                state.uncounted();
+            }
+        } finally {
+            nodeLock.unlock();
+        }
+        if (!current) {
+            state.stop(started, ScalingMetrics.StopReason.RETIRED);
+        }
+    }
+
+    private int liveInstances() {
+        nodeLock.lock();
+        try {
+            return state.live();
+        } finally {
+            nodeLock.unlock();
+        }
+    }
+}
