@@ -99,7 +99,7 @@ final class FunctionPool {
                     long waitForBusy = 0;
                     if (state.live() < function.concurrency() && startSlots.available()) {
                         int ahead = waiting.ahead(call);
-                        waitForBusy = waitOrStart.waitNanos(ahead, clock - arrived, clock);
+                        waitForBusy = waitOrStart.waitNanos(ahead, startSlots.taken(), clock - arrived, clock);
                         boolean heldForCpu = false;
                         if (waitForBusy == 0) {
                             waitForBusy = waitOrStart.cpuHoldNanos(ahead, startSlots.taken(), clock);

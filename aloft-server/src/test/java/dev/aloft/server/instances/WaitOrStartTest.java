@@ -72,6 +72,24 @@ class WaitOrStartTest {
     }
 
     @Test
+    void aStandingQueueOfQuickCallsStartsInstancesUpToTheCoreCountThenWaits() {
+        WaitOrStart<String> onTwoCores = new WaitOrStart<>(saturated::get, 2);
+        onTwoCores.started(20 * MS);
+        for (int i = 0; i < 10; i++) {
+            onTwoCores.leased("instance-1", clock, false);
+            clock += MS;
+            onTwoCores.released("instance-1", clock, false);
+        }
+        onTwoCores.leased("instance-1", clock, false);
+
+        assertThat(onTwoCores.waitNanos(0, 0, 0, clock)).as("alone behind a 1 ms call: wait").isPositive();
+        assertThat(onTwoCores.waitNanos(1, 0, 0, clock)).as("behind another waiting caller: start a second").isZero();
+        assertThat(onTwoCores.waitNanos(1, 1, 0, clock)).as("the second is starting already: wait").isPositive();
+        onTwoCores.leased("instance-2", clock, false);
+        assertThat(onTwoCores.waitNanos(5, 0, 0, clock)).as("as many busy as cores: a queue waits").isPositive();
+    }
+
+    @Test
     void anIoBoundFunctionScalesOutOnSaturatedCores() {
         // Each instance serves one caller per 100 ms, however many there are.
         for (int busy = 1; busy <= 4; busy++) {
