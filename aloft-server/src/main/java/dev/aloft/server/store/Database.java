@@ -32,6 +32,8 @@ import java.util.concurrent.RejectedExecutionException;
  */
 public final class Database implements AutoCloseable {
 
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+
     /** Schema migrations, applied in order, each once; never edit one that has shipped. */
     private static final List<String> MIGRATIONS = List.of("V1__functions_and_logs.sql", "V2__invocation_ledger.sql",
             "V3__async_delivery.sql", "V4__schedules.sql", "V5__access_keys.sql",
@@ -41,8 +43,6 @@ public final class Database implements AutoCloseable {
     private final Connection connection;
     /** The one thread that touches the connection; work already on it runs nested calls directly. */
     private volatile Thread storeThread;
-    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
-
     private final ExecutorService store = Executors.newSingleThreadExecutor(
             runnable -> storeThread = Thread.ofPlatform().daemon().name("store").unstarted(runnable));
 
