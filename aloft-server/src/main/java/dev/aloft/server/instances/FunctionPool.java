@@ -51,7 +51,7 @@ final class FunctionPool {
         this.functionName = functionName;
         this.factory = factory;
         this.rhythm = new IdleRhythm(poolKey, keepAlive);
-        this.upkeep = new PoolUpkeep(this, functionName, poolKey, factory, keepAlive, metrics, capacity, state, rhythm,
+        this.upkeep = new PoolUpkeep(this, poolKey, factory, keepAlive, metrics, capacity, state, rhythm,
                 started -> takeBack(started, false));
     }
 

@@ -31,10 +31,10 @@ final class PoolUpkeep {
     /** The call path's way back for an instance that is free: to a queued call, else idle. */
     private final Consumer<Instance> takeBack;
 
-    PoolUpkeep(FunctionPool pool, String functionName, String poolKey, InstanceFactory factory, KeepAlivePolicy keepAlive,
+    PoolUpkeep(FunctionPool pool, String poolKey, InstanceFactory factory, KeepAlivePolicy keepAlive,
                ScalingMetrics metrics, NodeCapacity capacity, PoolState state, IdleRhythm rhythm, Consumer<Instance> takeBack) {
         this.pool = pool;
-        this.functionName = functionName;
+        this.functionName = pool.functionName();
         this.poolKey = poolKey;
         this.factory = factory;
         this.keepAlive = keepAlive;
@@ -74,7 +74,7 @@ final class PoolUpkeep {
         }
         NodeCapacity.stopEvicted(evicted);
         startClaimed(function, claimed, startGeneration, started -> {
-            metrics.scaledOut(functionName, started.id(), liveInstances());
+            metrics.scaledOut(functionName, started.id(), pool.liveInstances());
             takeBack.accept(started);
         });
         if (claimed < missing) {
@@ -169,15 +169,6 @@ final class PoolUpkeep {
         }
         if (!current) {
             state.stop(started, ScalingMetrics.StopReason.RETIRED);
-        }
-    }
-
-    private int liveInstances() {
-        nodeLock.lock();
-        try {
-            return state.live();
-        } finally {
-            nodeLock.unlock();
         }
     }
 }
