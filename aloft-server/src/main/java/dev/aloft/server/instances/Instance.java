@@ -2,6 +2,7 @@ package dev.aloft.server.instances;
 
 import dev.aloft.server.functions.FunctionConfig;
 import dev.aloft.server.instances.InvocationOutcome.Status;
+import dev.aloft.server.runtimeapi.LongPoll;
 import dev.aloft.server.runtimeapi.RuntimeApiServer;
 import dev.aloft.server.runtimeapi.RuntimeEvent;
 import dev.aloft.server.runtimeapi.RuntimeSession;
@@ -17,7 +18,6 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongFunction;
 
@@ -46,7 +46,8 @@ final class Instance implements RuntimeSession {
 
     /** Guards the assignment fields and the lifecycle flags below. */
     private final ReentrantLock stateLock = new ReentrantLock();
-    private final Condition assignmentChanged = stateLock.newCondition();
+    /** The runtime's {@code /invocation/next}, while it waits for an invocation. */
+    private LongPoll<RuntimeEvent> waitingRuntime;
     private Assignment pending;
     private Assignment running;
     private long runningSinceNanos;
@@ -130,8 +131,8 @@ final class Instance implements RuntimeSession {
 
     /** A process taken before its bootstrap asked for its function asks now, of this instance. */
     @Override
-    public Optional<Map<String, String>> awaitBinding() throws InterruptedException {
-        return boundFrom.isPresent() ? boundFrom.get().awaitBinding() : Optional.empty();
+    public void awaitBinding(LongPoll<Map<String, String>> poll) {
+        boundFrom.ifPresentOrElse(cell -> cell.awaitBinding(poll), poll::retired);
     }
 
     /** Gives up the Runtime API endpoint of an instance whose process never started. */
@@ -179,22 +180,30 @@ final class Instance implements RuntimeSession {
      * being killed still takes it: its exit ends it, with the init failure when that was why.
      */
     boolean assign(Assignment assignment) {
+        LongPoll<RuntimeEvent> runtime;
         stateLock.lock();
         try {
             if (dead) {
                 return false;
             }
             logInvocationId = assignment.requestId();
-            pending = assignment;
-            assignmentChanged.signalAll();
-            return true;
+            runtime = waitingRuntime;
+            waitingRuntime = null;
+            if (runtime == null) {
+                pending = assignment;
+                return true;
+            }
+            startRunning(assignment);
         } finally {
             stateLock.unlock();
         }
+        // Written from this thread: the Runtime API's loop is not woken for it.
+        runtime.answer(eventFor(assignment));
+        return true;
     }
 
     @Override
-    public Optional<RuntimeEvent> next() throws InterruptedException {
+    public void next(LongPoll<RuntimeEvent> poll) {
         Runnable becameReady = () -> { };
         stateLock.lock();
         try {
@@ -211,30 +220,45 @@ final class Instance implements RuntimeSession {
         Assignment assignment;
         stateLock.lock();
         try {
-            while (pending == null && !dead) {
-                assignmentChanged.await();
-            }
             if (dead) {
-                return Optional.empty();
+                assignment = null;
+            } else if (pending == null) {
+                waitingRuntime = poll;
+                return;
+            } else {
+                assignment = pending;
+                pending = null;
+                startRunning(assignment);
             }
-            assignment = pending;
-            pending = null;
-            running = assignment;
-            runningSinceNanos = System.nanoTime();
         } finally {
             stateLock.unlock();
         }
+        if (assignment == null) {
+            poll.retired();
+        } else {
+            poll.answer(eventFor(assignment));
+        }
+    }
+
+    /** Under the state lock. */
+    private void startRunning(Assignment assignment) {
+        running = assignment;
+        runningSinceNanos = System.nanoTime();
+    }
+
+    /** The event the runtime gets for {@code assignment}, whose timeout starts now. */
+    private RuntimeEvent eventFor(Assignment assignment) {
         long timeoutMs = function.timeoutSeconds() * 1000L;
         ScheduledFuture<?> timeout = timers.schedule(() -> timedOut(assignment), timeoutMs, TimeUnit.MILLISECONDS);
         // Answered invocations cancel their timeout, so the timer queue holds only running ones.
         assignment.outcome().whenComplete((outcome, error) -> timeout.cancel(false));
         // The trace id's random part is the request id's last 24 hex digits (its first 8 are a timestamp).
-        return Optional.of(new RuntimeEvent(assignment.requestId(), System.currentTimeMillis() + timeoutMs,
+        return new RuntimeEvent(assignment.requestId(), System.currentTimeMillis() + timeoutMs,
                 "arn:aws:lambda:us-east-1:000000000000:function:" + function.name()
                         + (function.version().equals(FunctionConfig.LATEST) ? "" : ":" + function.version()),
                 "Root=1-" + Long.toHexString(System.currentTimeMillis() / 1000) + "-" + assignment.requestId().replace("-", "").substring(8)
                         + ";Sampled=0",
-                assignment.payload()));
+                assignment.payload());
     }
 
     @Override
@@ -259,15 +283,40 @@ final class Instance implements RuntimeSession {
         kill();
     }
 
+    /**
+     * Accepts the runtime's answer if it is for the invocation running, and ends that invocation:
+     * at once when its output has been read, else (rarely) on a thread of its own once it has, so
+     * the Runtime API's loop never waits for a log pump.
+     */
     private boolean finishRunning(String requestId, Status status, byte[] body, Optional<String> errorType) {
-        // The runtime printed this invocation's lines before it answered: take them in first.
-        pumps.forEach(pump -> pump.awaitDrained(LOG_DRAIN_LIMIT));
+        stateLock.lock();
+        try {
+            if (running == null || !running.requestId().equals(requestId)) {
+                return false;
+            }
+        } finally {
+            stateLock.unlock();
+        }
+        if (pumps.stream().allMatch(LogPump::drained)) {
+            endRunning(requestId, status, body, errorType);
+        } else {
+            // The runtime printed this invocation's lines before it answered: take them in first.
+            Thread.ofVirtual().name("answer-" + id).start(() -> {
+                pumps.forEach(pump -> pump.awaitDrained(LOG_DRAIN_LIMIT));
+                endRunning(requestId, status, body, errorType);
+            });
+        }
+        return true;
+    }
+
+    private void endRunning(String requestId, Status status, byte[] body, Optional<String> errorType) {
         Assignment finished;
         long durationMs;
         stateLock.lock();
         try {
             if (running == null || !running.requestId().equals(requestId)) {
-                return false;
+                // It timed out or the process exited meanwhile; that ended it.
+                return;
             }
             finished = running;
             running = null;
@@ -276,7 +325,6 @@ final class Instance implements RuntimeSession {
             stateLock.unlock();
         }
         finished.end(new InvocationOutcome(status, body, errorType, false, false, 0, durationMs, Optional.of(id)));
-        return true;
     }
 
     private void timedOut(Assignment assignment) {
@@ -349,11 +397,13 @@ final class Instance implements RuntimeSession {
     /** The process ended: whatever it was given ends now too, with the most telling reason. */
     private void exited() {
         Assignment unanswered;
+        LongPoll<RuntimeEvent> runtime;
         Optional<InvocationOutcome> outcome = Optional.empty();
         stateLock.lock();
         try {
             dead = true;
-            assignmentChanged.signalAll();
+            runtime = waitingRuntime;
+            waitingRuntime = null;
             unanswered = running != null ? running : pending;
             running = null;
             pending = null;
@@ -365,6 +415,9 @@ final class Instance implements RuntimeSession {
         }
         unregister();
         process.destroy();
+        if (runtime != null) {
+            runtime.retired();
+        }
         if (unanswered != null) {
             unanswered.end(outcome.orElseThrow());
         }

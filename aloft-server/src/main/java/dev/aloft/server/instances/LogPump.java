@@ -72,6 +72,21 @@ final class LogPump {
         }
     }
 
+    /** Whether every byte the process wrote so far is read and handed on; does not wait. */
+    boolean drained() {
+        if (probe.isEmpty()) {
+            return true;
+        }
+        drainLock.lock();
+        try {
+            return !busy && probe.get().available() == 0;
+        } catch (IOException e) {
+            return true;
+        } finally {
+            drainLock.unlock();
+        }
+    }
+
     /**
      * Waits (boundedly) until every byte the process wrote so far is read and handed on. A runtime
      * prints its lines before it answers, so after this its answer's lines are attributed to it.

@@ -2,6 +2,7 @@ package dev.aloft.server.instances;
 
 import dev.aloft.server.functions.CodeStore;
 import dev.aloft.server.functions.Runtime;
+import dev.aloft.server.runtimeapi.LongPoll;
 import dev.aloft.server.runtimeapi.RuntimeApiServer;
 import dev.aloft.server.runtimeapi.RuntimeEvent;
 import dev.aloft.server.runtimeapi.RuntimeSession;
@@ -12,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -100,19 +100,15 @@ final class Prewarmed implements RuntimeSession {
     }
 
     @Override
-    public Optional<Map<String, String>> awaitBinding() throws InterruptedException {
+    public void awaitBinding(LongPoll<Map<String, String>> poll) {
         waiting = true;
-        try {
-            return binding.get();
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("binding never completes exceptionally", e);
-        }
+        binding.thenAccept(environment -> environment.ifPresentOrElse(poll::answer, poll::retired));
     }
 
     @Override
-    public Optional<RuntimeEvent> next() {
+    public void next(LongPoll<RuntimeEvent> poll) {
         // A bootstrap asks for events only after its binding; this one skipped it and gets none.
-        return Optional.empty();
+        poll.retired();
     }
 
     @Override

@@ -13,7 +13,6 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -30,9 +29,9 @@ class RuntimeApiServerTest {
         final List<String> calls = new CopyOnWriteArrayList<>();
 
         @Override
-        public Optional<RuntimeEvent> next() {
+        public void next(LongPoll<RuntimeEvent> poll) {
             calls.add("next");
-            return Optional.of(new RuntimeEvent("req-1", 1_000, "arn:aws:lambda:local:0:function:f", "trace",
+            poll.answer(new RuntimeEvent("req-1", 1_000, "arn:aws:lambda:local:0:function:f", "trace",
                     "{\"n\":1}".getBytes(StandardCharsets.UTF_8)));
         }
 
