@@ -297,7 +297,7 @@ final class Instance implements RuntimeSession {
         } finally {
             stateLock.unlock();
         }
-        if (pumps.stream().allMatch(LogPump::drained)) {
+        if (LogPump.allDrained(pumps)) {
             endRunning(requestId, status, body, errorType);
         } else {
             // The runtime printed this invocation's lines before it answered: take them in first.

@@ -11,6 +11,7 @@ import java.lang.invoke.MethodHandle;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -58,6 +59,41 @@ final class PipeProbe implements AutoCloseable {
             // No /proc: lines may then trail their invocation's answer by a moment.
         }
         return Optional.empty();
+    }
+
+    /**
+     * Whether any of {@code probes} has bytes waiting (or lost its writers), asked of all in one
+     * poll(2) that does not wait.
+     */
+    static boolean anyReadable(List<PipeProbe> probes) {
+        if (probes.isEmpty()) {
+            return false;
+        }
+        if (POLL != null) {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment pollfds = arena.allocate(8L * probes.size(), 4);
+                for (int i = 0; i < probes.size(); i++) {
+                    pollfds.set(ValueLayout.JAVA_INT, 8L * i, probes.get(i).fd);
+                    pollfds.set(ValueLayout.JAVA_SHORT, 8L * i + 4, POLLIN);
+                }
+                // Negative (interrupted): count it as readable; the caller then waits the careful way.
+                return (int) POLL.invokeExact(pollfds, (long) probes.size(), 0) != 0;
+            } catch (Error e) {
+                throw e;
+            } catch (Throwable e) {
+                // The downcall failed as a call; ask each pipe instead.
+            }
+        }
+        for (PipeProbe probe : probes) {
+            try {
+                if (probe.available() > 0) {
+                    return true;
+                }
+            } catch (IOException e) {
+                // Gone with the process: nothing more can arrive there.
+            }
+        }
+        return false;
     }
 
     /** Bytes waiting in the pipe, none taken. */

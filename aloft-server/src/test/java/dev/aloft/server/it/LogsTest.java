@@ -1,11 +1,18 @@
 package dev.aloft.server.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -57,6 +64,36 @@ class LogsTest {
             assertThat(logs("?invocationId=" + id).path("logs")).as("invocation " + i)
                     .extracting(l -> l.path("line").asText()).containsExactly("line " + i);
         }
+    }
+
+    @Test
+    void linesPrintedRightBeforeAnAnswerStayWithItWhenTheInstanceIsHandedOverAtOnce() throws Exception {
+        ObjectNode body = TestPlatform.deployBody("provided", "behave", TestPlatform.zip(TestPlatform.FUNCTIONS.resolve("behave")));
+        body.put("concurrency", 1);
+        assertThat(platform.deploy("chatty", body).statusCode()).isEqualTo(201);
+        // Two callers on one instance: each answer's instance goes straight to the other's queued call.
+        Map<String, String> markerById = new ConcurrentHashMap<>();
+        try (ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int caller = 0; caller < 2; caller++) {
+                int c = caller;
+                callers.submit(() -> {
+                    for (int i = 0; i < 10; i++) {
+                        String marker = "caller" + c + "-call" + i;
+                        String lines = IntStream.range(0, 200).mapToObj(n -> "\"" + marker + " line " + n + "\"")
+                                .collect(Collectors.joining(","));
+                        var response = platform.invoke("chatty", "{\"print\": [" + lines + "]}");
+                        markerById.put(response.headers().firstValue("X-Aloft-Invocation-Id").orElseThrow(), marker);
+                    }
+                    return null;
+                });
+            }
+        }
+        assertThat(markerById).hasSize(20);
+        markerById.forEach((id, marker) -> {
+            JsonNode lines = TestPlatform.parse(platform.get("/api/v1/functions/chatty/logs?invocationId=" + id + "&limit=1000").body())
+                    .path("logs");
+            assertThat(lines).as(marker).hasSize(200).allSatisfy(l -> assertThat(l.path("line").asText()).startsWith(marker + " "));
+        });
     }
 
     @Test
