@@ -163,6 +163,21 @@ class RuntimeApiConnectionTest {
     }
 
     @Test
+    void anEventLargerThanTheSocketTakesAtOnceArrivesWhole() throws Exception {
+        send(next());
+        byte[] payload = ("\"" + "x".repeat(5 * 1024 * 1024) + "\"").getBytes(StandardCharsets.UTF_8);
+        // Answered from another thread while this one does not read yet: the socket takes part of
+        // it, and the loop writes the rest as the reader makes room.
+        LongPoll<RuntimeEvent> poll = awaitWaiting();
+        Thread.ofPlatform().start(() -> poll.answer(new RuntimeEvent("req-big", 1_000, "arn", "trace", payload))).join();
+        Response event = read();
+        assertThat(event.headers()).containsEntry("lambda-runtime-aws-request-id", "req-big");
+        assertThat(event.body()).hasSize(payload.length).isEqualTo(new String(payload, StandardCharsets.UTF_8));
+        send(response("req-big", "1"));
+        assertThat(read().status()).isEqualTo(202);
+    }
+
+    @Test
     void aRetiredInstancesNextGets410() throws IOException {
         send(next());
         awaitWaiting().retired();
