@@ -13,9 +13,10 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * Starts each instance as: cgroup-join wrapper, then bwrap, then setpriv, then the runtime; each
- * layer present only when the host offers it. Each layer execs the next, so the {@link Process}
- * the caller holds is the outermost one still running and killing it takes the rest down.
+ * Starts each instance as: cgroup-join wrapper, then bwrap (else a pid namespace of its own), then
+ * setpriv, then the runtime; each layer present only when the host offers it. Each layer execs
+ * the next or dies with it, so the {@link Process} the caller holds is the outermost one still
+ * running and killing it takes the rest down.
  */
 final class HostSandbox implements Sandbox {
 
@@ -34,14 +35,16 @@ final class HostSandbox implements Sandbox {
     private final Path stateDir;
     private final Optional<Cgroups> cgroups;
     private final Optional<Bubblewrap> bubblewrap;
+    private final Optional<PidNamespace> pidNamespace;
     private final Optional<UserSwitch> userSwitch;
     private final List<String> protections;
 
-    HostSandbox(Path stateDir, Optional<Cgroups> cgroups, Optional<Bubblewrap> bubblewrap,
+    HostSandbox(Path stateDir, Optional<Cgroups> cgroups, Optional<Bubblewrap> bubblewrap, Optional<PidNamespace> pidNamespace,
                 Optional<UserSwitch> userSwitch, List<String> protections) {
         this.stateDir = stateDir;
         this.cgroups = cgroups;
         this.bubblewrap = bubblewrap;
+        this.pidNamespace = pidNamespace;
         this.userSwitch = userSwitch;
         this.protections = List.copyOf(protections);
     }
@@ -70,6 +73,7 @@ final class HostSandbox implements Sandbox {
                 argv.add("--");
             });
             bubblewrap.ifPresent(b -> argv.addAll(b.arguments(codeDir, spec.runtimeFiles(), spec.tmpSizeMb(), spec.outputDir())));
+            pidNamespace.ifPresent(n -> argv.addAll(n.arguments()));
             userSwitch.ifPresent(u -> argv.addAll(u.arguments()));
             argv.addAll(spec.command());
 

@@ -16,7 +16,7 @@ public final class Sandboxes {
     }
 
     /**
-     * Probes cgroups, bubblewrap and setpriv by really using them.
+     * Probes cgroups, bubblewrap (else unshare) and setpriv by really using them.
      *
      * @throws SandboxException when {@link Isolation#REQUIRED} and a protection is missing, or the
      *                          state dir cannot be created
@@ -34,7 +34,7 @@ public final class Sandboxes {
         }
         if (settings.isolation() == Isolation.DISABLED) {
             String off = "not enforced (isolation disabled by settings)";
-            return new HostSandbox(settings.stateDir(), Optional.empty(), Optional.empty(), Optional.empty(), List.of(
+            return new HostSandbox(settings.stateDir(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), List.of(
                     "memory limit: " + off, "process limit: " + off, "filesystem: " + off + "; private TMPDIR only",
                     "user: " + off + "; runs as uid " + currentUid()));
         }
@@ -60,6 +60,19 @@ public final class Sandboxes {
                             + " paths they know; private TMPDIR only");
                     missing.add("filesystem isolation: " + bubblewrap.whyMissing());
                 });
+        Optional<PidNamespace> pidNamespace = Optional.empty();
+        if (bubblewrap.found().isEmpty()) {
+            Detection<PidNamespace> detected = PidNamespace.detect();
+            pidNamespace = detected.found();
+            pidNamespace.ifPresentOrElse(
+                    n -> protections.add("processes: own pid namespace per instance (unshare): functions cannot see each"
+                            + " other's processes in /proc"),
+                    () -> {
+                        protections.add("processes: shared (" + detected.whyMissing() + "); a function can read another's"
+                                + " environment, its Runtime API secret among it, in /proc");
+                        missing.add("process isolation: " + detected.whyMissing());
+                    });
+        }
 
         int uid = currentUid();
         Optional<UserSwitch> userSwitch = Optional.empty();
@@ -81,7 +94,7 @@ public final class Sandboxes {
             throw new SandboxException("isolation is required but this host lacks: " + String.join("; ", missing)
                     + ". Fix the host (root, writable /sys/fs/cgroup, bubblewrap, setpriv) or set isolation to best-effort.");
         }
-        return new HostSandbox(settings.stateDir(), cgroups.found(), bubblewrap.found(), userSwitch, protections);
+        return new HostSandbox(settings.stateDir(), cgroups.found(), bubblewrap.found(), pidNamespace, userSwitch, protections);
     }
 
     /**

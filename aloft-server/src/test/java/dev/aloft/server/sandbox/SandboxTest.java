@@ -194,6 +194,29 @@ class SandboxTest {
     }
 
     @Test
+    void withoutBubblewrapEachInstanceHasAPidNamespaceOfItsOwn() throws IOException {
+        assumeTrue(isRoot(), "only root can make pid namespaces without a user namespace");
+        sandbox = Sandboxes.detect(SandboxSettings.forDataDir(dataDir), hidden -> Detection.missing("left out by this test"));
+        assumeTrue(sandbox.protections().stream().anyMatch(line -> line.startsWith("processes: own pid namespace")),
+                "needs unshare --pid: " + sandbox.protections());
+        long serverPid = ProcessHandle.current().pid();
+
+        // Another instance, running meanwhile, is as invisible as the server.
+        SandboxedProcess other = launch(spec(codeB, "sleep 30"));
+        try {
+            Result result = run(spec(codeA, "[ -e /proc/" + serverPid + " ] && echo SEES-SERVER || echo NO-SERVER; "
+                    + "[ -e /proc/" + other.process().pid() + " ] && echo SEES-OTHER || echo NO-OTHER; "
+                    + "echo $$"));
+            assertThat(result.stdout()).isEqualTo("NO-SERVER\nNO-OTHER\n2\n");
+        } finally {
+            other.destroy();
+        }
+        // The runtime is not the namespace's init, so it can signal itself; exit statuses pass through.
+        assertThat(run(spec(codeA, "kill -TERM $$; sleep 5")).exitCode()).isEqualTo(143);
+        assertThat(run(spec(codeA, "exit 7")).exitCode()).isEqualTo(7);
+    }
+
+    @Test
     void withoutBubblewrapFunctionsRunAsRootWhenTheirUserCannotReachTheDataDir() throws IOException {
         assumeTrue(isRoot(), "only root can switch users");
         Path closedParent = dataDir.getParent().resolve("closed-" + UUID.randomUUID());
