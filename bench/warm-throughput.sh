@@ -60,10 +60,11 @@ echo "# warm throughput: wrk -t2 -c$CONNECTIONS -d$DURATION --latency after a $W
 machine_note
 
 # snapshot_instances warming|before|after: while warming, which instances serve hello (from the
-# ledger); before and after the measured run, their run/wait times (tools/instance-time.py, /proc
-# only). The ledger query runs code the warm path does not (its SQL, its JSON): asked right before
-# the measured run, the JIT work it set off (C2 at 23 µs per request) cost that run ~15% of its
-# requests/s, so it is asked during the warm-up.
+# ledger); before and after the measured run, their run/wait times (tools/instance-time.py) and the
+# server's CPU and context switches by thread (tools/server-threads.py), /proc only. The ledger
+# query runs code the warm path does not (its SQL, its JSON): asked right before the measured run,
+# the JIT work it set off (C2 at 23 µs per request) cost that run ~15% of its requests/s, so it is
+# asked during the warm-up.
 snapshot_instances() {
     if [[ $1 == warming ]]; then
         api GET "/api/v1/invocations?function=hello&limit=200" | $PY -c \
@@ -73,6 +74,7 @@ snapshot_instances() {
     fi
     # shellcheck disable=SC2046 # one argument per instance id
     $PY "$BENCH_DIR/tools/instance-time.py" snapshot $(cat "$WORK/instance-ids") >"$WORK/instances.$1"
+    $PY "$BENCH_DIR/tools/server-threads.py" snapshot "$ALOFT_PID" >"$WORK/server-threads.$1"
 }
 
 # (a) Aloft
@@ -83,6 +85,8 @@ deploy_json hello '{"runtime":"nodejs20","handler":"index.handler","public":true
 wait_http "$ALOFT_URL/fn/hello"
 measure aloft "$ALOFT_URL/fn/hello" snapshot_instances
 instance_time=$($PY "$BENCH_DIR/tools/instance-time.py" compare "$WORK/instances.before" "$WORK/instances.after")
+server_threads=$($PY "$BENCH_DIR/tools/server-threads.py" compare "$WORK/server-threads.before" "$WORK/server-threads.after" \
+    "$(awk '/requests in/ { print $1 }' "$WORK/aloft.wrk")")
 instances=$(api GET "/api/v1/invocations?function=hello&limit=1000" | $PY -c \
     'import json,sys; print(len({r["instanceId"] for r in json.load(sys.stdin)["invocations"] if r["instanceId"]}))')
 cleanup; ALOFT_PID=""
@@ -120,3 +124,4 @@ echo "Aloft/bare               = ${r_bare}x   (target >= 0.5x: $(verdict "$r_bar
 echo "Aloft/serverless-offline = ${r_sls}x   (target >= 1.0x: $(verdict "$r_sls >= 1.0"))"
 echo "Aloft p99                = ${a_p99} ms (target <= 5 ms at $CONNECTIONS connections: $(verdict "$a_p99 <= 5"))"
 echo "Aloft instances (measured run): $instance_time"
+echo "Aloft server CPU (measured run): $server_threads"
