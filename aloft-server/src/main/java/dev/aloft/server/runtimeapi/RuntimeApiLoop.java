@@ -106,7 +106,11 @@ final class RuntimeApiLoop implements AutoCloseable {
         try {
             work.run();
         } catch (RuntimeException | Error e) {
-            LOG.log(Level.ERROR, "Runtime API call failed", e);
+            try {
+                LOG.log(Level.ERROR, "Runtime API call failed", e);
+            } catch (RuntimeException | Error logging) {
+                // Logging failed too (out of file descriptors, a logger loading a class): the loop goes on.
+            }
         }
     }
 

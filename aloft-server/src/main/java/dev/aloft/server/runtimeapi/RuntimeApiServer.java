@@ -10,10 +10,12 @@ import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
+import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,17 +34,19 @@ public final class RuntimeApiServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Lambda's limit for a synchronous response. */
     static final int MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
+    private static final Duration ACCEPT_PAUSE = Duration.ofMillis(100);
 
     private final Map<String, RuntimeSession> sessions = new ConcurrentHashMap<>();
     private final RuntimeApiLoop loop = new RuntimeApiLoop();
     private final ServerSocketChannel listener;
+    private final SelectionKey acceptKey;
     private final int port;
 
     private RuntimeApiServer() throws IOException {
         listener = ServerSocketChannel.open();
         listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
         port = ((InetSocketAddress) listener.getLocalAddress()).getPort();
-        loop.registerAcceptor(listener, this::accept);
+        acceptKey = loop.registerAcceptor(listener, this::accept);
     }
 
     public static RuntimeApiServer start() {
@@ -56,16 +60,49 @@ public final class RuntimeApiServer implements AutoCloseable {
     }
 
     private void accept() {
-        try {
-            for (SocketChannel channel = listener.accept(); channel != null; channel = listener.accept()) {
+        while (true) {
+            SocketChannel channel;
+            try {
+                channel = listener.accept();
+            } catch (IOException e) {
+                pauseAccepting(e);
+                return;
+            }
+            if (channel == null) {
+                return;
+            }
+            try {
                 // An event and its payload go out in one gathering write; Nagle would still hold a
                 // short tail of a large one for the runtime's delayed ACK.
                 channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
                 new RuntimeConnection(channel, loop, MAX_RESPONSE_BYTES, this::dispatch);
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "Runtime API dropped a connection it could not set up: " + e.getMessage());
+                try {
+                    channel.close();
+                } catch (IOException closing) {
+                    // Dropping it was the point.
+                }
             }
-        } catch (IOException e) {
-            LOG.log(Level.WARNING, "Runtime API could not accept a connection: " + e.getMessage());
         }
+    }
+
+    /**
+     * An accept failed (out of file descriptors, say): the waiting connection keeps the listener
+     * ready, so the loop would spin on it. Accepting resumes after a pause.
+     */
+    private void pauseAccepting(IOException cause) {
+        LOG.log(Level.WARNING, "Runtime API could not accept a connection (" + cause.getMessage()
+                + "); accepting again in " + ACCEPT_PAUSE.toMillis() + " ms");
+        loop.setInterest(acceptKey, 0);
+        Thread.ofVirtual().name("runtime-api-accept-pause").start(() -> {
+            try {
+                Thread.sleep(ACCEPT_PAUSE);
+            } catch (InterruptedException e) {
+                return;
+            }
+            loop.setInterest(acceptKey, SelectionKey.OP_ACCEPT);
+        });
     }
 
     /** Registers an instance; returns the value for its {@code AWS_LAMBDA_RUNTIME_API}. */
