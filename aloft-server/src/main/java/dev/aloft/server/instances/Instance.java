@@ -10,11 +10,9 @@ import dev.aloft.server.sandbox.SandboxedProcess;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +33,6 @@ final class Instance implements RuntimeSession {
      * so busy that the pump thread is not scheduled (50 ms lost lines under a load average of 5).
      */
     private static final Duration LOG_DRAIN_LIMIT = Duration.ofMillis(250);
-    private static final int RECENT_OUTPUT_LINES = 3;
 
     private final String id;
     private final FunctionConfig function;
@@ -62,8 +59,7 @@ final class Instance implements RuntimeSession {
     private Optional<InvocationOutcome> initFailure = Optional.empty();
 
     private volatile String logInvocationId = "";
-    /** The last lines the process printed, for the message of an init that died without saying why. */
-    private final Deque<String> recentOutput = new ConcurrentLinkedDeque<>();
+    private final EndOutcomes outcomes;
     private volatile Instant idleSince = Instant.EPOCH;
     private SandboxedProcess process;
     private List<LogPump> pumps = List.of();
@@ -76,6 +72,7 @@ final class Instance implements RuntimeSession {
         this.generation = generation;
         this.timers = timers;
         this.runtimeApi = runtimeApi;
+        this.outcomes = new EndOutcomes(id, function);
     }
 
     String id() {
@@ -100,10 +97,7 @@ final class Instance implements RuntimeSession {
 
     /** Remembers a printed line (the last few) for init-failure messages. */
     void printed(String line) {
-        recentOutput.addLast(line.length() > 300 ? line.substring(0, 300) + "…" : line);
-        while (recentOutput.size() > RECENT_OUTPUT_LINES) {
-            recentOutput.pollFirst();
-        }
+        outcomes.printed(line);
     }
 
     /** The invocation output is attributed to: the one running, else the last one. */
@@ -275,8 +269,7 @@ final class Instance implements RuntimeSession {
     public void initFailed(String errorType, byte[] body) {
         stateLock.lock();
         try {
-            initFailure = Optional.of(new InvocationOutcome(Status.INIT_ERROR, body, Optional.of(errorType),
-                    true, false, 0, 0, Optional.of(id)));
+            initFailure = Optional.of(outcomes.initError(errorType, body));
         } finally {
             stateLock.unlock();
         }
@@ -328,9 +321,7 @@ final class Instance implements RuntimeSession {
     }
 
     private void timedOut(Assignment assignment) {
-        String message = String.format("Task timed out after %d.00 seconds", function.timeoutSeconds());
-        endAndKill(assignment, durationMs ->
-                InvocationOutcome.aloftError(Status.TIMEOUT, "Sandbox.Timedout", message, durationMs, Optional.of(id)));
+        endAndKill(assignment, outcomes::timedOut);
     }
 
     /**
@@ -348,7 +339,7 @@ final class Instance implements RuntimeSession {
         if (assignment == null) {
             kill();
         } else {
-            endAndKill(assignment, durationMs -> InvocationOutcome.serverStopped(durationMs, Optional.of(id)));
+            endAndKill(assignment, outcomes::serverStopped);
         }
     }
 
@@ -384,10 +375,7 @@ final class Instance implements RuntimeSession {
             if (ready || dead) {
                 return;
             }
-            String message = "the runtime did not become ready within the init timeout (it never called "
-                    + "/runtime/invocation/next); check the handler and the bootstrap";
-            initFailure = Optional.of(new InvocationOutcome(Status.INIT_ERROR, ErrorBodies.of("Runtime.InitTimeout", message),
-                    Optional.of("Runtime.InitTimeout"), true, false, 0, 0, Optional.of(id)));
+            initFailure = Optional.of(outcomes.initTimeout());
         } finally {
             stateLock.unlock();
         }
@@ -398,7 +386,8 @@ final class Instance implements RuntimeSession {
     private void exited() {
         Assignment unanswered;
         LongPoll<RuntimeEvent> runtime;
-        Optional<InvocationOutcome> outcome = Optional.empty();
+        boolean wasReady;
+        Optional<InvocationOutcome> failedInit;
         stateLock.lock();
         try {
             dead = true;
@@ -407,50 +396,33 @@ final class Instance implements RuntimeSession {
             unanswered = running != null ? running : pending;
             running = null;
             pending = null;
-            if (unanswered != null) {
-                outcome = Optional.of(initFailure.orElseGet(() -> exitOutcome(ready)));
-            }
+            wasReady = ready;
+            failedInit = initFailure;
         } finally {
             stateLock.unlock();
         }
+        // Before the process is destroyed: its cgroup goes with it. Off the state lock: the drain may wait.
+        Optional<InvocationOutcome> outcome = unanswered == null ? Optional.empty()
+                : Optional.of(failedInit.orElseGet(() -> exitOutcome(wasReady)));
         unregister();
         process.destroy();
         if (runtime != null) {
             runtime.retired();
         }
-        if (unanswered != null) {
-            unanswered.end(outcome.orElseThrow());
-        }
+        outcome.ifPresent(unanswered::end);
     }
 
     private InvocationOutcome exitOutcome(boolean wasReady) {
-        int exitCode = process.process().exitValue();
-        if (process.outOfMemory()) {
-            return new InvocationOutcome(Status.OUT_OF_MEMORY,
-                    ErrorBodies.of("Runtime.OutOfMemory", "Runtime exited: out of memory (limit " + function.memoryMb()
-                            + " MB); raise the function's memory or use less"),
-                    Optional.of("Runtime.OutOfMemory"), !wasReady, false, 0, 0, Optional.of(id));
-        }
         if (!wasReady) {
-            // Runtimes print why they could not start (a missing handler, a bad import) before exiting.
+            // Its last lines say why it could not start.
             pumps.forEach(pump -> pump.awaitDrained(LOG_DRAIN_LIMIT));
-            String lastLines = recentOutput.isEmpty() ? "see the function's logs"
-                    : "its last output: " + String.join(" | ", recentOutput);
-            return new InvocationOutcome(Status.INIT_ERROR,
-                    ErrorBodies.of("Runtime.ExitError", "Runtime exited during init with exit status " + exitCode
-                            + "; " + lastLines),
-                    Optional.of("Runtime.ExitError"), true, false, 0, 0, Optional.of(id));
         }
-        return crashOutcome("Runtime exited with error: exit status " + exitCode);
+        return outcomes.exited(process.process().exitValue(), process.outOfMemory(), wasReady);
     }
 
     /** For an invocation that came too late: the instance had exited already. */
     InvocationOutcome exitedBeforeDelivery() {
-        return crashOutcome("the instance exited before it got the invocation");
-    }
-
-    private InvocationOutcome crashOutcome(String message) {
-        return InvocationOutcome.aloftError(Status.CRASHED, "Runtime.ExitError", message, 0, Optional.of(id));
+        return outcomes.exitedBeforeDelivery();
     }
 
     /**

@@ -2,7 +2,9 @@ package dev.aloft.server.runtimeapi;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -181,23 +183,29 @@ final class RequestParser {
         }
         String text = new String(in, start, headEnd - start, StandardCharsets.ISO_8859_1);
         start = headEnd + 4;
-        String[] lines = text.split("\r\n");
-        String[] requestLine = lines[0].split(" ");
+        // Split by hand: String.split compiles a two-character separator as a regex, twice a request.
+        List<String> lines = new ArrayList<>();
+        for (int from = 0, crlf; from <= text.length(); from = crlf + 2) {
+            crlf = text.indexOf("\r\n", from);
+            crlf = crlf < 0 ? text.length() : crlf;
+            lines.add(text.substring(from, crlf));
+        }
+        String[] requestLine = lines.get(0).split(" ");
         if (requestLine.length != 3 || !requestLine[2].startsWith("HTTP/1.")) {
-            throw new BadRequest(400, "not an HTTP/1.x request line: " + abbreviate(lines[0]));
+            throw new BadRequest(400, "not an HTTP/1.x request line: " + abbreviate(lines.get(0)));
         }
         long contentLength = -1;
         boolean chunked = false;
         boolean expectsContinue = false;
         boolean keepAlive = requestLine[2].equals("HTTP/1.1");
         String errorType = null;
-        for (int i = 1; i < lines.length; i++) {
-            int colon = lines[i].indexOf(':');
+        for (String line : lines.subList(1, lines.size())) {
+            int colon = line.indexOf(':');
             if (colon <= 0) {
-                throw new BadRequest(400, "malformed header line: " + abbreviate(lines[i]));
+                throw new BadRequest(400, "malformed header line: " + abbreviate(line));
             }
-            String name = lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT);
-            String value = lines[i].substring(colon + 1).trim();
+            String name = line.substring(0, colon).trim().toLowerCase(Locale.ROOT);
+            String value = line.substring(colon + 1).trim();
             switch (name) {
                 case "content-length" -> contentLength = contentLength(value);
                 case "transfer-encoding" -> chunked = value.toLowerCase(Locale.ROOT).endsWith("chunked");

@@ -2,6 +2,7 @@ package dev.aloft.server.runtimeapi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -10,6 +11,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -251,11 +253,7 @@ class RuntimeApiConnectionTest {
     }
 
     private LongPoll<RuntimeEvent> awaitWaiting() {
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (session.waiting.get() == null && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-        }
-        assertThat(session.waiting.get()).isNotNull();
+        await().atMost(Duration.ofSeconds(5)).until(() -> session.waiting.get() != null);
         return session.waiting.get();
     }
 }
