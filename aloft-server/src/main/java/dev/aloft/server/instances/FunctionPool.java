@@ -41,13 +41,13 @@ final class FunctionPool {
                  int maxParallelStarts, ScalingMetrics metrics, NodeCapacity capacity, CpuSaturation cpu,
                  InstantSource clock) {
         this.metrics = metrics;
-        this.waitOrStart = new WaitOrStart<>(cpu::saturated, Runtime.getRuntime().availableProcessors());
         this.capacity = capacity;
         this.clock = clock;
         this.poolLock = capacity.nodeLock();
         this.state = new PoolState(functionName, capacity, metrics, clock);
         this.waiting = state.waiting();
         this.startSlots = new StartSlots(maxParallelStarts);
+        this.waitOrStart = new WaitOrStart<>(cpu::saturated, startSlots::quietSince, Runtime.getRuntime().availableProcessors());
         this.functionName = functionName;
         this.factory = factory;
         this.rhythm = new IdleRhythm(poolKey, keepAlive);

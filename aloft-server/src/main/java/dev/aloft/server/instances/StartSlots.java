@@ -14,6 +14,8 @@ final class StartSlots {
 
     private final int max;
     private int taken;
+    /** When the last start under way ended (System.nanoTime); no start has ended yet: the distant past. */
+    private long quietSince = Long.MIN_VALUE;
     /** The started instances holding a slot; the other taken slots belong to starts under way. */
     private final Set<Instance> holders = new HashSet<>();
 
@@ -36,7 +38,7 @@ final class StartSlots {
 
     /** The start did not happen (it failed, or the pool closed meanwhile): its slot is free. */
     void giveBack() {
-        taken--;
+        released();
     }
 
     /** The started instance holds its start's slot until it frees it. */
@@ -49,7 +51,22 @@ final class StartSlots {
         if (!holders.remove(instance)) {
             return false;
         }
-        taken--;
+        released();
         return true;
+    }
+
+    private void released() {
+        taken--;
+        if (taken == 0) {
+            quietSince = System.nanoTime();
+        }
+    }
+
+    /**
+     * Since when (System.nanoTime) no start has been under way: {@link Long#MAX_VALUE} while one is.
+     * A start's runtime boot competes for the cores with the pool's busy instances.
+     */
+    long quietSince() {
+        return taken > 0 ? Long.MAX_VALUE : quietSince;
     }
 }

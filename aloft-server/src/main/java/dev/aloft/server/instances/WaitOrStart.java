@@ -3,6 +3,7 @@ package dev.aloft.server.instances;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * Decides, for a caller that finds every instance of a function busy, whether to wait for one of
@@ -21,7 +22,10 @@ import java.util.function.BooleanSupplier;
  * <p>While the node's CPUs are saturated a start is also weighed by what it adds. The pool learns
  * an instance's cycle per number of instances busy together: from when it was handed to a caller
  * to when it came back, or, when a waiting caller took it straight away, from its previous return
- * (the hand-over is part of what an instance can do per second). n instances then serve
+ * (the hand-over is part of what an instance can do per second). A cycle during which one of
+ * the pool's own instances was starting is not a sample: the runtime's boot takes the cores from
+ * the busy instances, and a burst's first cycles at one instance came out at up to 4 times the
+ * quiet ones (CpuSaturatedScalingTest), making every step after look worth it. n instances then serve
  * n / cycle(n) callers per second. A step is worth it while each instance added since the
  * smallest count measured brought at least half an instance's worth. When the step to one
  * more (if measured, else the last measured step, taken as no better) is not, callers wait for a
@@ -67,6 +71,8 @@ final class WaitOrStart<I> {
     /** Index: instances busy together; filled as counts are seen. */
     private final Cycle[] byBusyCount = new Cycle[TRACKED_BUSY + 1];
     private final BooleanSupplier cpuSaturated;
+    /** Since when no start of the pool has been under way (System.nanoTime), MAX_VALUE while one is. */
+    private final LongSupplier startsQuietSince;
     /** The cores: that many instances can run at once, so the CPU rule never holds a pool below it. */
     private final int cores;
 
@@ -84,8 +90,9 @@ final class WaitOrStart<I> {
         long updated;
     }
 
-    WaitOrStart(BooleanSupplier cpuSaturated, int cores) {
+    WaitOrStart(BooleanSupplier cpuSaturated, LongSupplier startsQuietSince, int cores) {
         this.cpuSaturated = cpuSaturated;
+        this.startsQuietSince = startsQuietSince;
         this.cores = cores;
     }
 
@@ -117,7 +124,7 @@ final class WaitOrStart<I> {
             }
             handedOver.put(instance, now);
         }
-        if (invocation.together() <= TRACKED_BUSY) {
+        if (invocation.together() <= TRACKED_BUSY && startsQuietSince.getAsLong() <= invocation.cycleSince()) {
             Cycle at = byBusyCount[invocation.together()];
             if (at == null) {
                 at = new Cycle();

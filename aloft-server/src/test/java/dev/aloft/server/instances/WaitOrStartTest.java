@@ -12,8 +12,14 @@ class WaitOrStartTest {
     private static final long MS = 1_000_000;
 
     private final AtomicBoolean saturated = new AtomicBoolean(true);
-    private WaitOrStart<String> decision = new WaitOrStart<>(saturated::get, 1);
+    /** Since when no start of the pool has been under way; MAX_VALUE while one is. */
+    private long startsQuietSince = Long.MIN_VALUE;
+    private WaitOrStart<String> decision = onCores(1);
     private long clock = 1_000 * MS;
+
+    private WaitOrStart<String> onCores(int cores) {
+        return new WaitOrStart<>(saturated::get, () -> startsQuietSince, cores);
+    }
 
     /**
      * {@code busy} instances serve a backlog: one comes back every {@code nanosBetween} and a
@@ -73,7 +79,7 @@ class WaitOrStartTest {
 
     @Test
     void aStandingQueueOfQuickCallsStartsInstancesUpToTheCoreCountThenWaits() {
-        WaitOrStart<String> onTwoCores = new WaitOrStart<>(saturated::get, 2);
+        WaitOrStart<String> onTwoCores = onCores(2);
         onTwoCores.started(20 * MS);
         for (int i = 0; i < 10; i++) {
             onTwoCores.leased("instance-1", clock, false);
@@ -141,8 +147,21 @@ class WaitOrStartTest {
     }
 
     @Test
+    void cyclesStretchedByThePoolsOwnStartsAreNotSamples() {
+        // One instance at 10 ms a cycle, then a burst: while its other instances boot on the same
+        // cores, the one instance's cycles stretch to 40 ms. Counted, they would make one instance
+        // look four times slower than it is, and seven (at 5 ms a release) look worth their processes.
+        serveBacklog(1, 10 * MS, 40);
+        startsQuietSince = Long.MAX_VALUE;
+        serveBacklog(1, 40 * MS, 10);
+        startsQuietSince = clock;
+        serveBacklog(7, 5 * MS, 80);
+        assertThat(decision.beyondUsefulCount(7, clock)).isTrue();
+    }
+
+    @Test
     void aPoolIsNeverHeldBelowTheCoreCount() {
-        decision = new WaitOrStart<>(saturated::get, 2);
+        decision = onCores(2);
         // A second instance served no more callers than one, yet two cores can run two at once.
         serveBacklog(1, 10 * MS, 40);
         serveBacklog(2, 10 * MS, 40);
