@@ -1,5 +1,8 @@
 package dev.aloft.server.instances;
 
+import dev.aloft.server.functions.FunctionConfig;
+import dev.aloft.server.runtimeapi.RuntimeEvent;
+
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiConsumer;
@@ -46,6 +49,17 @@ final class Assignment {
 
     byte[] payload() {
         return payload;
+    }
+
+    /** The event a runtime of {@code function} gets for this; its deadline is the function's timeout from now. */
+    RuntimeEvent event(FunctionConfig function) {
+        long now = System.currentTimeMillis();
+        // The trace id's random part is the request id's last 24 hex digits (its first 8 are a timestamp).
+        return new RuntimeEvent(requestId, now + function.timeoutSeconds() * 1000L,
+                "arn:aws:lambda:us-east-1:000000000000:function:" + function.name()
+                        + (function.version().equals(FunctionConfig.LATEST) ? "" : ":" + function.version()),
+                "Root=1-" + Long.toHexString(now / 1000) + "-" + requestId.replace("-", "").substring(8) + ";Sampled=0",
+                payload);
     }
 
     /** The function revision the caller asked for: only an instance of it may run this. */

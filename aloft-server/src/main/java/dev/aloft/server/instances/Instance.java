@@ -174,31 +174,25 @@ final class Instance implements RuntimeSession {
      * being killed still takes it: its exit ends it, with the init failure when that was why.
      */
     boolean assign(Assignment assignment) {
-        LongPoll<RuntimeEvent> runtime;
         stateLock.lock();
         try {
             if (dead) {
                 return false;
             }
             logInvocationId = assignment.requestId();
-            runtime = waitingRuntime;
-            waitingRuntime = null;
-            if (runtime == null) {
-                pending = assignment;
-                return true;
-            }
-            startRunning(assignment);
+            pending = assignment;
         } finally {
             stateLock.unlock();
         }
-        // Written from this thread: the Runtime API's loop is not woken for it.
-        runtime.answer(eventFor(assignment));
+        // Written from this thread when the runtime waits: the Runtime API's loop is not woken for it.
+        deliverPending();
         return true;
     }
 
     @Override
     public void next(LongPoll<RuntimeEvent> poll) {
         Runnable becameReady = () -> { };
+        boolean retired;
         stateLock.lock();
         try {
             if (!ready) {
@@ -207,30 +201,58 @@ final class Instance implements RuntimeSession {
                 initMs = Duration.ofNanos(readyNanos - spawnedNanos).toMillis();
                 becameReady = onReady;
             }
-        } finally {
-            stateLock.unlock();
-        }
-        becameReady.run();
-        Assignment assignment;
-        stateLock.lock();
-        try {
-            if (dead) {
-                assignment = null;
-            } else if (pending == null) {
+            retired = dead;
+            if (!dead) {
                 waitingRuntime = poll;
-                return;
-            } else {
-                assignment = pending;
-                pending = null;
-                startRunning(assignment);
             }
         } finally {
             stateLock.unlock();
         }
-        if (assignment == null) {
+        becameReady.run();
+        if (retired) {
             poll.retired();
         } else {
-            poll.answer(eventFor(assignment));
+            deliverPending();
+        }
+    }
+
+    /**
+     * Hands the pending invocation to the runtime's waiting {@code /next}, when both are there. A
+     * runtime whose connection closed while it waited (a client-side timeout, then a reconnect) did
+     * not get it: it stays pending for the runtime's next {@code /next}, instead of running into its
+     * timeout unseen.
+     */
+    private void deliverPending() {
+        while (true) {
+            LongPoll<RuntimeEvent> runtime;
+            Assignment assignment;
+            stateLock.lock();
+            try {
+                if (pending == null || waitingRuntime == null) {
+                    return;
+                }
+                runtime = waitingRuntime;
+                waitingRuntime = null;
+                assignment = pending;
+                pending = null;
+                startRunning(assignment);
+            } finally {
+                stateLock.unlock();
+            }
+            if (runtime.answer(assignment.event(function))) {
+                startTimeout(assignment);
+                return;
+            }
+            stateLock.lock();
+            try {
+                if (running != assignment) {
+                    return; // the process exited meanwhile, and its exit ended the invocation
+                }
+                running = null;
+                pending = assignment;
+            } finally {
+                stateLock.unlock();
+            }
         }
     }
 
@@ -240,19 +262,11 @@ final class Instance implements RuntimeSession {
         runningSinceNanos = System.nanoTime();
     }
 
-    /** The event the runtime gets for {@code assignment}, whose timeout starts now. */
-    private RuntimeEvent eventFor(Assignment assignment) {
-        long timeoutMs = function.timeoutSeconds() * 1000L;
-        ScheduledFuture<?> timeout = timers.schedule(() -> timedOut(assignment), timeoutMs, TimeUnit.MILLISECONDS);
+    /** The runtime got {@code assignment}'s event: its timeout runs from now. */
+    private void startTimeout(Assignment assignment) {
+        ScheduledFuture<?> timeout = timers.schedule(() -> timedOut(assignment), function.timeoutSeconds(), TimeUnit.SECONDS);
         // Answered invocations cancel their timeout, so the timer queue holds only running ones.
         assignment.outcome().whenComplete((outcome, error) -> timeout.cancel(false));
-        // The trace id's random part is the request id's last 24 hex digits (its first 8 are a timestamp).
-        return new RuntimeEvent(assignment.requestId(), System.currentTimeMillis() + timeoutMs,
-                "arn:aws:lambda:us-east-1:000000000000:function:" + function.name()
-                        + (function.version().equals(FunctionConfig.LATEST) ? "" : ":" + function.version()),
-                "Root=1-" + Long.toHexString(System.currentTimeMillis() / 1000) + "-" + assignment.requestId().replace("-", "").substring(8)
-                        + ";Sampled=0",
-                assignment.payload());
     }
 
     @Override

@@ -6,7 +6,11 @@ package dev.aloft.server.runtimeapi;
  */
 public interface LongPoll<T> {
 
-    void answer(T value);
+    /**
+     * False when the runtime's connection had closed: it never gets {@code value}, and a runtime
+     * that reconnects asks again.
+     */
+    boolean answer(T value);
 
     /** Nothing will come: the process is being retired. */
     void retired();

@@ -202,8 +202,8 @@ public final class RuntimeApiServer implements AutoCloseable {
     private static LongPoll<RuntimeEvent> eventPoll(RuntimeConnection connection) {
         return new LongPoll<>() {
             @Override
-            public void answer(RuntimeEvent event) {
-                connection.answer(RuntimeResponses.event(event));
+            public boolean answer(RuntimeEvent event) {
+                return connection.answer(RuntimeResponses.event(event));
             }
 
             @Override
@@ -217,9 +217,9 @@ public final class RuntimeApiServer implements AutoCloseable {
     private static LongPoll<Map<String, String>> bindingPoll(RuntimeConnection connection) {
         return new LongPoll<>() {
             @Override
-            public void answer(Map<String, String> environment) {
+            public boolean answer(Map<String, String> environment) {
                 try {
-                    connection.answer(RuntimeResponses.json(JSON.writeValueAsBytes(Map.of("environment", environment))));
+                    return connection.answer(RuntimeResponses.json(JSON.writeValueAsBytes(Map.of("environment", environment))));
                 } catch (JsonProcessingException e) {
                     throw new IllegalStateException("a map of strings always serializes", e);
                 }

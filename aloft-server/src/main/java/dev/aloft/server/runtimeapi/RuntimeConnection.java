@@ -136,13 +136,18 @@ final class RuntimeConnection {
         }
     }
 
-    /** Answers the request awaiting its answer; from any thread. */
-    void answer(ByteBuffer... response) {
+    /**
+     * Answers the request awaiting its answer; from any thread. False when the connection is closed
+     * (or its write failed): the answer is lost. True does not promise the runtime read it: a peer's
+     * close that the loop has not seen yet still takes the bytes into the socket's buffer.
+     */
+    boolean answer(ByteBuffer... response) {
         boolean resume;
+        boolean delivered;
         lock.lock();
         try {
             if (closed) {
-                return;
+                return false;
             }
             for (ByteBuffer part : response) {
                 unwritten.addLast(part);
@@ -151,6 +156,7 @@ final class RuntimeConnection {
             if (!corked) {
                 flush();
             }
+            delivered = !closed;
             resume = bytesWaiting && !closed;
             bytesWaiting = false;
         } finally {
@@ -159,6 +165,7 @@ final class RuntimeConnection {
         if (resume) {
             loop.run(this::handleRequests);
         }
+        return delivered;
     }
 
     private void queue(ByteBuffer bytes) {

@@ -67,6 +67,22 @@ class InstanceLifecycleTest {
     }
 
     @Test
+    void anInvocationForARuntimeWhoseWaitingRequestWasAbandonedGoesToItsNextRequest() throws Exception {
+        var body = TestPlatform.deployBody("provided", "behave", TestPlatform.zip(TestPlatform.FUNCTIONS.resolve("behave")));
+        body.put("concurrency", 1);
+        body.put("timeoutSeconds", 5);
+        assertThat(platform.deploy("reconnecting", body).statusCode()).isEqualTo(201);
+        // After answering, the runtime asks for the next invocation on a connection it closes
+        // unanswered 200 ms later (a client-side timeout), and asks again 2 s after that.
+        String instance = platform.invokeOk("reconnecting", "{\"abandon_next_ms\": 2000}").path("instance").asText();
+        Thread.sleep(1_000);
+        // Sent to the closed connection, this one would be lost until its timeout ended it.
+        JsonNode next = platform.invokeOk("reconnecting", "{\"echo\": \"after the reconnect\"}");
+        assertThat(next.path("echo").asText()).isEqualTo("after the reconnect");
+        assertThat(platform.invokeOk("reconnecting", "{}").path("instance").asText()).isEqualTo(instance);
+    }
+
+    @Test
     void functionErrorIsReturnedWithItsType() {
         var response = platform.invoke("behave", "{\"fail\": \"no such order\"}");
         assertThat(response.statusCode()).isEqualTo(200);

@@ -180,6 +180,17 @@ class RuntimeApiConnectionTest {
     }
 
     @Test
+    void anAnswerToAWaitingNextWhoseConnectionClosedSaysItWasNotDelivered() throws Exception {
+        send(next());
+        LongPoll<RuntimeEvent> poll = awaitWaiting();
+        socket.close();
+        RuntimeEvent event = new RuntimeEvent("req-lost", 1_000, "arn", "trace", "{}".getBytes(StandardCharsets.UTF_8));
+        // Once the loop has seen the close (or a write hit it), an answer is refused and the session
+        // keeps the invocation. One before that goes into the socket's buffer, as TCP allows.
+        await().atMost(Duration.ofSeconds(5)).until(() -> !poll.answer(event));
+    }
+
+    @Test
     void aRetiredInstancesNextGets410() throws IOException {
         send(next());
         awaitWaiting().retired();
