@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Warm throughput of a Node.js hello handler: Aloft's /fn/hello against (a) the same handler in a
-# bare node:http server (the limit) and (b) serverless-offline 13.9 --useInProcess (the peer).
+# bare node:http server (the limit), (b) serverless-offline 13.9 --useInProcess (the peer) and
+# (c) the Runtime API floor: a featureless one-thread proxy to 2 runtime processes
+# (tools/RuntimeApiFloor.java), what the process hop itself costs.
 # Each target gets a warm-up run, then `wrk -t2 -c8 -d10s --latency`; targets run one at a time.
 # Usage: bench/warm-throughput.sh        (env: DURATION=10s WARMUP=45s CONNECTIONS=8)
 # The warm-up is long because the server JIT-compiles its hot path on the same 2 cores as the
@@ -18,6 +20,8 @@ WARMUP_SECONDS=${BASH_REMATCH[1]}
 PORT=${ALOFT_BENCH_PORT:-18181}
 BARE_PORT=$((PORT + 1))
 SLS_PORT=$((PORT + 2))
+FLOOR_PORT=$((PORT + 4))
+JDK=${JDK:-/usr/lib/jvm/temurin-25-jdk-amd64}
 WORK=/tmp/aloft-bench-warm
 mkdir -p "$WORK"
 [[ -x $BENCH_DIR/serverless-offline/node_modules/.bin/serverless ]] || die "run bench/setup.sh first"
@@ -110,18 +114,41 @@ wait_http "http://127.0.0.1:$SLS_PORT/hello"
 measure sls "http://127.0.0.1:$SLS_PORT/hello"
 kill "${CLEANUP_PIDS[-1]}"; wait "${CLEANUP_PIDS[-1]}" 2>/dev/null || true
 
+# (d) the Runtime API floor, with as many runtime processes as Aloft's pool settles on here (2)
+log "== Runtime API floor"
+(cd "$ROOT" && exec "$JDK/bin/java" bench/tools/RuntimeApiFloor.java "$FLOOR_PORT" 2 >"$WORK/floor.log" 2>&1) &
+CLEANUP_PIDS+=($!)
+wait_http "http://127.0.0.1:$FLOOR_PORT/hello"
+FLOOR_PID=${CLEANUP_PIDS[-1]}
+floor_cpu() { # the floor's and its runtimes' CPU ticks, "server nodes"
+    local node_ticks=0 pid
+    for pid in $(pgrep -P "$FLOOR_PID"); do node_ticks=$((node_ticks + $(awk '{ print $14 + $15 }' "/proc/$pid/stat"))); done
+    echo "$(awk '{ print $14 + $15 }' "/proc/$FLOOR_PID/stat") $node_ticks"
+}
+floor_snapshot() { [[ $1 == warming ]] || floor_cpu >"$WORK/floor-cpu.$1"; }
+measure floor "http://127.0.0.1:$FLOOR_PORT/hello" floor_snapshot
+read -r fs0 fn0 <"$WORK/floor-cpu.before"; read -r fs1 fn1 <"$WORK/floor-cpu.after"
+floor_requests=$(awk '/requests in/ { print $1 }' "$WORK/floor.wrk")
+tick_us=$((1000000 / $(getconf CLK_TCK)))
+floor_split="proxy $(((fs1 - fs0) * tick_us / floor_requests)) us, runtime processes $(((fn1 - fn0) * tick_us / floor_requests)) us of CPU per request"
+kill "${CLEANUP_PIDS[-1]}"; wait "${CLEANUP_PIDS[-1]}" 2>/dev/null || true
+
 read -r a_rps a_p50 a_p99 a_err <"$WORK/aloft.result"
 read -r b_rps b_p50 b_p99 b_err <"$WORK/bare.result"
 read -r s_rps s_p50 s_p99 s_err <"$WORK/sls.result"
+read -r f_rps f_p50 f_p99 f_err <"$WORK/floor.result"
 echo
 printf '%-34s %10s %9s %9s %7s\n' target "req/s" "p50 ms" "p99 ms" errors
 printf '%-34s %10s %9s %9s %7s\n' "Aloft /fn/hello ($instances instances)" "$a_rps" "$a_p50" "$a_p99" "$a_err"
 printf '%-34s %10s %9s %9s %7s\n' "bare node:http (limit)" "$b_rps" "$b_p50" "$b_p99" "$b_err"
 printf '%-34s %10s %9s %9s %7s\n' "serverless-offline --useInProcess" "$s_rps" "$s_p50" "$s_p99" "$s_err"
+printf '%-34s %10s %9s %9s %7s\n' "Runtime API floor (2 processes)" "$f_rps" "$f_p50" "$f_p99" "$f_err"
 echo
 r_bare=$(ratio "$a_rps" "$b_rps"); r_sls=$(ratio "$a_rps" "$s_rps")
 echo "Aloft/bare               = ${r_bare}x   (target >= 0.5x: $(verdict "$r_bare >= 0.5"))"
 echo "Aloft/serverless-offline = ${r_sls}x   (target >= 1.0x: $(verdict "$r_sls >= 1.0"))"
 echo "Aloft p99                = ${a_p99} ms (target <= 5 ms at $CONNECTIONS connections: $(verdict "$a_p99 <= 5"))"
+echo "Runtime API floor/bare   = $(ratio "$f_rps" "$b_rps")x   (what the process hop leaves; Aloft/floor = $(ratio "$a_rps" "$f_rps")x)"
+echo "Runtime API floor: $floor_split"
 echo "Aloft instances (measured run): $instance_time"
 echo "Aloft server CPU (measured run): $server_threads"
