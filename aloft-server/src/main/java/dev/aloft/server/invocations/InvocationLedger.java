@@ -32,6 +32,9 @@ public final class InvocationLedger implements AutoCloseable {
             + Arrays.stream(COLUMNS.split(", ")).skip(1).map(col -> col + " = excluded." + col)
                     .collect(Collectors.joining(", "));
 
+    /** Records deleted per store task when pruning. */
+    private static final int PRUNE_CHUNK_ROWS = 500;
+
     private final Database database;
     private final BatchWriter<InvocationRecord> writer;
 
@@ -106,22 +109,65 @@ public final class InvocationLedger implements AutoCloseable {
         return new Page(records, next);
     }
 
-    /** Deletes records received before {@code cutoff} and all but the newest {@code keep}; returns how many. */
+    /**
+     * Deletes records received before {@code cutoff} and all but the newest {@code keep}; returns
+     * how many. Under load a minute adds hundreds of thousands of records, so the oldest go in
+     * chunks, each its own store task: other store work (an async accept, a ledger read) waits for
+     * one chunk, not for the whole prune. The newest {@code keep} are found by the covering time
+     * index, records of the boundary millisecond by id.
+     */
     public int prune(Instant cutoff, int keep) {
+        if (keep < 1) {
+            throw new IllegalArgumentException("keep must be at least 1, got " + keep);
+        }
         writer.flush();
-        return database.withConnection(c -> {
-            int deleted;
-            try (PreparedStatement byAge = c.prepareStatement("DELETE FROM invocations WHERE received_at_ms < ?")) {
-                byAge.setLong(1, cutoff.toEpochMilli());
-                deleted = byAge.executeUpdate();
+        BoundaryTrim trim = database.withConnection(c -> trimBoundary(c, keep));
+        long deleteBeforeMs = Math.max(cutoff.toEpochMilli(), trim.oldestKeptMs());
+        return trim.deleted() + database.deleteInChunks(PRUNE_CHUNK_ROWS, c -> {
+            try (PreparedStatement delete = c.prepareStatement("DELETE FROM invocations WHERE rowid IN "
+                    + "(SELECT rowid FROM invocations WHERE received_at_ms < ? ORDER BY received_at_ms LIMIT ?)")) {
+                delete.setLong(1, deleteBeforeMs);
+                delete.setInt(2, PRUNE_CHUNK_ROWS);
+                return delete.executeUpdate();
             }
-            try (PreparedStatement bySize = c.prepareStatement("DELETE FROM invocations WHERE id IN (SELECT id FROM invocations "
-                    + "ORDER BY received_at_ms DESC, id DESC LIMIT -1 OFFSET ?)")) {
-                bySize.setInt(1, keep);
-                deleted += bySize.executeUpdate();
-            }
-            return deleted;
         });
+    }
+
+    /** The millisecond of the oldest record the size bound keeps, and how many of its ties were deleted. */
+    private record BoundaryTrim(long oldestKeptMs, int deleted) {}
+
+    /**
+     * Finds the millisecond of the {@code keep}-th newest record and, of the records received in
+     * it, deletes those that do not fit in {@code keep} (the oldest ids); older milliseconds are
+     * left to the chunks.
+     */
+    private static BoundaryTrim trimBoundary(Connection c, int keep) throws SQLException {
+        long boundaryMs;
+        try (PreparedStatement select = c.prepareStatement(
+                "SELECT received_at_ms FROM invocations ORDER BY received_at_ms DESC LIMIT 1 OFFSET ?")) {
+            select.setInt(1, keep - 1);
+            try (ResultSet rs = select.executeQuery()) {
+                if (!rs.next()) {
+                    return new BoundaryTrim(Long.MIN_VALUE, 0); // at most keep records
+                }
+                boundaryMs = rs.getLong(1);
+            }
+        }
+        int newer;
+        try (PreparedStatement count = c.prepareStatement("SELECT count(*) FROM invocations WHERE received_at_ms > ?")) {
+            count.setLong(1, boundaryMs);
+            try (ResultSet rs = count.executeQuery()) {
+                rs.next();
+                newer = rs.getInt(1);
+            }
+        }
+        try (PreparedStatement delete = c.prepareStatement("DELETE FROM invocations WHERE received_at_ms = ? AND id NOT IN "
+                + "(SELECT id FROM invocations WHERE received_at_ms = ? ORDER BY id DESC LIMIT ?)")) {
+            delete.setLong(1, boundaryMs);
+            delete.setLong(2, boundaryMs);
+            delete.setInt(3, Math.max(0, keep - newer)); // a negative LIMIT would mean no limit
+            return new BoundaryTrim(boundaryMs, delete.executeUpdate());
+        }
     }
 
     private void insert(List<InvocationRecord> records) {

@@ -131,6 +131,22 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code chunk} as one store task after another until one deletes fewer than
+     * {@code chunkRows} rows; returns the total. Other store work queues in between, so a delete of
+     * hundreds of thousands of rows (seconds of work) holds the store for one chunk at a time.
+     */
+    public int deleteInChunks(int chunkRows, Work<Integer> chunk) {
+        int total = 0;
+        while (true) {
+            int deleted = withConnection(chunk);
+            total += deleted;
+            if (deleted < chunkRows) {
+                return total;
+            }
+        }
+    }
+
     private <T> T runOnStore(Work<T> work) {
         try {
             return work.run(connection);

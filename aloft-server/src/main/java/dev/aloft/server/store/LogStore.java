@@ -10,6 +10,9 @@ import java.util.Optional;
 /** Stored function log lines, appended in batches and read by cursor. */
 public final class LogStore {
 
+    /** Lines deleted per store task when pruning. */
+    private static final int PRUNE_CHUNK_ROWS = 1_000;
+
     private final Database database;
 
     public LogStore(Database database) {
@@ -64,13 +67,33 @@ public final class LogStore {
         });
     }
 
-    /** Removes lines older than {@code cutoff}; returns how many. */
+    /**
+     * Removes lines older than {@code cutoff}; returns how many. Lines are stored in the order they
+     * were read, so the oldest by cursor are the oldest by time: each chunk takes the oldest lines
+     * up to the first one that is not old enough, and no prune scans the whole table. A line
+     * stamped a little before one stored ahead of it goes with the next prune.
+     */
     public int pruneBefore(Instant cutoff) {
-        return database.withConnection(c -> {
-            try (PreparedStatement delete = c.prepareStatement("DELETE FROM log_lines WHERE time_ms < ?")) {
-                delete.setLong(1, cutoff.toEpochMilli());
-                return delete.executeUpdate();
+        long cutoffMs = cutoff.toEpochMilli();
+        return database.deleteInChunks(PRUNE_CHUNK_ROWS, c -> {
+            long lastOld = -1;
+            int old = 0;
+            try (PreparedStatement oldest = c.prepareStatement("SELECT id, time_ms FROM log_lines ORDER BY id LIMIT ?")) {
+                oldest.setInt(1, PRUNE_CHUNK_ROWS);
+                try (ResultSet rs = oldest.executeQuery()) {
+                    while (rs.next() && rs.getLong(2) < cutoffMs) {
+                        lastOld = rs.getLong(1);
+                        old++;
+                    }
+                }
             }
+            if (old > 0) {
+                try (PreparedStatement delete = c.prepareStatement("DELETE FROM log_lines WHERE id <= ?")) {
+                    delete.setLong(1, lastOld);
+                    delete.executeUpdate();
+                }
+            }
+            return old;
         });
     }
 
