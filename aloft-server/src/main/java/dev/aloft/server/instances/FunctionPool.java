@@ -71,6 +71,8 @@ final class FunctionPool {
         long startGeneration;
         List<Instance> evicted = new ArrayList<>();
         List<Instance> dead = new ArrayList<>();
+        // Idle but of an older revision: one that came back between a redeploy and its retirement.
+        List<Instance> outdated = new ArrayList<>();
         try {
             poolLock.lock();
             boolean waitingForMemory = false;
@@ -91,7 +93,8 @@ final class FunctionPool {
                             return Optional.of(call);
                         }
                         state.uncounted();
-                        dead.add(warm.get());
+                        (warm.get().alive() && warm.get().function().revision() != function.revision() ? outdated : dead)
+                                .add(warm.get());
                     }
                     boolean memoryShort = false;
                     long clock = System.nanoTime();
@@ -102,7 +105,7 @@ final class FunctionPool {
                         waitForBusy = waitOrStart.waitNanos(ahead, startSlots.taken(), clock - arrived, clock);
                         boolean heldForCpu = false;
                         if (waitForBusy == 0) {
-                            waitForBusy = waitOrStart.cpuHoldNanos(ahead, startSlots.taken(), clock);
+                            waitForBusy = waitOrStart.cpuHoldNanos(ahead, startSlots.taken(), state.live(), clock);
                             heldForCpu = waitForBusy > 0;
                         }
                         if (waitForBusy > 0 && waitForBusy < remaining) {
@@ -146,6 +149,7 @@ final class FunctionPool {
             // Evicted instances' memory is already this caller's: they must be gone before it starts one.
             NodeCapacity.stopEvicted(evicted);
             dead.forEach(instance -> state.stop(instance, ScalingMetrics.StopReason.DIED));
+            outdated.forEach(instance -> state.stop(instance, ScalingMetrics.StopReason.RETIRED));
         }
         return startFor(call, function, startGeneration);
     }
@@ -265,7 +269,11 @@ final class FunctionPool {
             if (keep && state.live() > state.provisionedMinimum() && capacity.shouldYield(functionName)) {
                 keep = false;
                 stopReason = ScalingMetrics.StopReason.FAIR_SHARE;
-            } else if (keep && state.live() > state.provisionedMinimum() && waitOrStart.beyondUsefulCount(state.live(), released)) {
+            } else if (keep && state.live() > state.provisionedMinimum()
+                    // Not counting instances still starting (or on their first call) for other callers:
+                    // each is weighed when it comes back. Counted, a burst to a new revision stopped
+                    // every instance at its first return while the next ones started, for good.
+                    && waitOrStart.beyondUsefulCount(state.live() - startSlots.taken(), released)) {
                 keep = false;
                 stopReason = ScalingMetrics.StopReason.CPU_SATURATED;
             }

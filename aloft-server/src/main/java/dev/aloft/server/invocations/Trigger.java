@@ -6,8 +6,11 @@ import java.util.Locale;
 public enum Trigger {
     HTTP, INVOKE, ASYNC, SCHEDULE, REPLAY;
 
+    private final String id = name().toLowerCase(Locale.ROOT);
+
+    /** The ledger's name for it; asked for every record written. */
     public String id() {
-        return name().toLowerCase(Locale.ROOT);
+        return id;
     }
 
     static Trigger fromId(String id) {

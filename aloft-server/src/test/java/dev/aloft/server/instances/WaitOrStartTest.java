@@ -62,17 +62,17 @@ class WaitOrStartTest {
     void onSaturatedCoresACpuBoundFunctionStopsAtTheInstancesThatAddThroughput() {
         learnCpuBoundOnTwoCores();
         busyNow(1);
-        assertThat(decision.cpuHoldNanos(0, 0, clock)).as("the second instance doubled throughput").isZero();
+        assertThat(decision.cpuHoldNanos(0, 0, 1, clock)).as("the second instance doubled throughput").isZero();
         // From one to three: one and a half instances' worth in two steps.
         busyNow(2);
-        assertThat(decision.cpuHoldNanos(0, 0, clock)).isZero();
+        assertThat(decision.cpuHoldNanos(0, 0, 2, clock)).isZero();
         // The fourth would leave it at 1.2 instances' worth in three steps: callers wait for a busy one.
         busyNow(3);
-        long hold = decision.cpuHoldNanos(3, 0, clock);
+        long hold = decision.cpuHoldNanos(3, 0, 3, clock);
         assertThat(hold).isPositive();
         // One starting already counts as busy: with 2 busy and 1 starting, the next is the fourth too.
         decision.released("instance-3", clock, false);
-        assertThat(decision.cpuHoldNanos(0, 1, clock)).isPositive();
+        assertThat(decision.cpuHoldNanos(0, 1, 3, clock)).isPositive();
         assertThat(decision.beyondUsefulCount(4, clock)).isTrue();
         assertThat(decision.beyondUsefulCount(3, clock)).isFalse();
     }
@@ -102,7 +102,7 @@ class WaitOrStartTest {
             serveBacklog(busy, 100 * MS / busy, 40);
         }
         busyNow(3);
-        assertThat(decision.cpuHoldNanos(5, 0, clock)).isZero();
+        assertThat(decision.cpuHoldNanos(5, 0, 3, clock)).isZero();
         assertThat(decision.beyondUsefulCount(4, clock)).isFalse();
     }
 
@@ -112,14 +112,14 @@ class WaitOrStartTest {
         serveBacklog(1, 3 * MS, 40);
         serveBacklog(2, 1_800_000, 40);
         busyNow(1);
-        assertThat(decision.cpuHoldNanos(0, 0, clock)).isZero();
+        assertThat(decision.cpuHoldNanos(0, 0, 1, clock)).isZero();
         busyNow(2);
         // Without a measured third step the last one decides: it paid, so the third is tried.
-        assertThat(decision.cpuHoldNanos(0, 0, clock)).isZero();
+        assertThat(decision.cpuHoldNanos(0, 0, 2, clock)).isZero();
         // A third that adds nothing: from one to three, a third of an instance's worth per step.
         serveBacklog(3, 1_800_000, 40);
         busyNow(2);
-        assertThat(decision.cpuHoldNanos(0, 0, clock)).isPositive();
+        assertThat(decision.cpuHoldNanos(0, 0, 2, clock)).isPositive();
     }
 
     @Test
@@ -128,7 +128,7 @@ class WaitOrStartTest {
         serveBacklog(1, 10 * MS, 40);
         serveBacklog(2, 10 * MS, 40);
         busyNow(2);
-        assertThat(decision.cpuHoldNanos(0, 0, clock)).isPositive();
+        assertThat(decision.cpuHoldNanos(0, 0, 2, clock)).isPositive();
     }
 
     @Test
@@ -143,7 +143,26 @@ class WaitOrStartTest {
         serveBacklog(7, 5 * MS, 80);
         assertThat(decision.beyondUsefulCount(7, clock)).isTrue();
         busyNow(7);
-        assertThat(decision.cpuHoldNanos(0, 0, clock)).isPositive();
+        assertThat(decision.cpuHoldNanos(0, 0, 7, clock)).isPositive();
+    }
+
+    @Test
+    void aStartThatThePoolWouldStopAgainIsHeldThoughTheStepsBetweenAreUnmeasured() {
+        for (int i = 0; i < 20; i++) {
+            decision.leased("instance-1", clock, false);
+            clock += 10 * MS;
+            decision.released("instance-1", clock, false);
+        }
+        // A burst measured 7 busy at twice the rate of one; 2 to 6 were never measured.
+        serveBacklog(7, 5 * MS, 80);
+        assertThat(decision.beyondUsefulCount(7, clock)).isTrue();
+        // One of the 7 came back and stopped: 6 live, 5 of them busy. A seventh would stop again
+        // when it came back, and while it started the counts between could not be measured.
+        busyNow(5);
+        assertThat(decision.cpuHoldNanos(0, 0, 6, clock)).isPositive();
+        // At 5 live the sixth is unmeasured and nothing says it would be stopped: it starts.
+        decision.released("instance-5", clock, false);
+        assertThat(decision.cpuHoldNanos(0, 0, 5, clock)).isZero();
     }
 
     @Test
@@ -166,10 +185,10 @@ class WaitOrStartTest {
         serveBacklog(1, 10 * MS, 40);
         serveBacklog(2, 10 * MS, 40);
         busyNow(1);
-        assertThat(decision.cpuHoldNanos(0, 0, clock)).isZero();
+        assertThat(decision.cpuHoldNanos(0, 0, 1, clock)).isZero();
         assertThat(decision.beyondUsefulCount(2, clock)).isFalse();
         busyNow(2);
-        assertThat(decision.cpuHoldNanos(0, 0, clock)).as("the third would be beyond the cores").isPositive();
+        assertThat(decision.cpuHoldNanos(0, 0, 2, clock)).as("the third would be beyond the cores").isPositive();
     }
 
     @Test
@@ -177,7 +196,7 @@ class WaitOrStartTest {
         learnCpuBoundOnTwoCores();
         saturated.set(false);
         busyNow(3);
-        assertThat(decision.cpuHoldNanos(0, 0, clock)).isZero();
+        assertThat(decision.cpuHoldNanos(0, 0, 3, clock)).isZero();
         assertThat(decision.beyondUsefulCount(4, clock)).isFalse();
     }
 
@@ -186,13 +205,13 @@ class WaitOrStartTest {
         serveBacklog(2, 10 * MS, 3);
         serveBacklog(3, 10 * MS, 3);
         busyNow(2);
-        assertThat(decision.cpuHoldNanos(0, 0, clock)).as("too few samples").isZero();
+        assertThat(decision.cpuHoldNanos(0, 0, 2, clock)).as("too few samples").isZero();
 
         learnCpuBoundOnTwoCores();
         busyNow(3);
-        assertThat(decision.cpuHoldNanos(0, 0, clock)).isPositive();
+        assertThat(decision.cpuHoldNanos(0, 0, 3, clock)).isPositive();
         clock += WaitOrStart.FORGET_AFTER_NANOS + MS;
-        assertThat(decision.cpuHoldNanos(0, 0, clock)).as("what was learned 30 s ago is forgotten").isZero();
+        assertThat(decision.cpuHoldNanos(0, 0, 3, clock)).as("what was learned 30 s ago is forgotten").isZero();
         assertThat(decision.beyondUsefulCount(4, clock)).isFalse();
     }
 }

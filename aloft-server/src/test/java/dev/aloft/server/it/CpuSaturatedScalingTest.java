@@ -55,4 +55,25 @@ class CpuSaturatedScalingTest {
             assertThat(sleepers).hasSize(6);
         }
     }
+
+    @Test
+    void aBurstToANewRevisionWalksBackDownInsteadOfStartingAnInstancePerCall() throws Exception {
+        try (TestPlatform platform = TestPlatform.start(s -> s.with("cpu-saturated-idle-percent", "100")
+                .with("queue-wait-ms", "60000"))) {
+            deployBehave(platform, "quick");
+            // Eight callers of a function that answers at once: on saturated cores the pool learns
+            // that more than a few instances add nothing, and keeps a few.
+            platform.invokeTogether("quick", "{}", 8, 150);
+            // A redeploy (a new revision) under the same load: the burst starts the new revision's
+            // instances while those counts still hold. Counting the ones still starting, the pool
+            // stopped every instance at its first return while callers started the next: an
+            // instance every few calls, for good (~1,000 starts a minute under wrk).
+            var changed = TestPlatform.deployBody("provided", "behave", TestPlatform.zip(TestPlatform.FUNCTIONS.resolve("behave")));
+            changed.put("concurrency", 64);
+            changed.put("memoryMb", 192);
+            assertThat(platform.deploy("quick", changed).statusCode()).isEqualTo(200);
+            Set<String> afterRedeploy = platform.invokeTogether("quick", "{}", 8, 150);
+            assertThat(afterRedeploy).hasSizeLessThanOrEqualTo(16);
+        }
+    }
 }
