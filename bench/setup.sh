@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the benchmarks need; safe to run again (installs only what is missing).
-#   apt: wrk, hyperfine, curl, zip   npm (pinned, lockfile): serverless 3.40.0, serverless-offline 13.9.0
+#   apt: wrk, hyperfine, curl, zip, sqlite3   npm (pinned, lockfile): serverless 3.40.0, serverless-offline 13.9.0
 set -euo pipefail
 cd "$(dirname "$0")"
 
 missing=()
-for tool in wrk hyperfine curl zip; do
+for tool in wrk hyperfine curl zip sqlite3; do
     command -v "$tool" >/dev/null || missing+=("$tool")
 done
 if ((${#missing[@]})); then
