@@ -68,10 +68,11 @@ public final class LogStore {
     }
 
     /**
-     * Removes lines older than {@code cutoff}; returns how many. Lines are stored in the order they
-     * were read, so the oldest by cursor are the oldest by time: each chunk takes the oldest lines
-     * up to the first one that is not old enough, and no prune scans the whole table. A line
-     * stamped a little before one stored ahead of it goes with the next prune.
+     * Removes lines older than {@code cutoff}; returns how many. Lines are stamped with the server's
+     * clock as they are read and stored in that order, so the oldest by cursor are the oldest by
+     * time: each chunk takes the oldest lines up to the first one that is not old enough, and no
+     * prune scans the whole table. A line stored after a newer one (two pumps a millisecond
+     * apart, or the clock stepped back) waits for that one.
      */
     public int pruneBefore(Instant cutoff) {
         long cutoffMs = cutoff.toEpochMilli();
