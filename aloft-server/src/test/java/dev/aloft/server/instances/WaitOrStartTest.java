@@ -131,16 +131,23 @@ class WaitOrStartTest {
         assertThat(decision.cpuHoldNanos(0, 0, 2, clock)).isPositive();
     }
 
-    @Test
-    void aBurstThatOutgrewTheMeasuredCountsIsWalkedBackDown() {
-        // One caller at a time: an invocation takes 10 ms, nobody waits.
+    /**
+     * One caller at a time (an invocation takes 10 ms, nobody waits), then 7 instances at once on 2
+     * cores: twice the one-instance rate, for seven times the processes. The counts between are
+     * sampled once each, as the 7 are leased one by one: not enough to be trusted.
+     */
+    private void oneAtATimeThenABurstOfSeven() {
         for (int i = 0; i < 20; i++) {
             decision.leased("instance-1", clock, false);
             clock += 10 * MS;
             decision.released("instance-1", clock, false);
         }
-        // Then 7 instances at once on 2 cores: twice the one-instance rate, for seven times the processes.
         serveBacklog(7, 5 * MS, 80);
+    }
+
+    @Test
+    void aBurstThatOutgrewTheMeasuredCountsIsWalkedBackDown() {
+        oneAtATimeThenABurstOfSeven();
         assertThat(decision.beyondUsefulCount(7, clock)).isTrue();
         busyNow(7);
         assertThat(decision.cpuHoldNanos(0, 0, 7, clock)).isPositive();
@@ -148,13 +155,7 @@ class WaitOrStartTest {
 
     @Test
     void aStartThatThePoolWouldStopAgainIsHeldThoughTheStepsBetweenAreUnmeasured() {
-        for (int i = 0; i < 20; i++) {
-            decision.leased("instance-1", clock, false);
-            clock += 10 * MS;
-            decision.released("instance-1", clock, false);
-        }
-        // A burst measured 7 busy at twice the rate of one; 2 to 6 were never measured.
-        serveBacklog(7, 5 * MS, 80);
+        oneAtATimeThenABurstOfSeven();
         assertThat(decision.beyondUsefulCount(7, clock)).isTrue();
         // One of the 7 came back and stopped: 6 live, 5 of them busy. A seventh would stop again
         // when it came back, and while it started the counts between could not be measured.
