@@ -45,7 +45,8 @@ start_aloft() {
     "$ROOT/aloft" up --port "$port" --data "$data" --no-examples "$@" >"$data.log" 2>&1 &
     ALOFT_PID=$!
     ALOFT_URL="http://127.0.0.1:$port"
-    for _ in $(seq 1 300); do
+    # Up to 2 minutes: the first start after a build also trains the server's AOT cache (~30 s).
+    for _ in $(seq 1 1200); do
         if [[ -s $data/admin-token ]] && grep -q "Aloft is running" "$data.log"; then
             TOKEN="$(cat "$data/admin-token")"
             return 0
@@ -53,7 +54,7 @@ start_aloft() {
         kill -0 "$ALOFT_PID" 2>/dev/null || { cat "$data.log" >&2; die "aloft exited during start-up"; }
         sleep 0.1
     done
-    die "aloft did not start within 30 s (log: $data.log)"
+    die "aloft did not start within 2 minutes (log: $data.log)"
 }
 
 # api METHOD PATH [curl args...]: prints the body; fails on HTTP errors.

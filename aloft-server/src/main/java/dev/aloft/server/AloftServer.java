@@ -21,6 +21,7 @@ import dev.aloft.server.store.BatchWriter;
 import dev.aloft.server.store.LogLine;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -134,6 +135,8 @@ public final class AloftServer implements AutoCloseable {
         maintenance.scheduleWithFixedDelay(() -> prune(ledger, logStore, clock, settings), 1, 60, TimeUnit.SECONDS);
         List<String> report = new ArrayList<>();
         report.add("data directory: " + data);
+        report.add(ServerAotCache.describe(ManagementFactory.getRuntimeMXBean().getInputArguments(),
+                System.getProperty("java.vm.info", "")));
         sandbox.protections().forEach(line -> report.add("sandbox: " + line));
         return new AloftServer(database, logWriter, ledger, asyncInvoker, schedules, maintenance, runtimeApi, scheduler, edge,
                 accessKeys, adminToken, report, settings.stopGrace());

@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
                 DeleteCommand.class, InvokeCommand.class, LogsCommand.class, InvocationsCommand.class,
                 InvocationCommand.class, ReplayCommand.class, DeadLettersCommand.class, RedriveCommand.class,
                 ScheduleCommand.class, PublishCommand.class, VersionsCommand.class, AliasCommand.class,
-                AliasesCommand.class, KeysCommand.class})
+                AliasesCommand.class, KeysCommand.class, TrainAotCommand.class})
 public final class AloftCommand implements Runnable {
 
     private final Map<String, String> environment;

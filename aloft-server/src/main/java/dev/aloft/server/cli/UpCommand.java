@@ -1,12 +1,9 @@
 package dev.aloft.server.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.aloft.server.AloftException;
 import dev.aloft.server.AloftServer;
 import dev.aloft.server.ServerSettings;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,7 +14,6 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -77,7 +73,7 @@ final class UpCommand implements Callable<Integer> {
             PrintWriter out = root.out();
             server.startupReport().forEach(out::println);
             ControlClient client = new ControlClient(server.baseUrl(), server.adminToken());
-            List<JsonNode> examples = noExamples ? List.of() : deployExamples(client);
+            List<JsonNode> examples = noExamples ? List.of() : Examples.deploy(client, this::warn);
             printBanner(out, client, server.adminToken(), resolved.dataDir(), examples);
         } catch (RuntimeException e) {
             server.close();
@@ -85,38 +81,6 @@ final class UpCommand implements Callable<Integer> {
             throw e;
         }
         return serveUntilStopped(server, stop);
-    }
-
-    private List<JsonNode> deployExamples(ControlClient client) {
-        Path examples = Path.of(System.getProperty("aloft.home", ".")).resolve("examples").toAbsolutePath().normalize();
-        List<JsonNode> deployed = new ArrayList<>();
-        for (Path manifest : manifests(examples)) {
-            try {
-                FunctionSpec spec = FunctionSpec.readManifest(manifest);
-                if (!Files.exists(spec.code())) {
-                    warn("skipping example " + spec.name() + ": " + spec.code()
-                            + " does not exist (build it with ./mvnw -q package)");
-                    continue;
-                }
-                deployed.add(client.deploy(spec));
-            } catch (AloftException e) {
-                warn("example " + manifest.getParent().getFileName() + " not deployed: " + e.getMessage());
-            }
-        }
-        return deployed;
-    }
-
-    private List<Path> manifests(Path examples) {
-        if (!Files.isDirectory(examples)) {
-            warn("no examples at " + examples + " (set -Daloft.home to the Aloft directory)");
-            return List.of();
-        }
-        try (Stream<Path> dirs = Files.list(examples)) {
-            return dirs.map(dir -> dir.resolve(FunctionSpec.MANIFEST)).filter(Files::isRegularFile).sorted().toList();
-        } catch (IOException e) {
-            warn("cannot list " + examples + ": " + e.getMessage());
-            return List.of();
-        }
     }
 
     private void printBanner(PrintWriter out, ControlClient client, String token, Path dataDir, List<JsonNode> examples) {
