@@ -24,6 +24,9 @@ import picocli.CommandLine.ParentCommand;
                 "Settings come from flags, then environment variables, then defaults."})
 final class UpCommand implements Callable<Integer> {
 
+    /** How long the server may sit without a collection before it runs one to give back unused heap. */
+    private static final Duration IDLE_HEAP_RETURN = Duration.ofSeconds(30);
+
     /** Beyond stop-grace-seconds, how long closing the rest may take before the process ends regardless. */
     private static final Duration STOP_CLOSE_TIME = Duration.ofSeconds(10);
 
@@ -65,6 +68,7 @@ final class UpCommand implements Callable<Integer> {
         AloftServer server;
         try {
             server = AloftServer.start(resolved);
+            IdleHeap.returnAfter(IDLE_HEAP_RETURN);
         } catch (RuntimeException e) {
             stop.abandon();
             throw e;
