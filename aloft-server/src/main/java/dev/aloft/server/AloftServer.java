@@ -20,6 +20,7 @@ import dev.aloft.server.store.LogStore;
 import dev.aloft.server.store.BatchWriter;
 import dev.aloft.server.store.LogLine;
 
+import com.sun.management.UnixOperatingSystemMXBean;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
@@ -125,7 +126,10 @@ public final class AloftServer implements AutoCloseable {
             }
         });
         AccessKeyStore accessKeys = new AccessKeyStore(database, data, clock);
-        EdgeServer edge = EdgeServer.start(settings.host(), settings.port(),
+        long maxFileDescriptors = ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean unix
+                ? unix.getMaxFileDescriptorCount() : -1;
+        int edgeConnections = EdgeServer.connectionLimit(maxFileDescriptors);
+        EdgeServer edge = EdgeServer.start(settings.host(), settings.port(), edgeConnections,
                 new EdgeServer.Parts(registry, invoker, asyncInvoker, ledger, schedules, versions, logStore, logWriter,
                         accessKeys, adminToken, clock, scheduler::prometheusMetrics, scheduler::scalingState));
         asyncInvoker.start();
@@ -137,6 +141,10 @@ public final class AloftServer implements AutoCloseable {
         report.add("data directory: " + data);
         report.add(ServerAotCache.describe(ManagementFactory.getRuntimeMXBean().getInputArguments(),
                 System.getProperty("java.vm.info", "")));
+        if (edgeConnections > 0) {
+            report.add("connections: at most " + edgeConnections + " open at once (half of the " + maxFileDescriptors
+                    + " file descriptors this process may have); more wait to be accepted");
+        }
         sandbox.protections().forEach(line -> report.add("sandbox: " + line));
         return new AloftServer(database, logWriter, ledger, asyncInvoker, schedules, maintenance, runtimeApi, scheduler, edge,
                 accessKeys, adminToken, report, settings.stopGrace());

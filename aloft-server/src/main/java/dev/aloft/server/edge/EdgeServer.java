@@ -31,6 +31,7 @@ import java.util.logging.Logger;
 public final class EdgeServer implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(EdgeServer.class.getName());
+    private static final int MIN_CONNECTIONS = 16;
 
     private final WebServer server;
     private final URI baseUrl;
@@ -46,7 +47,18 @@ public final class EdgeServer implements AutoCloseable {
                         BatchWriter<LogLine> logWriter, AccessKeyStore accessKeys, String adminToken, InstantSource clock,
                         Supplier<String> prometheusMetrics, Function<String, ScalingState> scalingStates) {}
 
-    public static EdgeServer start(String host, int port, Parts parts) {
+    /**
+     * How many connections the edge holds open at once, given how many file descriptors the process
+     * may have (-1: no known limit); further clients wait in the listen backlog until one closes.
+     * Helidon's listener treats a failed accept as the end of its socket: when a flood of
+     * connections used up the descriptors, the public port closed for good while the process ran
+     * on. Half leaves the rest for instances' pipes and sockets, the store and the jars.
+     */
+    public static int connectionLimit(long maxFileDescriptors) {
+        return maxFileDescriptors < 0 ? -1 : (int) Math.min(Integer.MAX_VALUE, Math.max(MIN_CONNECTIONS, maxFileDescriptors / 2));
+    }
+
+    public static EdgeServer start(String host, int port, int connectionLimit, Parts parts) {
         Authenticator authenticator = new Authenticator(parts.adminToken(), new SigV4Verifier(parts.accessKeys(), parts.clock()));
         // The base URL is only known once bound (port 0); the API reads it when it answers.
         AtomicReference<URI> base = new AtomicReference<>();
@@ -71,6 +83,7 @@ public final class EdgeServer implements AutoCloseable {
                 // Responses go out in several writes; Nagle would hold a short last one for the
                 // client's delayed ACK.
                 .connectionOptions(options -> options.tcpNoDelay(true))
+                .maxTcpConnections(connectionLimit)
                 .routing(routing -> {
                     routes(routing, authenticator, parts.prometheusMetrics(), asyncApi, controlApi, ledgerApi, scheduleApi,
                             versionsApi, functionUrls);
