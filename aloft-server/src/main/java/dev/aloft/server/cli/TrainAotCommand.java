@@ -66,12 +66,14 @@ final class TrainAotCommand implements Callable<Integer> {
             if (functions.isEmpty()) {
                 throw new AloftException(500, "ServiceException", "no example could be deployed to train on");
             }
+            int invocations = 0;
             int failed = 0;
-            AtomicInteger invocations = new AtomicInteger();
             for (JsonNode function : functions) {
-                failed += exercise(client, server.adminToken(), function, invocations);
+                Share share = exercise(client, server.adminToken(), function);
+                invocations += share.invocations();
+                failed += share.failed();
             }
-            root.out().printf("trained on %d invocations of %d functions in %.1f s; %d failed%n", invocations.get(),
+            root.out().printf("trained on %d invocations of %d functions in %.1f s; %d failed%n", invocations,
                     functions.size(), (System.nanoTime() - began) / 1e9, failed);
             return failed == 0 ? 0 : 1;
         } finally {
@@ -87,9 +89,10 @@ final class TrainAotCommand implements Callable<Integer> {
         return ServerSettings.defaults(data, 0).with("host", "127.0.0.1").with("java-function-aot", "false");
     }
 
-    /** One function's share of the workload; how many of its invocations did not succeed. */
-    private int exercise(ControlClient client, String token, JsonNode function, AtomicInteger invocations)
-            throws InterruptedException {
+    /** One function's share of the workload: its invocations, and how many of them did not succeed. */
+    private record Share(int invocations, int failed) {}
+
+    private Share exercise(ControlClient client, String token, JsonNode function) throws InterruptedException {
         String name = function.path("name").asText();
         int urlCalls = callUrl(URI.create(function.path("url").asText()), token);
         for (int i = 0; i < API_CALLS; i++) {
@@ -101,7 +104,6 @@ final class TrainAotCommand implements Callable<Integer> {
         ControlClient.InvocationFilter succeeded = new ControlClient.InvocationFilter(Optional.of(name),
                 Optional.of("success"), Optional.empty());
         int expected = urlCalls + 2 * API_CALLS;
-        invocations.addAndGet(expected);
         long deadline = System.nanoTime() + SETTLE.toNanos();
         int done;
         while ((done = client.invocations(succeeded, expected).size()) < expected && System.nanoTime() < deadline) {
@@ -110,7 +112,7 @@ final class TrainAotCommand implements Callable<Integer> {
         client.logs(name, Optional.empty(), 0, 100);
         client.function(name);
         client.scaling(name);
-        return expected - done;
+        return new Share(expected, expected - done);
     }
 
     /**
