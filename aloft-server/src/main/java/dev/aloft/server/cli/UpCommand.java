@@ -65,10 +65,11 @@ final class UpCommand implements Callable<Integer> {
         dataDir.ifPresent(value -> overrides.put("data", value.toString()));
         ServerSettings resolved = ServerSettings.resolve(overrides, root.environment());
         StopSignal stop = new StopSignal(resolved.stopGrace().plus(STOP_CLOSE_TIME));
+        // Before the start: nothing may throw between a started server and the block that closes it.
+        IdleHeap.returnAfter(IDLE_HEAP_RETURN);
         AloftServer server;
         try {
             server = AloftServer.start(resolved);
-            IdleHeap.returnAfter(IDLE_HEAP_RETURN);
         } catch (RuntimeException e) {
             stop.abandon();
             throw e;

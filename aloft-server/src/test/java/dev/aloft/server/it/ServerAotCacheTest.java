@@ -1,6 +1,7 @@
 package dev.aloft.server.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.File;
 import java.io.IOException;
@@ -64,16 +65,15 @@ class ServerAotCacheTest {
     }
 
     /** What {@code up} printed once it was running, started with {@code cache} as the launcher passes it. */
-    private String startUpReport(List<String> classPath, Path cache) throws IOException, InterruptedException {
+    private String startUpReport(List<String> classPath, Path cache) throws IOException {
         Path log = tmp.resolve("up-" + System.nanoTime() + ".log");
         Process up = start(classPath, List.of("-XX:AOTCache=" + cache, "-Xlog:aot*=off"), log,
                 "up", "--no-examples", "--port", "0", "--data", tmp.resolve("data-" + System.nanoTime()).toString());
-        long deadline = System.nanoTime() + START_LIMIT.toNanos();
-        while (!Files.readString(log).contains("Aloft is running")) {
-            assertThat(up.isAlive()).as(Files.readString(log)).isTrue();
-            assertThat(System.nanoTime()).as("up did not start within " + START_LIMIT).isLessThan(deadline);
-            Thread.sleep(50);
-        }
+        await().atMost(START_LIMIT).until(() -> {
+            String printed = Files.readString(log);
+            assertThat(up.isAlive()).as(printed).isTrue();
+            return printed.contains("Aloft is running");
+        });
         return Files.readString(log);
     }
 
