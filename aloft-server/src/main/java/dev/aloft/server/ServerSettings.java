@@ -78,8 +78,8 @@ public record ServerSettings(
                     "first retry delay of a failed async event; doubles per attempt, with jitter"),
             new Setting("idempotency-window-seconds", "ALOFT_IDEMPOTENCY_WINDOW_SECONDS", "3600",
                     "a repeated idempotency key within this window returns the first invocation id"),
-            new Setting("max-parallel-starts", "ALOFT_MAX_PARALLEL_STARTS", "8",
-                    "instances of one function starting at once; a burst's other requests wait for a free one"),
+            new Setting("max-parallel-starts", "ALOFT_MAX_PARALLEL_STARTS", Integer.toString(defaultMaxParallelStarts()),
+                    "instances of one function starting at once (a start is CPU-bound); default: the CPUs"),
             new Setting("memory-budget-mb", "ALOFT_MEMORY_BUDGET_MB", Long.toString(defaultMemoryBudgetMb()),
                     "memory all live instances hold together (each its memoryMb); default: 75% of RAM minus "
                             + BUDGET_HEADROOM_MB + " MB"),
@@ -199,6 +199,16 @@ public record ServerSettings(
         values.put("stop-grace-seconds", Long.toString(stopGrace.toSeconds()));
         values.put("cpu-saturated-idle-percent", Integer.toString(cpuSaturatedIdlePercent));
         return values;
+    }
+
+    /**
+     * The CPUs the JVM may use (a container's CPU limit included). A runtime's start is CPU-bound,
+     * so more at once only slow each other: a 200-request burst at a Node.js hello function on 2
+     * cores took 1.8-3.0 s on 13-26 instances with 8 at once, 0.9-1.35 s on 5-7 with 2; a burst at
+     * one sleeping 500 ms took as long either way (bench/README, fifteenth round).
+     */
+    static int defaultMaxParallelStarts() {
+        return java.lang.Runtime.getRuntime().availableProcessors();
     }
 
     /**

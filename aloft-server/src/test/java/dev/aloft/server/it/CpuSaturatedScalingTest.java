@@ -23,8 +23,10 @@ class CpuSaturatedScalingTest {
 
     @Test
     void aCpuBoundFunctionStopsScalingWhereInstancesStopAddingThroughputAndAnIoBoundOneDoesNot() throws Exception {
+        // Starts at once beyond the cores (the default), so that only the CPU rule holds a caller
+        // back: with 2 at a time, a caller that finds both slots taken may rightly wait for a sleeper.
         try (TestPlatform platform = TestPlatform.start(s -> s.with("cpu-saturated-idle-percent", "100")
-                .with("queue-wait-ms", "60000"))) {
+                .with("queue-wait-ms", "60000").with("max-parallel-starts", "8"))) {
             deployBehave(platform, "burner");
             deployBehave(platform, "sleeper");
             String burn = "{\"burn_ms\": 40}";
