@@ -30,6 +30,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.time.zone.ZoneRulesProvider;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -89,6 +90,10 @@ public final class AloftServer implements AutoCloseable {
     /** Starts a node whose schedules, ledger and keep-alive read {@code clock} (tests move it). */
     public static AloftServer start(ServerSettings settings, InstantSource clock) {
         HELIDON_LOG.setLevel(Level.WARNING);
+        // Read now, while file descriptors are plentiful: java.time opens tzdb.dat on first use, and
+        // a first use that fails (a connection flood took every descriptor) breaks every time zone
+        // for the JVM's life, the log's formatter included, so no warning was ever printed again.
+        ZoneRulesProvider.getAvailableZoneIds();
         Path data = settings.dataDir();
         createPrivateDirectory(data);
         String adminToken = adminToken(data.resolve("admin-token"));

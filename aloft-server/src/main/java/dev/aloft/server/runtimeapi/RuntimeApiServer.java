@@ -35,11 +35,15 @@ public final class RuntimeApiServer implements AutoCloseable {
     /** Lambda's limit for a synchronous response. */
     static final int MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
     private static final Duration ACCEPT_PAUSE = Duration.ofMillis(100);
+    private static final Duration ACCEPT_WARNING_EVERY = Duration.ofSeconds(10);
 
     private final Map<String, RuntimeSession> sessions = new ConcurrentHashMap<>();
     private final RuntimeApiLoop loop = new RuntimeApiLoop();
     private final ServerSocketChannel listener;
     private final SelectionKey acceptKey;
+    /** Loop thread only: when the last failed accept was logged (System.nanoTime, 0 never), and those since. */
+    private long lastAcceptWarning;
+    private int failedAccepts;
     private final int port;
 
     private RuntimeApiServer() throws IOException {
@@ -92,8 +96,6 @@ public final class RuntimeApiServer implements AutoCloseable {
      * ready, so the loop would spin on it. Accepting resumes after a pause.
      */
     private void pauseAccepting(IOException cause) {
-        LOG.log(Level.WARNING, "Runtime API could not accept a connection (" + cause.getMessage()
-                + "); accepting again in " + ACCEPT_PAUSE.toMillis() + " ms");
         loop.setInterest(acceptKey, 0);
         Thread.ofVirtual().name("runtime-api-accept-pause").start(() -> {
             try {
@@ -103,6 +105,18 @@ public final class RuntimeApiServer implements AutoCloseable {
             }
             loop.setInterest(acceptKey, SelectionKey.OP_ACCEPT);
         });
+        // Logged after the pause is set: with no descriptor left, logging itself may fail (the
+        // loop goes on), and before, that failure skipped the pause and the loop spun a core.
+        // Once per ACCEPT_WARNING_EVERY: a flood fails an accept after every pause.
+        long now = System.nanoTime();
+        failedAccepts++;
+        if (lastAcceptWarning == 0 || now - lastAcceptWarning >= ACCEPT_WARNING_EVERY.toNanos()) {
+            LOG.log(Level.WARNING, "Runtime API could not accept a connection (" + cause.getMessage()
+                    + "); accepting again in " + ACCEPT_PAUSE.toMillis() + " ms, and after each pause ("
+                    + failedAccepts + " failed accept(s) since the last warning)");
+            lastAcceptWarning = now;
+            failedAccepts = 0;
+        }
     }
 
     /** Registers an instance; returns the value for its {@code AWS_LAMBDA_RUNTIME_API}. */
