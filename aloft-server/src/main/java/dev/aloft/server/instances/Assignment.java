@@ -24,7 +24,7 @@ final class Assignment {
     private final long revision;
     private final BiConsumer<Assignment, InvocationOutcome> whenEnded;
     private final CompletableFuture<InvocationOutcome> outcome = new CompletableFuture<>();
-    /** The caller, woken when this ends if it was handed over while the caller slept in the queue. */
+    /** The caller, woken when this ends (asleep in the queue or on the outcome) or to look at the pool again. */
     private final Thread caller = Thread.currentThread();
     /** Set by the pool, under the node lock, before the instance can see this. */
     private Instance instance;
@@ -32,8 +32,6 @@ final class Assignment {
     private boolean initialising;
     private long handedNanos;
     private boolean handed;
-    /** Handed over while its caller slept in the queue: it is woken when this ends. */
-    private volatile boolean handedWhileQueued;
 
     /** @param whenEnded the pool taking the instance back; runs before the caller sees the outcome */
     Assignment(String requestId, byte[] payload, long revision, BiConsumer<Assignment, InvocationOutcome> whenEnded) {
@@ -69,19 +67,15 @@ final class Assignment {
 
     /**
      * The pool hands this to {@code instance}; true when the instance took it, false when it had
-     * exited. {@code cold}: the instance was started for it. {@code callerAsleep}: its caller
-     * sleeps in the queue. Call with the node lock held.
+     * exited. {@code cold}: the instance was started for it. Call with the node lock held.
      */
-    boolean handTo(Instance instance, boolean cold, boolean callerAsleep) {
+    boolean handTo(Instance instance, boolean cold) {
         this.instance = instance;
         this.cold = cold;
         this.handedNanos = System.nanoTime();
         // A warm instance still initialising (provisioned or started ahead moments ago) makes the caller wait for it.
         this.initialising = !cold && !instance.ready();
-        // Set before the instance can end it.
-        handedWhileQueued = callerAsleep;
         handed = instance.assign(this);
-        handedWhileQueued = callerAsleep && handed;
         return handed;
     }
 
@@ -121,10 +115,9 @@ final class Assignment {
     void end(InvocationOutcome result) {
         whenEnded.accept(this, result);
         outcome.complete(result);
-        if (handedWhileQueued) {
-            // It may still sleep in the queue, not on the outcome.
-            wakeCaller();
-        }
+        // It sleeps in the queue or on the outcome (InstanceScheduler.await), or is not asleep yet:
+        // then its next park returns at once and it finds the outcome.
+        wakeCaller();
     }
 
     CompletableFuture<InvocationOutcome> outcome() {

@@ -39,12 +39,12 @@ final class FunctionPool {
 
     FunctionPool(String functionName, String poolKey, InstanceFactory factory, KeepAlivePolicy keepAlive,
                  int maxParallelStarts, ScalingMetrics metrics, NodeCapacity capacity, CpuSaturation cpu,
-                 InstantSource clock) {
+                 DeadlineWaker waker, InstantSource clock) {
         this.metrics = metrics;
         this.capacity = capacity;
         this.clock = clock;
         this.poolLock = capacity.nodeLock();
-        this.state = new PoolState(functionName, capacity, metrics, clock);
+        this.state = new PoolState(functionName, capacity, metrics, waker, clock);
         this.waiting = state.waiting();
         this.startSlots = new StartSlots(maxParallelStarts);
         this.waitOrStart = new WaitOrStart<>(cpu::saturated, startSlots::quietSince, Runtime.getRuntime().availableProcessors());
@@ -89,7 +89,7 @@ final class FunctionPool {
                     Optional<Instance> warm;
                     while ((warm = state.takeIdle()).isPresent()) {
                         if (warm.get().alive() && warm.get().function().revision() == function.revision()
-                                && handTo(warm.get(), call, false, waiting.contains(call), false)) {
+                                && handTo(warm.get(), call, false, waiting.contains(call))) {
                             return Optional.of(call);
                         }
                         state.uncounted();
@@ -181,7 +181,7 @@ final class FunctionPool {
                 startSlots.giveBack();
             } else {
                 startSlots.heldBy(started);
-                taken = handTo(started, call, true, false, false);
+                taken = handTo(started, call, true, false);
             }
         } finally {
             poolLock.unlock();
@@ -206,10 +206,9 @@ final class FunctionPool {
      * exited. Call with the node lock held.
      *
      * @param afterWaiting the call had been queued (see {@link WaitOrStart#leased})
-     * @param callerAsleep its caller sleeps in the queue and is not woken for this
      */
-    private boolean handTo(Instance instance, Assignment call, boolean cold, boolean afterWaiting, boolean callerAsleep) {
-        if (!call.handTo(instance, cold, callerAsleep)) {
+    private boolean handTo(Instance instance, Assignment call, boolean cold, boolean afterWaiting) {
+        if (!call.handTo(instance, cold)) {
             return false;
         }
         state.running(instance);
@@ -278,7 +277,7 @@ final class FunctionPool {
                 stopReason = ScalingMetrics.StopReason.CPU_SATURATED;
             }
             if (keep && next.isPresent()) {
-                keep = handTo(instance, next.get(), false, true, true);
+                keep = handTo(instance, next.get(), false, true);
                 if (keep) {
                     waiting.remove(next.get());
                 }

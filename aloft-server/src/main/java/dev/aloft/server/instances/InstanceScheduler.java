@@ -22,11 +22,9 @@ import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
@@ -44,6 +42,8 @@ public final class InstanceScheduler implements AutoCloseable {
 
     private final Map<String, FunctionPool> pools = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timers;
+    /** Wakes callers (queued, or awaiting their outcome) at their deadlines, for every pool. */
+    private final DeadlineWaker waker = new DeadlineWaker();
     private final InstanceFactory factory;
     private final InstantSource clock;
     private final Limits limits;
@@ -181,20 +181,26 @@ public final class InstanceScheduler implements AutoCloseable {
 
     private InvocationOutcome await(Assignment call) {
         Instance instance = call.instance();
-        // The instance ends every assignment itself (answer, timeout, exit); this bound only
-        // guards against a bug there leaving a caller waiting forever.
+        // The instance ends every assignment itself (answer, timeout, exit) and wakes the caller;
+        // this bound only guards against a bug there leaving a caller waiting forever. The waker
+        // keeps it, not a timed get: see DeadlineWaker.
         long boundMs = limits.initTimeout().toMillis() + instance.function().timeoutSeconds() * 1000L + 10_000;
-        try {
-            return call.outcome().get(boundMs, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            instance.kill();
-            throw new AloftException(503, "ServiceException", "the server is shutting down");
-        } catch (ExecutionException | TimeoutException e) {
-            instance.kill();
-            throw new AloftException(500, "ServiceException", "invocation " + call.requestId() + " on " + instance
-                    + " did not end: " + e.getMessage(), e);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(boundMs);
+        while (!call.outcome().isDone()) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                instance.kill();
+                throw new AloftException(500, "ServiceException", "invocation " + call.requestId() + " on " + instance
+                        + " did not end within " + boundMs + " ms");
+            }
+            waker.parkNanos(call, left);
+            if (Thread.interrupted()) {
+                Thread.currentThread().interrupt();
+                instance.kill();
+                throw new AloftException(503, "ServiceException", "the server is shutting down");
+            }
         }
+        return call.outcome().join();
     }
 
     /**
@@ -322,7 +328,7 @@ public final class InstanceScheduler implements AutoCloseable {
     private FunctionPool pool(FunctionConfig function) {
         return pools.computeIfAbsent(poolKey(function.name(), function.version()),
                 key -> new FunctionPool(function.name(), key, factory, keepAlive, limits.maxParallelStarts(), metrics, capacity, cpu,
-                        clock));
+                        waker, clock));
     }
 
     private static String poolKey(String functionName, String version) {
@@ -364,6 +370,7 @@ public final class InstanceScheduler implements AutoCloseable {
         factory.close();
         pools.values().forEach(FunctionPool::retire);
         timers.shutdownNow();
+        waker.close();
         saveKeepAlive();
     }
 }

@@ -29,7 +29,7 @@ final class PoolState {
     private final InstantSource clock;
     private final Deque<Instance> idle = new ArrayDeque<>();
     private final Set<Instance> busy = new HashSet<>();
-    private final WaitingCalls waiting = new WaitingCalls();
+    private final WaitingCalls waiting;
     private int live;
     /** Bumped when the function is redeployed or deleted. */
     private long generation;
@@ -37,8 +37,9 @@ final class PoolState {
     /** The configuration kept provisioned (its minInstances warm), if any. */
     private Optional<FunctionConfig> provisioned = Optional.empty();
 
-    PoolState(String functionName, NodeCapacity capacity, ScalingMetrics metrics, InstantSource clock) {
+    PoolState(String functionName, NodeCapacity capacity, ScalingMetrics metrics, DeadlineWaker waker, InstantSource clock) {
         this.functionName = functionName;
+        this.waiting = new WaitingCalls(waker);
         this.capacity = capacity;
         this.metrics = metrics;
         this.clock = clock;

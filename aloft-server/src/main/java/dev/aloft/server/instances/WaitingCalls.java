@@ -3,7 +3,6 @@ package dev.aloft.server.instances;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Optional;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -15,6 +14,11 @@ import java.util.concurrent.locks.ReentrantLock;
 final class WaitingCalls {
 
     private final Deque<Assignment> queue = new ArrayDeque<>();
+    private final DeadlineWaker waker;
+
+    WaitingCalls(DeadlineWaker waker) {
+        this.waker = waker;
+    }
 
     int size() {
         return queue.size();
@@ -79,7 +83,7 @@ final class WaitingCalls {
         }
         nodeLock.unlock();
         try {
-            LockSupport.parkNanos(this, nanos);
+            waker.parkNanos(this, nanos);
         } finally {
             nodeLock.lock();
         }

@@ -1,0 +1,70 @@
+package dev.aloft.server.instances;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Callers parked on the waker come back at their deadline, when unparked, or when it closes. */
+class DeadlineWakerTest {
+
+    private final DeadlineWaker waker = new DeadlineWaker();
+
+    @AfterEach
+    void close() {
+        waker.close();
+    }
+
+    /** Parks a new virtual thread for {@code nanos}; completes with how long the park took. */
+    private CompletableFuture<Long> park(long nanos, Thread[] parkedThread) {
+        CompletableFuture<Long> took = new CompletableFuture<>();
+        parkedThread[0] = Thread.ofVirtual().start(() -> {
+            long start = System.nanoTime();
+            waker.parkNanos(this, nanos);
+            took.complete(System.nanoTime() - start);
+        });
+        return took;
+    }
+
+    @Test
+    void aParkEndsAtItsDeadlineAndAgainAfterTheWakerWentIdle() throws Exception {
+        Thread[] parked = new Thread[1];
+        for (int round = 0; round < 3; round++) {
+            // Nothing but the ticker ends this park (a fresh virtual thread holds no stray permit).
+            long took = park(TimeUnit.MILLISECONDS.toNanos(50), parked).get(10, TimeUnit.SECONDS);
+            assertThat(took).as("round %d", round).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(50));
+            // Nothing is parked now: the ticker goes idle, and the next park must wake it.
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void anUnparkEndsALongParkAtOnce() throws Exception {
+        Thread[] parked = new Thread[1];
+        CompletableFuture<Long> took = park(TimeUnit.SECONDS.toNanos(60), parked);
+        Thread.sleep(50);
+        LockSupport.unpark(parked[0]);
+        assertThat(took.get(10, TimeUnit.SECONDS)).isLessThan(Duration.ofSeconds(60).toNanos());
+    }
+
+    @Test
+    void closingWakesEveryParkedCaller() throws Exception {
+        Thread[] first = new Thread[1];
+        Thread[] second = new Thread[1];
+        CompletableFuture<Long> one = park(TimeUnit.SECONDS.toNanos(60), first);
+        CompletableFuture<Long> two = park(TimeUnit.SECONDS.toNanos(60), second);
+        Thread.sleep(50);
+        waker.close();
+        one.get(10, TimeUnit.SECONDS);
+        two.get(10, TimeUnit.SECONDS);
+        // A park after the close still ends at its deadline (on the JDK's timer).
+        Thread[] late = new Thread[1];
+        assertThat(park(TimeUnit.MILLISECONDS.toNanos(50), late).get(10, TimeUnit.SECONDS))
+                .isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(50));
+    }
+}
