@@ -111,9 +111,9 @@ public final class RuntimeApiServer implements AutoCloseable {
         long now = System.nanoTime();
         failedAccepts++;
         if (lastAcceptWarning == 0 || now - lastAcceptWarning >= ACCEPT_WARNING_EVERY.toNanos()) {
-            LOG.log(Level.WARNING, "Runtime API could not accept a connection (" + cause.getMessage()
-                    + "); accepting again in " + ACCEPT_PAUSE.toMillis() + " ms, and after each pause ("
-                    + failedAccepts + " failed accept(s) since the last warning)");
+            LOG.log(Level.WARNING, "Runtime API could not accept a connection (" + cause.getMessage() + "; "
+                    + failedAccepts + " failed since the last such warning); it tries again every "
+                    + ACCEPT_PAUSE.toMillis() + " ms, warning at most every " + ACCEPT_WARNING_EVERY.toSeconds() + " s");
             lastAcceptWarning = now;
             failedAccepts = 0;
         }

@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** Callers parked on the waker come back at their deadline, when unparked, or when it closes. */
 class DeadlineWakerTest {
@@ -31,6 +32,10 @@ class DeadlineWakerTest {
         return took;
     }
 
+    private static void awaitParked(Thread thread) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> thread.getState() == Thread.State.WAITING);
+    }
+
     @Test
     void aParkEndsAtItsDeadlineAndAgainAfterTheWakerWentIdle() throws Exception {
         Thread[] parked = new Thread[1];
@@ -38,7 +43,8 @@ class DeadlineWakerTest {
             // Nothing but the ticker ends this park (a fresh virtual thread holds no stray permit).
             long took = park(TimeUnit.MILLISECONDS.toNanos(50), parked).get(10, TimeUnit.SECONDS);
             assertThat(took).as("round %d", round).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(50));
-            // Nothing is parked now: the ticker goes idle, and the next park must wake it.
+            // Nothing is parked now: a moment for the ticker to go idle (no state to await from
+            // outside), so that the next park must wake it.
             Thread.sleep(20);
         }
     }
@@ -47,7 +53,7 @@ class DeadlineWakerTest {
     void anUnparkEndsALongParkAtOnce() throws Exception {
         Thread[] parked = new Thread[1];
         CompletableFuture<Long> took = park(TimeUnit.SECONDS.toNanos(60), parked);
-        Thread.sleep(50);
+        awaitParked(parked[0]);
         LockSupport.unpark(parked[0]);
         assertThat(took.get(10, TimeUnit.SECONDS)).isLessThan(Duration.ofSeconds(60).toNanos());
     }
@@ -58,7 +64,8 @@ class DeadlineWakerTest {
         Thread[] second = new Thread[1];
         CompletableFuture<Long> one = park(TimeUnit.SECONDS.toNanos(60), first);
         CompletableFuture<Long> two = park(TimeUnit.SECONDS.toNanos(60), second);
-        Thread.sleep(50);
+        awaitParked(first[0]);
+        awaitParked(second[0]);
         waker.close();
         one.get(10, TimeUnit.SECONDS);
         two.get(10, TimeUnit.SECONDS);
