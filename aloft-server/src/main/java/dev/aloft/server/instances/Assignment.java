@@ -26,8 +26,12 @@ final class Assignment {
     private final CompletableFuture<InvocationOutcome> outcome = new CompletableFuture<>();
     /** The caller, woken when this ends (asleep in the queue or on the outcome) or to look at the pool again. */
     private final Thread caller = Thread.currentThread();
-    /** Set by the pool, under the node lock, before the instance can see this. */
-    private Instance instance;
+    /**
+     * Set by the pool, under the node lock, before the instance can see this; set again when an
+     * instance freed sooner takes this over from one still starting. Volatile: the waiting caller
+     * reads it to kill the instance that holds its call.
+     */
+    private volatile Instance instance;
     private boolean cold;
     private boolean initialising;
     private long handedNanos;

@@ -6,7 +6,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -36,6 +39,11 @@ final class FunctionPool {
     private final IdleRhythm rhythm;
     private final WaitOrStart<Instance> waitOrStart;
     private final PoolUpkeep upkeep;
+    /**
+     * Instances started for a call and still initialising, oldest start first, with that call: an
+     * instance that comes back with no call queued takes the call over (see {@link #takeBack}).
+     */
+    private final Map<Instance, Assignment> startingFor = new LinkedHashMap<>();
 
     FunctionPool(String functionName, String poolKey, InstanceFactory factory, KeepAlivePolicy keepAlive,
                  int maxParallelStarts, ScalingMetrics metrics, NodeCapacity capacity, CpuSaturation cpu,
@@ -182,6 +190,9 @@ final class FunctionPool {
             } else {
                 startSlots.heldBy(started);
                 taken = handTo(started, call, true, false);
+                if (taken) {
+                    startingFor.put(started, call);
+                }
             }
         } finally {
             poolLock.unlock();
@@ -225,8 +236,10 @@ final class FunctionPool {
         try {
             long now = System.nanoTime();
             waitOrStart.started(now - startedAt);
-            // From here on it runs its first invocation, a sample of the invocation time like any other.
-            waitOrStart.leased(instance, now, false);
+            if (startingFor.remove(instance) != null) {
+                // From here on it runs its first invocation, a sample of the invocation time like any other.
+                waitOrStart.leased(instance, now, false);
+            }
             if (startSlots.free(instance)) {
                 waiting.wakeAll();
             }
@@ -244,8 +257,8 @@ final class FunctionPool {
     }
 
     /**
-     * Takes an instance back: to the first queued call of its revision, or idle, if healthy and
-     * current; else gone. {@code startedForCaller}: this was the first invocation of an instance
+     * Takes an instance back: to the first queued call of its revision, else to a call waiting for
+     * a start (see {@link #takeOverFromStart}), else idle, if healthy and current; else gone. {@code startedForCaller}: this was the first invocation of an instance
      * started for it. An instance of a function above its fair share stops instead while another
      * function waits for memory (see {@link NodeCapacity}), and so does one beyond the count the
      * saturated cores make useful (see {@link WaitOrStart}).
@@ -253,6 +266,7 @@ final class FunctionPool {
     private void takeBack(Instance instance, boolean startedForCaller) {
         boolean keep;
         boolean retired;
+        Assignment cameTooLate = null;
         ScalingMetrics.StopReason stopReason = null;
         poolLock.lock();
         try {
@@ -260,6 +274,7 @@ final class FunctionPool {
             retired = !state.current(instance);
             if (startedForCaller) {
                 startSlots.free(instance);
+                startingFor.remove(instance);
             }
             long released = System.nanoTime();
             Optional<Assignment> next = state.closed() ? Optional.empty() : waiting.firstFor(instance.function().revision());
@@ -276,10 +291,18 @@ final class FunctionPool {
                 keep = false;
                 stopReason = ScalingMetrics.StopReason.CPU_SATURATED;
             }
+            Optional<Assignment> awaitingStart = keep && next.isEmpty() && !state.closed()
+                    ? takeOverFromStart(instance) : Optional.empty();
             if (keep && next.isPresent()) {
                 keep = handTo(instance, next.get(), false, true);
                 if (keep) {
                     waiting.remove(next.get());
+                }
+            } else if (awaitingStart.isPresent()) {
+                if (!handTo(instance, awaitingStart.get(), false, false)) {
+                    // It exited just now. The call ends as one that came too late (below), and that
+                    // end takes this instance back, so it is not counted out here as well.
+                    cameTooLate = awaitingStart.get();
                 }
             } else if (keep) {
                 state.keepIdle(instance);
@@ -298,10 +321,32 @@ final class FunctionPool {
         } finally {
             poolLock.unlock();
         }
+        if (cameTooLate != null) {
+            cameTooLate.end(instance.exitedBeforeDelivery());
+        }
         if (!keep) {
             state.stop(instance, stopReason != null ? stopReason
                     : retired ? ScalingMetrics.StopReason.RETIRED : ScalingMetrics.StopReason.DIED);
         }
+    }
+
+    /**
+     * The oldest call of {@code free}'s revision that waits for an instance started for it, taken
+     * back from that instance while its runtime still initialises: a burst's first callers would
+     * otherwise wait out a boot (hundreds of ms when many run at once) while a warm instance sits
+     * idle. The starting instance, once ready, comes back like any other. Call with the node lock held.
+     */
+    private Optional<Assignment> takeOverFromStart(Instance free) {
+        for (Iterator<Map.Entry<Instance, Assignment>> it = startingFor.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Instance, Assignment> entry = it.next();
+            Instance starting = entry.getKey();
+            Assignment call = entry.getValue();
+            if (call.revision() == free.function().revision() && starting.withdraw(call, () -> takeBack(starting, true))) {
+                it.remove();
+                return Optional.of(call);
+            }
+        }
+        return Optional.empty();
     }
 
     String functionName() {

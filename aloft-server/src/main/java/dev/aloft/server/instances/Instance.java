@@ -56,6 +56,8 @@ final class Instance implements RuntimeSession {
     /** When the runtime first asked for an event (System.nanoTime), once {@link #ready}. */
     private long readyNanos;
     private Runnable onReady = () -> { };
+    /** Set when the call it was started for went elsewhere: runs once it is ready or dead, to free it. */
+    private Runnable whenWithdrawnFrom;
     private Optional<InvocationOutcome> initFailure = Optional.empty();
 
     private volatile String logInvocationId = "";
@@ -189,9 +191,31 @@ final class Instance implements RuntimeSession {
         return true;
     }
 
+    /**
+     * Takes back {@code assignment} from this instance while its runtime is still initialising, so
+     * that an instance freed sooner can run it; false when it is too late (the runtime is ready, or
+     * the instance is dying). The instance then has nothing to run: {@code whenFree} runs once it is
+     * ready or dead, for the pool to take it back. Call with the node lock held.
+     */
+    boolean withdraw(Assignment assignment, Runnable whenFree) {
+        stateLock.lock();
+        try {
+            if (ready || dead || killed || pending != assignment) {
+                return false;
+            }
+            pending = null;
+            logInvocationId = "";
+            whenWithdrawnFrom = whenFree;
+            return true;
+        } finally {
+            stateLock.unlock();
+        }
+    }
+
     @Override
     public void next(LongPoll<RuntimeEvent> poll) {
         Runnable becameReady = () -> { };
+        Runnable free = null;
         boolean retired;
         stateLock.lock();
         try {
@@ -200,6 +224,8 @@ final class Instance implements RuntimeSession {
                 readyNanos = System.nanoTime();
                 initMs = Duration.ofNanos(readyNanos - spawnedNanos).toMillis();
                 becameReady = onReady;
+                free = whenWithdrawnFrom;
+                whenWithdrawnFrom = null;
             }
             retired = dead;
             if (!dead) {
@@ -211,9 +237,13 @@ final class Instance implements RuntimeSession {
         becameReady.run();
         if (retired) {
             poll.retired();
-        } else {
-            deliverPending();
+            return;
         }
+        if (free != null) {
+            // Nothing pending: the pool hands it a queued call (delivered from here) or keeps it idle.
+            free.run();
+        }
+        deliverPending();
     }
 
     /**
@@ -402,9 +432,12 @@ final class Instance implements RuntimeSession {
         LongPoll<RuntimeEvent> runtime;
         boolean wasReady;
         Optional<InvocationOutcome> failedInit;
+        Runnable free;
         stateLock.lock();
         try {
             dead = true;
+            free = whenWithdrawnFrom;
+            whenWithdrawnFrom = null;
             runtime = waitingRuntime;
             waitingRuntime = null;
             unanswered = running != null ? running : pending;
@@ -424,6 +457,9 @@ final class Instance implements RuntimeSession {
             runtime.retired();
         }
         outcome.ifPresent(unanswered::end);
+        if (free != null) {
+            free.run();
+        }
     }
 
     private InvocationOutcome exitOutcome(boolean wasReady) {

@@ -180,15 +180,17 @@ public final class InstanceScheduler implements AutoCloseable {
     }
 
     private InvocationOutcome await(Assignment call) {
-        Instance instance = call.instance();
         // The instance ends every assignment itself (answer, timeout, exit) and wakes the caller;
         // this bound only guards against a bug there leaving a caller waiting forever. The waker
-        // keeps it, not a timed get: see DeadlineWaker.
-        long boundMs = limits.initTimeout().toMillis() + instance.function().timeoutSeconds() * 1000L + 10_000;
+        // keeps it, not a timed get: see DeadlineWaker. The call may move to another instance of
+        // the same function meanwhile (FunctionPool.takeOverFromStart): call.instance() is the one
+        // that holds it now.
+        long boundMs = limits.initTimeout().toMillis() + call.instance().function().timeoutSeconds() * 1000L + 10_000;
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(boundMs);
         while (!call.outcome().isDone()) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
+                Instance instance = call.instance();
                 instance.kill();
                 throw new AloftException(500, "ServiceException", "invocation " + call.requestId() + " on " + instance
                         + " did not end within " + boundMs + " ms");
@@ -196,7 +198,7 @@ public final class InstanceScheduler implements AutoCloseable {
             waker.parkNanos(call, left);
             if (Thread.interrupted()) {
                 Thread.currentThread().interrupt();
-                instance.kill();
+                call.instance().kill();
                 throw new AloftException(503, "ServiceException", "the server is shutting down");
             }
         }

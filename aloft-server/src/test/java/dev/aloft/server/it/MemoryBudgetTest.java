@@ -196,10 +196,14 @@ class MemoryBudgetTest {
             }
             Set<String> instances = new HashSet<>();
             responses.forEach(response -> instances.add(instanceOf(response)));
-            // Every instance started served at least the request it was started for; the waves of
-            // max-parallel-starts kept it far below one instance per request.
-            assertThat(platform.metric("aloft_instances_started_total{function=\"burst\"}")).isEqualTo(instances.size());
-            assertThat(instances).hasSizeLessThanOrEqualTo(100);
+            // The waves of max-parallel-starts kept the starts far below one per request. A start's
+            // call may have moved to an instance that freed up sooner; the instance started for it
+            // then went idle once ready (or stopped): none is left busy, none counted twice.
+            long started = platform.metric("aloft_instances_started_total{function=\"burst\"}");
+            assertThat(started).isLessThanOrEqualTo(100).isGreaterThanOrEqualTo(instances.size());
+            await().atMost(Duration.ofSeconds(10)).until(() -> platform.instances("burst", "busy") == 0
+                    && platform.instances("burst", "idle") == platform.server.liveInstances("burst"));
+            assertThat(platform.server.liveInstances("burst")).isBetween(1, (int) started);
             assertThat(platform.metric("aloft_invocations_throttled_total{function=\"burst\"}")).isZero();
         }
     }

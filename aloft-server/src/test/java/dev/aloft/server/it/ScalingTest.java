@@ -251,6 +251,41 @@ class ScalingTest {
     }
 
     @Test
+    void aCallWaitingForTheInstanceStartedForItMovesToOneThatFreesUpSooner() throws Exception {
+        try (TestPlatform platform = TestPlatform.start(s -> s.with("queue-wait-ms", "30000"));
+             ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
+            // slow-init: each runtime takes 3 s before it asks for its first event.
+            var body = TestPlatform.deployBody("provided", "slow-init", TestPlatform.zip(TestPlatform.FUNCTIONS.resolve("behave")));
+            body.put("concurrency", 2);
+            assertThat(platform.deploy("hopper", body).statusCode()).isEqualTo(201);
+            Future<HttpResponse<String>> first = callers.submit(() ->
+                    platform.invoke("hopper", "{\"print\": [\"first running\"], \"sleep_ms\": 1500}"));
+            await().atMost(Duration.ofSeconds(20)).until(() -> platform.get("/api/v1/functions/hopper/logs").body().contains("first running"));
+            // The only instance is busy for 1.5 s more: this call starts a second, which needs 3 s.
+            Future<HttpResponse<String>> second = callers.submit(() -> platform.invoke("hopper", "{}"));
+            await().until(() -> platform.server.liveInstances("hopper") == 2);
+
+            String firstInstance = TestPlatform.parse(first.get(20, TimeUnit.SECONDS).body()).path("instance").asText();
+            HttpResponse<String> moved = second.get(20, TimeUnit.SECONDS);
+            assertThat(moved.statusCode()).as(moved.body()).isEqualTo(200);
+            assertThat(TestPlatform.parse(moved.body()).path("instance").asText()).isEqualTo(firstInstance);
+            String id = moved.headers().firstValue("X-Aloft-Invocation-Id").orElseThrow();
+            JsonNode record = TestPlatform.parse(platform.get("/api/v1/invocations/" + id).body());
+            assertThat(record.path("cold").asBoolean()).as(record.toString()).isFalse();
+
+            // The instance started for it comes back once ready, like any other, and serves calls.
+            await().atMost(Duration.ofSeconds(10)).until(() -> platform.instances("hopper", "idle") == 2);
+            assertThat(platform.server.liveInstances("hopper")).isEqualTo(2);
+            Set<String> served = new HashSet<>();
+            for (HttpResponse<String> response : invokeConcurrently(platform, "hopper", "{\"sleep_ms\": 500}", 2)) {
+                assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+                served.add(TestPlatform.parse(response.body()).path("instance").asText());
+            }
+            assertThat(served).hasSize(2).contains(firstInstance);
+        }
+    }
+
+    @Test
     void redeployRetiresOldInstancesAndServesTheNewCode() {
         try (TestPlatform platform = TestPlatform.start()) {
             String oldSha = deployBehave(platform, "changing", 5);
