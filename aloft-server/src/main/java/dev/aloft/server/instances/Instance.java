@@ -456,7 +456,8 @@ final class Instance implements RuntimeSession {
         if (runtime != null) {
             runtime.retired();
         }
-        outcome.ifPresent(unanswered::end);
+        // Not unanswered::end: that method reference throws at once when there is none.
+        outcome.ifPresent(ended -> unanswered.end(ended));
         if (free != null) {
             free.run();
         }

@@ -3,8 +3,12 @@ package dev.aloft.server.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -250,29 +254,39 @@ class ScalingTest {
         }
     }
 
+    /**
+     * Deploys {@code name} (each runtime takes 3 s to initialise), keeps its first instance busy and
+     * has a second call start another; returns the first instance's log stream, once the second
+     * call has run on it, still warm, while the instance started for it initialises.
+     */
+    private static String secondCallMovesToTheFirstInstance(TestPlatform platform, ExecutorService callers, String name)
+            throws Exception {
+        // slow-init: each runtime takes 3 s before it asks for its first event.
+        var body = TestPlatform.deployBody("provided", "slow-init", TestPlatform.zip(TestPlatform.FUNCTIONS.resolve("behave")));
+        body.put("concurrency", 2);
+        assertThat(platform.deploy(name, body).statusCode()).isEqualTo(201);
+        Future<HttpResponse<String>> first = callers.submit(() ->
+                platform.invoke(name, "{\"print\": [\"first running\"], \"sleep_ms\": 1500}"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> platform.get("/api/v1/functions/" + name + "/logs").body().contains("first running"));
+        // The only instance is busy for 1.5 s more: this call starts a second, which needs 3 s.
+        Future<HttpResponse<String>> second = callers.submit(() -> platform.invoke(name, "{}"));
+        await().until(() -> platform.server.liveInstances(name) == 2);
+
+        String firstInstance = TestPlatform.parse(first.get(20, TimeUnit.SECONDS).body()).path("instance").asText();
+        HttpResponse<String> moved = second.get(20, TimeUnit.SECONDS);
+        assertThat(moved.statusCode()).as(moved.body()).isEqualTo(200);
+        assertThat(TestPlatform.parse(moved.body()).path("instance").asText()).isEqualTo(firstInstance);
+        String id = moved.headers().firstValue("X-Aloft-Invocation-Id").orElseThrow();
+        JsonNode record = TestPlatform.parse(platform.get("/api/v1/invocations/" + id).body());
+        assertThat(record.path("cold").asBoolean()).as(record.toString()).isFalse();
+        return firstInstance;
+    }
+
     @Test
     void aCallWaitingForTheInstanceStartedForItMovesToOneThatFreesUpSooner() throws Exception {
         try (TestPlatform platform = TestPlatform.start(s -> s.with("queue-wait-ms", "30000"));
              ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
-            // slow-init: each runtime takes 3 s before it asks for its first event.
-            var body = TestPlatform.deployBody("provided", "slow-init", TestPlatform.zip(TestPlatform.FUNCTIONS.resolve("behave")));
-            body.put("concurrency", 2);
-            assertThat(platform.deploy("hopper", body).statusCode()).isEqualTo(201);
-            Future<HttpResponse<String>> first = callers.submit(() ->
-                    platform.invoke("hopper", "{\"print\": [\"first running\"], \"sleep_ms\": 1500}"));
-            await().atMost(Duration.ofSeconds(20)).until(() -> platform.get("/api/v1/functions/hopper/logs").body().contains("first running"));
-            // The only instance is busy for 1.5 s more: this call starts a second, which needs 3 s.
-            Future<HttpResponse<String>> second = callers.submit(() -> platform.invoke("hopper", "{}"));
-            await().until(() -> platform.server.liveInstances("hopper") == 2);
-
-            String firstInstance = TestPlatform.parse(first.get(20, TimeUnit.SECONDS).body()).path("instance").asText();
-            HttpResponse<String> moved = second.get(20, TimeUnit.SECONDS);
-            assertThat(moved.statusCode()).as(moved.body()).isEqualTo(200);
-            assertThat(TestPlatform.parse(moved.body()).path("instance").asText()).isEqualTo(firstInstance);
-            String id = moved.headers().firstValue("X-Aloft-Invocation-Id").orElseThrow();
-            JsonNode record = TestPlatform.parse(platform.get("/api/v1/invocations/" + id).body());
-            assertThat(record.path("cold").asBoolean()).as(record.toString()).isFalse();
-
+            String firstInstance = secondCallMovesToTheFirstInstance(platform, callers, "hopper");
             // The instance started for it comes back once ready, like any other, and serves calls.
             await().atMost(Duration.ofSeconds(10)).until(() -> platform.instances("hopper", "idle") == 2);
             assertThat(platform.server.liveInstances("hopper")).isEqualTo(2);
@@ -282,6 +296,37 @@ class ScalingTest {
                 served.add(TestPlatform.parse(response.body()).path("instance").asText());
             }
             assertThat(served).hasSize(2).contains(firstInstance);
+        }
+    }
+
+    @Test
+    void anInstanceWhoseCallMovedAndThatDiesInitialisingIsCountedOut() throws Exception {
+        try (TestPlatform platform = TestPlatform.start(s -> s.with("queue-wait-ms", "30000"));
+             ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
+            String firstInstance = secondCallMovesToTheFirstInstance(platform, callers, "orphan");
+            // The second instance still initialises (~1.5 s left): kill its processes.
+            List<ProcessHandle> second = ProcessHandle.allProcesses().filter(p -> {
+                String environment = environment(p);
+                return environment.contains("\0AWS_LAMBDA_FUNCTION_NAME=orphan\0") && !environment.contains(firstInstance + "\0");
+            }).toList();
+            assertThat(second).isNotEmpty();
+            second.forEach(ProcessHandle::destroyForcibly);
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> platform.server.liveInstances("orphan") == 1);
+            assertThat(platform.metric("aloft_instances_stopped_total{function=\"orphan\",reason=\"died\"}")).isEqualTo(1);
+            assertThat(platform.instances("orphan", "busy")).isZero();
+            HttpResponse<String> after = platform.invoke("orphan", "{}");
+            assertThat(after.statusCode()).as(after.body()).isEqualTo(200);
+            assertThat(TestPlatform.parse(after.body()).path("instance").asText()).isEqualTo(firstInstance);
+        }
+    }
+
+    /** A process's environment as NUL-separated text, framed by NULs; empty when it is gone or unreadable. */
+    private static String environment(ProcessHandle process) {
+        try {
+            return "\0" + new String(Files.readAllBytes(Path.of("/proc", Long.toString(process.pid()), "environ")), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
         }
     }
 
