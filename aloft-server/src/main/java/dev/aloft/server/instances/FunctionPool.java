@@ -258,10 +258,11 @@ final class FunctionPool {
 
     /**
      * Takes an instance back: to the first queued call of its revision, else to a call waiting for
-     * a start (see {@link #takeOverFromStart}), else idle, if healthy and current; else gone. {@code startedForCaller}: this was the first invocation of an instance
-     * started for it. An instance of a function above its fair share stops instead while another
-     * function waits for memory (see {@link NodeCapacity}), and so does one beyond the count the
-     * saturated cores make useful (see {@link WaitOrStart}).
+     * a start (see {@link #takeOverFromStart}), else idle, if healthy and current; else gone.
+     * {@code startedForCaller}: this was the first invocation of an instance started for it, or
+     * the instance's call moved elsewhere while it started. An instance of a function above its
+     * fair share stops instead while another function waits for memory (see {@link NodeCapacity}),
+     * and so does one beyond the count the saturated cores make useful (see {@link WaitOrStart}).
      */
     private void takeBack(Instance instance, boolean startedForCaller) {
         boolean keep;
