@@ -3,14 +3,11 @@ package dev.aloft.server.instances;
 import dev.aloft.server.functions.FunctionConfig;
 import dev.aloft.server.instances.InvocationOutcome.Status;
 import dev.aloft.server.runtimeapi.LongPoll;
-import dev.aloft.server.runtimeapi.RuntimeApiServer;
 import dev.aloft.server.runtimeapi.RuntimeEvent;
 import dev.aloft.server.runtimeapi.RuntimeSession;
-import dev.aloft.server.sandbox.SandboxedProcess;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
@@ -27,34 +24,28 @@ import java.util.function.LongFunction;
  */
 final class Instance implements RuntimeSession {
 
-    /**
-     * How long an answer may wait for its invocation's output to be read from the pipes. It waits
-     * only while bytes are unread, which on an idle node takes microseconds; the bound is for a node
-     * so busy that the pump thread is not scheduled (50 ms lost lines under a load average of 5).
-     */
-    private static final Duration LOG_DRAIN_LIMIT = Duration.ofMillis(250);
-
     private final String id;
     private final FunctionConfig function;
     private final long generation;
     private final ScheduledExecutorService timers;
-    private final RuntimeApiServer runtimeApi;
     private final long spawnedNanos = System.nanoTime();
 
-    /** Guards the assignment fields and the lifecycle flags below. */
+    /**
+     * Guards the assignment fields and the lifecycle flags below; the flags are volatile as well,
+     * for readers that need no more than one of them.
+     */
     private final ReentrantLock stateLock = new ReentrantLock();
     /** The runtime's {@code /invocation/next}, while it waits for an invocation. */
     private LongPoll<RuntimeEvent> waitingRuntime;
     private Assignment pending;
     private Assignment running;
     private long runningSinceNanos;
-    private boolean ready;
-    private boolean dead;
+    private volatile boolean ready;
+    private volatile boolean dead;
     /** Set the moment the instance is condemned, before its process is confirmed gone. */
-    private boolean killed;
-    private long initMs;
-    /** When the runtime first asked for an event (System.nanoTime), once {@link #ready}. */
-    private long readyNanos;
+    private volatile boolean killed;
+    /** When the runtime first asked for an event (System.nanoTime); set before {@link #ready}. */
+    private volatile long readyNanos;
     private Runnable onReady = () -> { };
     /** Set when the call it was started for went elsewhere: runs once it is ready or dead, to free it. */
     private Runnable whenWithdrawnFrom;
@@ -63,17 +54,14 @@ final class Instance implements RuntimeSession {
     private volatile String logInvocationId = "";
     private final EndOutcomes outcomes;
     private volatile Instant idleSince = Instant.EPOCH;
-    private SandboxedProcess process;
-    private List<LogPump> pumps = List.of();
-    private RuntimeApiServer.Registration registration;
+    private RuntimeProcess process;
     private Optional<Prewarmed> boundFrom = Optional.empty();
 
-    Instance(String id, FunctionConfig function, long generation, ScheduledExecutorService timers, RuntimeApiServer runtimeApi) {
+    Instance(String id, FunctionConfig function, long generation, ScheduledExecutorService timers) {
         this.id = id;
         this.function = function;
         this.generation = generation;
         this.timers = timers;
-        this.runtimeApi = runtimeApi;
         this.outcomes = new EndOutcomes(id, function);
     }
 
@@ -107,19 +95,6 @@ final class Instance implements RuntimeSession {
         return logInvocationId;
     }
 
-    /** Registers with the Runtime API; the returned endpoint goes into the process environment. */
-    String register() {
-        registration = runtimeApi.register(this);
-        return registration.endpoint();
-    }
-
-    /** Takes over the Runtime API endpoint of the prewarmed process this instance is bound to. */
-    void adopt(Prewarmed cell) {
-        boundFrom = Optional.of(cell);
-        registration = cell.registration();
-        runtimeApi.rebind(registration, this);
-    }
-
     /** True when this instance is a prewarmed process bound to its function, not one started for it. */
     boolean prewarmed() {
         return boundFrom.isPresent();
@@ -131,16 +106,15 @@ final class Instance implements RuntimeSession {
         boundFrom.ifPresentOrElse(cell -> cell.awaitBinding(poll), poll::retired);
     }
 
-    /** Gives up the Runtime API endpoint of an instance whose process never started. */
-    void unregister() {
-        runtimeApi.unregister(registration);
-    }
-
-    /** Attaches the started process, watching for its exit and for a too-slow init. */
-    void attach(SandboxedProcess process, List<LogPump> pumps, Duration initTimeout) {
+    /**
+     * Becomes the started process's instance — {@code boundFrom} the prewarmed one it was, if so —
+     * watching for its exit and for a too-slow init.
+     */
+    void attach(RuntimeProcess process, Optional<Prewarmed> boundFrom, Duration initTimeout) {
         this.process = process;
-        this.pumps = pumps;
-        process.process().onExit().thenRun(this::exited);
+        this.boundFrom = boundFrom;
+        process.handTo(this);
+        process.onExit(this::exited);
         timers.schedule(this::checkInitialised, initTimeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
@@ -162,12 +136,7 @@ final class Instance implements RuntimeSession {
     }
 
     boolean alive() {
-        stateLock.lock();
-        try {
-            return !dead && !killed;
-        } finally {
-            stateLock.unlock();
-        }
+        return !dead && !killed;
     }
 
     /**
@@ -220,9 +189,8 @@ final class Instance implements RuntimeSession {
         stateLock.lock();
         try {
             if (!ready) {
-                ready = true;
                 readyNanos = System.nanoTime();
-                initMs = Duration.ofNanos(readyNanos - spawnedNanos).toMillis();
+                ready = true;
                 becameReady = onReady;
                 free = whenWithdrawnFrom;
                 whenWithdrawnFrom = null;
@@ -334,12 +302,12 @@ final class Instance implements RuntimeSession {
         } finally {
             stateLock.unlock();
         }
-        if (LogPump.allDrained(pumps)) {
+        if (process.outputRead()) {
             endRunning(requestId, status, body, errorType);
         } else {
             // The runtime printed this invocation's lines before it answered: take them in first.
             Thread.ofVirtual().name("answer-" + id).start(() -> {
-                pumps.forEach(pump -> pump.awaitDrained(LOG_DRAIN_LIMIT));
+                process.awaitOutputRead();
                 endRunning(requestId, status, body, errorType);
             });
         }
@@ -451,8 +419,7 @@ final class Instance implements RuntimeSession {
         // Before the process is destroyed: its cgroup goes with it. Off the state lock: the drain may wait.
         Optional<InvocationOutcome> outcome = unanswered == null ? Optional.empty()
                 : Optional.of(failedInit.orElseGet(() -> exitOutcome(wasReady)));
-        unregister();
-        process.destroy();
+        process.release();
         if (runtime != null) {
             runtime.retired();
         }
@@ -466,9 +433,9 @@ final class Instance implements RuntimeSession {
     private InvocationOutcome exitOutcome(boolean wasReady) {
         if (!wasReady) {
             // Its last lines say why it could not start.
-            pumps.forEach(pump -> pump.awaitDrained(LOG_DRAIN_LIMIT));
+            process.awaitOutputRead();
         }
-        return outcomes.exited(process.process().exitValue(), process.outOfMemory(), wasReady);
+        return outcomes.exited(process.exitValue(), process.outOfMemory(), wasReady);
     }
 
     /** For an invocation that came too late: the instance had exited already. */
@@ -481,31 +448,17 @@ final class Instance implements RuntimeSession {
      * before that makes its caller wait for the rest of its init.
      */
     boolean ready() {
-        stateLock.lock();
-        try {
-            return ready;
-        } finally {
-            stateLock.unlock();
-        }
+        return ready;
     }
 
     /** How much of its init was left at {@code sinceNanos} (System.nanoTime), in ms; 0 if it was done. */
     long initMsLeftAt(long sinceNanos) {
-        stateLock.lock();
-        try {
-            return ready ? Math.max(0, Duration.ofNanos(readyNanos - sinceNanos).toMillis()) : 0;
-        } finally {
-            stateLock.unlock();
-        }
+        return ready ? Math.max(0, Duration.ofNanos(readyNanos - sinceNanos).toMillis()) : 0;
     }
 
+    /** How long it took from spawn to its runtime's first {@code /next}; 0 while it has not got there. */
     long initMs() {
-        stateLock.lock();
-        try {
-            return initMs;
-        } finally {
-            stateLock.unlock();
-        }
+        return ready ? Duration.ofNanos(readyNanos - spawnedNanos).toMillis() : 0;
     }
 
     /** Kills the process; {@link #exited} then fails whatever it was running. */

@@ -102,8 +102,9 @@ final class InstanceFactory implements AutoCloseable {
 
     private Instance startFresh(FunctionConfig function, long generation) {
         String instanceId = newInstanceId();
-        Instance instance = new Instance(instanceId, function, generation, timers, runtimeApi);
-        String endpoint = instance.register();
+        Instance instance = new Instance(instanceId, function, generation, timers);
+        RuntimeApiServer.Registration registration = runtimeApi.register(instance);
+        String endpoint = registration.endpoint();
         Path codeDir = codeStore.directory(function.codeSha256());
         String taskRoot = sandbox.taskRoot(codeDir);
         Map<String, String> env = environment(function, instanceId, endpoint, taskRoot);
@@ -119,12 +120,11 @@ final class InstanceFactory implements AutoCloseable {
         try {
             process = sandbox.launch(spec);
         } catch (RuntimeException e) {
-            instance.unregister();
+            runtimeApi.unregister(registration);
             throw e;
         }
-        List<LogPump> pumps = startPumps(instanceId, process.process());
-        pumps.forEach(pump -> pump.attach(instance));
-        instance.attach(process, pumps, initTimeout);
+        instance.attach(new RuntimeProcess(process, startPumps(instanceId, process.process()), runtimeApi, registration),
+                Optional.empty(), initTimeout);
         return instance;
     }
 
@@ -134,11 +134,9 @@ final class InstanceFactory implements AutoCloseable {
      */
     private Instance bind(Prewarmed cell, FunctionConfig function, long generation) throws IOException {
         codeStore.fill(cell.slot(), function.codeSha256());
-        Instance instance = new Instance(cell.id(), function, generation, timers, runtimeApi);
-        instance.adopt(cell);
-        cell.pumps().forEach(pump -> pump.attach(instance));
-        instance.attach(cell.process(), cell.pumps(), initTimeout);
-        if (!cell.bind(environment(function, cell.id(), cell.registration().endpoint(), sandbox.taskRoot(cell.slot())))) {
+        Instance instance = new Instance(cell.id(), function, generation, timers);
+        instance.attach(cell.process(), Optional.of(cell), initTimeout);
+        if (!cell.bind(environment(function, cell.id(), cell.process().endpoint(), sandbox.taskRoot(cell.slot())))) {
             throw new IllegalStateException(cell + " was retired before it could be bound");
         }
         return instance;
@@ -163,7 +161,7 @@ final class InstanceFactory implements AutoCloseable {
             CodeStore.removeSlot(slot);
             throw e;
         }
-        cell.attach(process, startPumps(instanceId, process.process()), registration);
+        cell.attach(process, startPumps(instanceId, process.process()), runtimeApi, registration);
         return cell;
     }
 

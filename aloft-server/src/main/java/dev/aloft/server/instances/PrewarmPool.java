@@ -266,7 +266,7 @@ final class PrewarmPool implements AutoCloseable {
             cell.retire();
             return;
         }
-        cell.process().process().onExit().thenRun(() -> exited(kind, cell));
+        cell.process().onExit(() -> exited(kind, cell));
         timers.schedule(() -> {
             if (!cell.waiting() && remove(kind, cell)) {
                 cell.retire();

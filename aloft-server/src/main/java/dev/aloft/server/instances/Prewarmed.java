@@ -31,9 +31,7 @@ final class Prewarmed implements RuntimeSession {
     private final CompletableFuture<Optional<Map<String, String>>> binding = new CompletableFuture<>();
     private final long startedNanos = System.nanoTime();
     private volatile boolean waiting;
-    private SandboxedProcess process;
-    private List<LogPump> pumps = List.of();
-    private RuntimeApiServer.Registration registration;
+    private RuntimeProcess process;
 
     Prewarmed(String id, Runtime runtime, int memoryMb, Path slot) {
         this.id = id;
@@ -42,10 +40,10 @@ final class Prewarmed implements RuntimeSession {
         this.slot = slot;
     }
 
-    void attach(SandboxedProcess process, List<LogPump> pumps, RuntimeApiServer.Registration registration) {
-        this.process = new SlotRemovingProcess(process, slot);
-        this.pumps = pumps;
-        this.registration = registration;
+    /** The started process; ending it also removes the code slot. */
+    void attach(SandboxedProcess sandboxed, List<LogPump> pumps, RuntimeApiServer runtimeApi,
+                RuntimeApiServer.Registration registration) {
+        this.process = new RuntimeProcess(new SlotRemovingProcess(sandboxed, slot), pumps, runtimeApi, registration);
     }
 
     String id() {
@@ -65,16 +63,8 @@ final class Prewarmed implements RuntimeSession {
     }
 
     /** The process; destroying it also removes the code slot. */
-    SandboxedProcess process() {
+    RuntimeProcess process() {
         return process;
-    }
-
-    List<LogPump> pumps() {
-        return pumps;
-    }
-
-    RuntimeApiServer.Registration registration() {
-        return registration;
     }
 
     /** True once the bootstrap is up and asking for its function: binding it is a cold start's whole cost. */
@@ -91,11 +81,11 @@ final class Prewarmed implements RuntimeSession {
         return binding.complete(Optional.of(environment));
     }
 
-    /** Stops an unbound process; its bootstrap, if waiting, is told to exit. */
+    /** Stops an unbound process and forgets its endpoint; its bootstrap, if waiting, is told to exit. */
     void retire() {
         binding.complete(Optional.empty());
         if (process != null) {
-            process.destroy();
+            process.release();
         }
     }
 

@@ -8,6 +8,11 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -202,6 +207,28 @@ class PrewarmTest {
                 return now.size() == 1 && now.getFirst().pid() != bootstrap.pid()
                         && metric(platform, "aloft_prewarmed_ready", "python3") == 1;
             });
+        }
+    }
+
+    @Test
+    void aRetiredPrewarmedProcessLosesItsEndpoint() throws Exception {
+        try (TestPlatform platform = TestPlatform.start(s -> s.with("prewarm", "python3=1"))) {
+            awaitReady(platform, "python3", 1);
+            ProcessHandle bootstrap = bootstraps("bootstrap.py").getFirst();
+            Matcher endpoint = Pattern.compile("\0AWS_LAMBDA_RUNTIME_API=([^\0]+)\0").matcher("\0" + Files.readString(
+                    Path.of("/proc", Long.toString(bootstrap.pid()), "environ"), StandardCharsets.ISO_8859_1));
+            assertThat(endpoint.find()).isTrue();
+            bootstrap.destroyForcibly();
+            await().atMost(READY_WITHIN).until(() -> metric(platform, "aloft_prewarmed_ready", "python3") == 1
+                    && bootstraps("bootstrap.py").stream().noneMatch(p -> p.pid() == bootstrap.pid()));
+
+            // Before, the retired process's session stayed registered: one map entry leaked per
+            // retired prewarmed process, and its endpoint answered 410 instead of 403.
+            try (HttpClient http = HttpClient.newHttpClient()) {
+                HttpResponse<String> bind = http.send(HttpRequest.newBuilder(
+                        URI.create("http://" + endpoint.group(1) + "/aloft/bind")).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(bind.statusCode()).as(bind.body()).isEqualTo(403);
+            }
         }
     }
 
