@@ -110,7 +110,8 @@ final class FunctionPool {
                     long waitForBusy = 0;
                     if (state.live() < function.concurrency() && startSlots.available()) {
                         int ahead = waiting.ahead(call);
-                        waitForBusy = waitOrStart.waitNanos(ahead, startSlots.taken(), clock - arrived, clock);
+                        waitForBusy = waitOrStart.waitNanos(ahead, startSlots.taken(), clock - arrived, clock,
+                                factory.prewarmPool().nextStart(function.runtime(), function.memoryMb()));
                         boolean heldForCpu = false;
                         if (waitForBusy == 0) {
                             waitForBusy = waitOrStart.cpuHoldNanos(ahead, startSlots.taken(), state.live(), clock);
@@ -235,7 +236,7 @@ final class FunctionPool {
         poolLock.lock();
         try {
             long now = System.nanoTime();
-            waitOrStart.started(now - startedAt);
+            waitOrStart.started(now - startedAt, instance.prewarmed());
             if (startingFor.remove(instance) != null) {
                 // From here on it runs its first invocation, a sample of the invocation time like any other.
                 waitOrStart.leased(instance, now, false);

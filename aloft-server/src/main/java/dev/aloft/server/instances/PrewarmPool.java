@@ -53,6 +53,8 @@ final class PrewarmPool implements AutoCloseable {
     private static final long BUDGET_RETRY_MS = 5_000;
     static final int MAX_LEARNED_SIZES = 2;
     static final Duration LEARNED_SIZE_TTL = Duration.ofMinutes(10);
+    /** Weight of the newest boot in a runtime's moving average. */
+    private static final double BOOT_WEIGHT = 0.2;
 
     private final Launcher launcher;
     private final MemoryBudget budget;
@@ -69,6 +71,8 @@ final class PrewarmPool implements AutoCloseable {
     private final Map<Kind, Integer> starting = new HashMap<>();
     private final Map<Kind, Integer> failuresInARow = new HashMap<>();
     private final EnumMap<Runtime, Long> taken = new EnumMap<>(Runtime.class);
+    /** How long taken processes took to boot, per runtime (ns, moving average): what a fresh start costs here. */
+    private final EnumMap<Runtime, Double> bootNanos = new EnumMap<>(Runtime.class);
     private boolean closed;
 
     PrewarmPool(Map<Runtime, Integer> counts, int memoryMb, Launcher launcher, MemoryBudget budget,
@@ -119,6 +123,7 @@ final class PrewarmPool implements AutoCloseable {
             taken.merge(runtime, 1L, Long::sum);
             if (cell.waiting()) {
                 failuresInARow.remove(kind);
+                bootNanos.merge(runtime, (double) cell.bootNanos(), (average, sample) -> average + BOOT_WEIGHT * (sample - average));
             }
         } finally {
             lock.unlock();
@@ -127,6 +132,18 @@ final class PrewarmPool implements AutoCloseable {
         budget.release(memoryMb);
         refill(kind);
         return Optional.of(cell);
+    }
+
+    /** What a cold start of this runtime and size would be now: a bind, or a boot of about how long. */
+    WaitOrStart.NextStart nextStart(Runtime runtime, int memoryMb) {
+        lock.lock();
+        try {
+            Deque<Prewarmed> cells = kept.get(new Kind(runtime, memoryMb));
+            boolean bind = cells != null && cells.stream().anyMatch(Prewarmed::waiting);
+            return new WaitOrStart.NextStart(bind, bootNanos.getOrDefault(runtime, -1.0).longValue());
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Starts keeping one process of a size a cold start wanted; the least recently wanted learned size goes. */

@@ -31,6 +31,8 @@ final class Prewarmed implements RuntimeSession {
     private final CompletableFuture<Optional<Map<String, String>>> binding = new CompletableFuture<>();
     private final long startedNanos = System.nanoTime();
     private volatile boolean waiting;
+    /** From its start until its bootstrap first asked for its function, once {@link #waiting}. */
+    private volatile long bootNanos;
     private RuntimeProcess process;
 
     Prewarmed(String id, Runtime runtime, int memoryMb, Path slot) {
@@ -72,6 +74,11 @@ final class Prewarmed implements RuntimeSession {
         return waiting;
     }
 
+    /** Only once {@link #waiting}. */
+    long bootNanos() {
+        return bootNanos;
+    }
+
     long ageMs() {
         return (System.nanoTime() - startedNanos) / 1_000_000;
     }
@@ -91,7 +98,10 @@ final class Prewarmed implements RuntimeSession {
 
     @Override
     public void awaitBinding(LongPoll<Map<String, String>> poll) {
-        waiting = true;
+        if (!waiting) {
+            bootNanos = System.nanoTime() - startedNanos;
+            waiting = true;
+        }
         binding.thenAccept(environment -> environment.ifPresentOrElse(poll::answer, poll::retired));
     }
 

@@ -14,10 +14,17 @@ import java.util.function.LongSupplier;
  * before). A function that takes longer than a start scales out at once, as before.
  *
  * <p>Both costs are learned per pool as moving averages: an invocation's time on a warm instance
- * (lease to release) and a start's time (start to ready). Until both are known every busy moment
- * starts an instance. An instance busy for more than twice the usual time and half a start is not
- * counted on (it is running a slow invocation), and a caller waits at most one start's time in
- * all, so a wrong guess costs at most one start.
+ * (lease to release) and a start's time (start to ready). An instance busy for more than twice the
+ * usual time and half a start is not counted on (it is running a slow invocation), and a caller
+ * waits at most one start's time in all, so a wrong guess costs at most one start. Instances
+ * starting count as freeing up too: each will be ready before a start of the caller's own.
+ *
+ * <p>Until a first call has come back nothing tells how long a call takes. A caller then waits for
+ * the pool's first start while it is under way, and for the first call while it has run for less
+ * than a start took; only the time since the first call came back counts against its one start.
+ * Starting at every busy moment instead, a burst of 200 callers of a hello function on 2 cores
+ * started 4–6 instances whose boots crowded the cores, and most of their calls then moved to the
+ * first instance. The price: the first burst of a slow function scales out up to two starts later.
  *
  * <p>While the node's CPUs are saturated a start is also weighed by what it adds. The pool learns
  * an instance's cycle per number of instances busy together: from when it was handed to a caller
@@ -55,6 +62,8 @@ final class WaitOrStart<I> {
     private static final double WEIGHT = 0.2;
     /** Slack on "usual": timer and scheduling noise at sub-millisecond invocation times. */
     private static final long SLACK_NANOS = 1_000_000;
+    /** How often a caller waiting for the pool's first start looks again, should its end not wake it. */
+    private static final long FIRST_START_LOOK_AGAIN_NANOS = 100_000_000;
     /** Busy counts whose cycle is learned; beyond it the CPU rule does not apply. */
     static final int TRACKED_BUSY = 64;
     /** Samples at a busy count before its cycle is trusted. */
@@ -65,7 +74,11 @@ final class WaitOrStart<I> {
     static final double USEFUL_SHARE = 0.5;
 
     private double invocationNanos = -1;
-    private double startNanos = -1;
+    /** Starts that bound a prewarmed process, and starts that booted one: 20 ms against 100s of ms. */
+    private double bindNanos = -1;
+    private double bootNanos = -1;
+    /** When the first call came back (System.nanoTime): waits before it are for capacity under way. */
+    private long invocationKnownSince;
     private final Map<I, Busy> busy = new HashMap<>();
     /** Instances that came back while a caller waited, and when: the waiting caller takes them next. */
     private final Map<I, Long> handedOver = new HashMap<>();
@@ -116,6 +129,9 @@ final class WaitOrStart<I> {
         if (invocation == null) {
             return;
         }
+        if (invocationNanos < 0) {
+            invocationKnownSince = now;
+        }
         invocationNanos = average(invocationNanos, now - invocation.since());
         if (callerWaiting) {
             // An entry stays behind when the waiter took another instance and this one was later
@@ -140,9 +156,35 @@ final class WaitOrStart<I> {
         }
     }
 
-    /** A start (scale out) took {@code nanos} from its decision until the runtime asked for an event. */
-    void started(long nanos) {
-        startNanos = average(startNanos, nanos);
+    /**
+     * A start (scale out) took {@code nanos} from its decision until the runtime asked for an event;
+     * {@code bound}: it bound a prewarmed process rather than booting one.
+     */
+    void started(long nanos, boolean bound) {
+        if (bound) {
+            bindNanos = average(bindNanos, nanos);
+        } else {
+            bootNanos = average(bootNanos, nanos);
+        }
+    }
+
+    /**
+     * What a start would cost now: {@code bind} whether the prewarm pool has a process waiting for
+     * this function's runtime and size; {@code nodeBootNanos} how long that runtime's prewarmed
+     * processes took to boot on this node (-1: unknown), for a pool that has not booted one itself.
+     */
+    record NextStart(boolean bind, long nodeBootNanos) {}
+
+    /** The expected time of {@code next}, or -1 while nothing tells. */
+    private double startNanos(NextStart next) {
+        if (next.bind() && bindNanos >= 0) {
+            return bindNanos;
+        }
+        if (bootNanos >= 0) {
+            return bootNanos;
+        }
+        // A boot of our own is the node's boot of the runtime and the loading of the handler, which is what a bind costs.
+        return next.nodeBootNanos() >= 0 ? next.nodeBootNanos() + Math.max(0, bindNanos) : bindNanos;
     }
 
     private static double average(double current, long sample) {
@@ -156,9 +198,15 @@ final class WaitOrStart<I> {
      * @param waitersAhead callers already waiting for an instance of this function
      * @param starting     instances starting for callers, soon busy too
      * @param waitedNanos  how long this caller has waited so far
+     * @param next         what a start would be now
      */
-    long waitNanos(int waitersAhead, int starting, long waitedNanos, long now) {
-        if (invocationNanos < 0 || startNanos < 0 || waitedNanos >= startNanos) {
+    long waitNanos(int waitersAhead, int starting, long waitedNanos, long now, NextStart next) {
+        double startNanos = startNanos(next);
+        if (invocationNanos < 0) {
+            return firstCallWaitNanos(starting, now, startNanos);
+        }
+        long waited = Math.min(waitedNanos, now - invocationKnownSince);
+        if (startNanos < 0 || waited >= startNanos) {
             return 0;
         }
         // A queue that stands (a caller waits ahead of this one) starts one while fewer than the
@@ -169,7 +217,7 @@ final class WaitOrStart<I> {
         }
         // Load stretches invocations faster than the average follows, so "usual" is at least half a start.
         double usual = Math.max(2 * invocationNanos + SLACK_NANOS, startNanos / 2);
-        long freeingSoon = busy.values().stream().filter(b -> now - b.since() < usual).count();
+        long freeingSoon = busy.values().stream().filter(b -> now - b.since() < usual).count() + starting;
         if (freeingSoon == 0) {
             return 0;
         }
@@ -178,7 +226,17 @@ final class WaitOrStart<I> {
             return 0;
         }
         // Look again soon after the expected time: an instance that overruns it no longer counts.
-        return (long) Math.min(startNanos - waitedNanos, 2 * expectedWait + SLACK_NANOS);
+        return (long) Math.min(startNanos - waited, 2 * expectedWait + SLACK_NANOS);
+    }
+
+    /** {@link #waitNanos} before any call came back: see the class comment. */
+    private long firstCallWaitNanos(int starting, long now, double startNanos) {
+        long oldestCallNanos = busy.values().stream().mapToLong(b -> now - b.since()).max().orElse(-1);
+        if (oldestCallNanos < 0 || startNanos < 0) {
+            // The first start is what all wait for; its end wakes them, this only bounds a missed wake-up.
+            return starting > 0 ? FIRST_START_LOOK_AGAIN_NANOS : 0;
+        }
+        return oldestCallNanos < startNanos ? (long) startNanos - oldestCallNanos + SLACK_NANOS : 0;
     }
 
     /**

@@ -10,6 +10,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class WaitOrStartTest {
 
     private static final long MS = 1_000_000;
+    /** A start would boot a process, and the node knows nothing of boots but the pool's own. */
+    private static final WaitOrStart.NextStart BOOT = new WaitOrStart.NextStart(false, -1);
 
     private final AtomicBoolean saturated = new AtomicBoolean(true);
     /** Since when no start of the pool has been under way; MAX_VALUE while one is. */
@@ -80,7 +82,7 @@ class WaitOrStartTest {
     @Test
     void aStandingQueueOfQuickCallsStartsInstancesUpToTheCoreCountThenWaits() {
         WaitOrStart<String> onTwoCores = onCores(2);
-        onTwoCores.started(20 * MS);
+        onTwoCores.started(20 * MS, false);
         for (int i = 0; i < 10; i++) {
             onTwoCores.leased("instance-1", clock, false);
             clock += MS;
@@ -88,11 +90,73 @@ class WaitOrStartTest {
         }
         onTwoCores.leased("instance-1", clock, false);
 
-        assertThat(onTwoCores.waitNanos(0, 0, 0, clock)).as("alone behind a 1 ms call: wait").isPositive();
-        assertThat(onTwoCores.waitNanos(1, 0, 0, clock)).as("behind another waiting caller: start a second").isZero();
-        assertThat(onTwoCores.waitNanos(1, 1, 0, clock)).as("the second is starting already: wait").isPositive();
+        assertThat(onTwoCores.waitNanos(0, 0, 0, clock, BOOT)).as("alone behind a 1 ms call: wait").isPositive();
+        assertThat(onTwoCores.waitNanos(1, 0, 0, clock, BOOT)).as("behind another waiting caller: start a second").isZero();
+        assertThat(onTwoCores.waitNanos(1, 1, 0, clock, BOOT)).as("the second is starting already: wait").isPositive();
         onTwoCores.leased("instance-2", clock, false);
-        assertThat(onTwoCores.waitNanos(5, 0, 0, clock)).as("as many busy as cores: a queue waits").isPositive();
+        assertThat(onTwoCores.waitNanos(5, 0, 0, clock, BOOT)).as("as many busy as cores: a queue waits").isPositive();
+    }
+
+    @Test
+    void beforeAnyCallCameBackCallersWaitForTheFirstStartThenForTheFirstCall() {
+        WaitOrStart<String> onTwoCores = onCores(2);
+        assertThat(onTwoCores.waitNanos(5, 0, 0, clock, BOOT)).as("nothing under way: start").isZero();
+        assertThat(onTwoCores.waitNanos(5, 1, 0, clock, BOOT)).as("the first start is under way: wait for it").isPositive();
+
+        onTwoCores.started(20 * MS, false);
+        onTwoCores.leased("instance-1", clock, false);
+        clock += 5 * MS;
+        assertThat(onTwoCores.waitNanos(5, 0, 25 * MS, clock, BOOT)).as("the first call has run 5 ms of a 20 ms start")
+                .isBetween(15 * MS, 16 * MS);
+        clock += 16 * MS;
+        assertThat(onTwoCores.waitNanos(5, 0, 41 * MS, clock, BOOT)).as("it has run longer than a start: a slow function scales out")
+                .isZero();
+    }
+
+    @Test
+    void waitingForTheFirstCallDoesNotCountAgainstACallersOneStart() {
+        decision.started(20 * MS, false);
+        decision.leased("instance-1", clock, false);
+        clock += MS;
+        decision.released("instance-1", clock, true);
+        decision.leased("instance-1", clock, true);
+        assertThat(decision.waitNanos(0, 0, 21 * MS, clock, BOOT)).as("waited 21 ms, all of it before any call came back")
+                .isPositive();
+        clock += 20 * MS;
+        assertThat(decision.waitNanos(0, 0, 41 * MS, clock, BOOT)).as("20 ms since: one start's time").isZero();
+    }
+
+    @Test
+    void instancesStartingCountAsFreeingUp() {
+        decision.started(20 * MS, false);
+        for (int i = 0; i < 10; i++) {
+            decision.leased("instance-1", clock, false);
+            clock += MS;
+            decision.released("instance-1", clock, false);
+        }
+        decision.leased("instance-1", clock, false);
+        assertThat(decision.waitNanos(29, 0, 0, clock, BOOT)).as("30 ms of calls ahead on one instance: start").isZero();
+        assertThat(decision.waitNanos(29, 1, 0, clock, BOOT)).as("one more is starting: 15 ms on two").isPositive();
+    }
+
+    @Test
+    void aStartIsWeighedAsTheBindOrTheBootItWouldBe() {
+        decision.started(20 * MS, true);
+        for (int i = 0; i < 10; i++) {
+            decision.leased("instance-1", clock, false);
+            clock += MS;
+            decision.released("instance-1", clock, false);
+        }
+        decision.leased("instance-1", clock, false);
+        // 30 ms of calls ahead on the one busy instance.
+        assertThat(decision.waitNanos(29, 0, 0, clock, new WaitOrStart.NextStart(true, -1)))
+                .as("a prewarmed process waits: binding it (20 ms) is sooner").isZero();
+        assertThat(decision.waitNanos(29, 0, 0, clock, new WaitOrStart.NextStart(false, 300 * MS)))
+                .as("none waits: a boot is the node's 300 ms and the handler's load").isPositive();
+        assertThat(decision.waitNanos(29, 0, 0, clock, BOOT)).as("no boot known anywhere: the bind is all there is").isZero();
+        decision.started(200 * MS, false);
+        assertThat(decision.waitNanos(29, 0, 0, clock, BOOT)).as("the pool's own boot").isPositive();
+        assertThat(decision.waitNanos(29, 0, 0, clock, new WaitOrStart.NextStart(true, 300 * MS))).isZero();
     }
 
     @Test

@@ -266,9 +266,10 @@ class ScalingTest {
         body.put("concurrency", 2);
         assertThat(platform.deploy(name, body).statusCode()).isEqualTo(201);
         Future<HttpResponse<String>> first = callers.submit(() ->
-                platform.invoke(name, "{\"print\": [\"first running\"], \"sleep_ms\": 1500}"));
+                platform.invoke(name, "{\"print\": [\"first running\"], \"sleep_ms\": 4500}"));
         await().atMost(Duration.ofSeconds(20)).until(() -> platform.get("/api/v1/functions/" + name + "/logs").body().contains("first running"));
-        // The only instance is busy for 1.5 s more: this call starts a second, which needs 3 s.
+        // The only instance is busy for 4.5 s: once that call has run longer than a start took (3 s),
+        // this one starts a second instance, which needs 3 s more.
         Future<HttpResponse<String>> second = callers.submit(() -> platform.invoke(name, "{}"));
         await().until(() -> platform.server.liveInstances(name) == 2);
 
