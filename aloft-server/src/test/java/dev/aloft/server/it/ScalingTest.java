@@ -172,6 +172,25 @@ class ScalingTest {
     }
 
     @Test
+    void aBurstAtANewFunctionWaitsForItsFirstStartInsteadOfEachStartingOne() throws Exception {
+        int cores = java.lang.Runtime.getRuntime().availableProcessors();
+        // Enough start slots that each early caller could have started its own, as each did before.
+        int parallelStarts = cores + 2;
+        try (TestPlatform platform = TestPlatform.start(s -> s.with("max-parallel-starts", Integer.toString(parallelStarts))
+                .with("queue-wait-ms", "30000"))) {
+            // slow-init: the runtime takes 3 s before it asks for its first event; the calls are quick.
+            var body = TestPlatform.deployBody("provided", "slow-init", TestPlatform.zip(TestPlatform.FUNCTIONS.resolve("behave")));
+            body.put("concurrency", 100);
+            assertThat(platform.deploy("newcomer", body).statusCode()).isEqualTo(201);
+            for (HttpResponse<String> response : invokeConcurrently(platform, "newcomer", "{}", 2 * parallelStarts)) {
+                assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+            }
+            // The first start, and once its first call came back, at most one per idle core for the queue.
+            assertThat(platform.metric("aloft_instances_started_total{function=\"newcomer\"}")).isBetween(1L, (long) cores);
+        }
+    }
+
+    @Test
     void requestsBeyondTheLimitAndTheQueueWaitGet429() throws Exception {
         try (TestPlatform platform = TestPlatform.start(s -> s.with("queue-wait-ms", "200"))) {
             deployBehave(platform, "throttled", 1);
