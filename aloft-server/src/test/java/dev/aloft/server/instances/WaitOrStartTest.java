@@ -41,6 +41,17 @@ class WaitOrStartTest {
         }
     }
 
+    /** One start of {@code startNanos} ({@code bound}: a bind), then 1 ms calls; one of them runs now. */
+    private void oneBusyAfterQuickCalls(WaitOrStart<String> pool, long startNanos, boolean bound) {
+        pool.started(startNanos, bound);
+        for (int i = 0; i < 10; i++) {
+            pool.leased("instance-1", clock, false);
+            clock += MS;
+            pool.released("instance-1", clock, false);
+        }
+        pool.leased("instance-1", clock, false);
+    }
+
     /** Leaves {@code busy} instances busy from now on. */
     private void busyNow(int busy) {
         for (int i = 1; i <= busy; i++) {
@@ -82,13 +93,7 @@ class WaitOrStartTest {
     @Test
     void aStandingQueueOfQuickCallsStartsInstancesUpToTheCoreCountThenWaits() {
         WaitOrStart<String> onTwoCores = onCores(2);
-        onTwoCores.started(20 * MS, false);
-        for (int i = 0; i < 10; i++) {
-            onTwoCores.leased("instance-1", clock, false);
-            clock += MS;
-            onTwoCores.released("instance-1", clock, false);
-        }
-        onTwoCores.leased("instance-1", clock, false);
+        oneBusyAfterQuickCalls(onTwoCores, 20 * MS, false);
 
         assertThat(onTwoCores.waitNanos(0, 0, 0, clock, BOOT)).as("alone behind a 1 ms call: wait").isPositive();
         assertThat(onTwoCores.waitNanos(1, 0, 0, clock, BOOT)).as("behind another waiting caller: start a second").isZero();
@@ -128,26 +133,14 @@ class WaitOrStartTest {
 
     @Test
     void instancesStartingCountAsFreeingUp() {
-        decision.started(20 * MS, false);
-        for (int i = 0; i < 10; i++) {
-            decision.leased("instance-1", clock, false);
-            clock += MS;
-            decision.released("instance-1", clock, false);
-        }
-        decision.leased("instance-1", clock, false);
+        oneBusyAfterQuickCalls(decision, 20 * MS, false);
         assertThat(decision.waitNanos(29, 0, 0, clock, BOOT)).as("30 ms of calls ahead on one instance: start").isZero();
         assertThat(decision.waitNanos(29, 1, 0, clock, BOOT)).as("one more is starting: 15 ms on two").isPositive();
     }
 
     @Test
     void aStartIsWeighedAsTheBindOrTheBootItWouldBe() {
-        decision.started(20 * MS, true);
-        for (int i = 0; i < 10; i++) {
-            decision.leased("instance-1", clock, false);
-            clock += MS;
-            decision.released("instance-1", clock, false);
-        }
-        decision.leased("instance-1", clock, false);
+        oneBusyAfterQuickCalls(decision, 20 * MS, true);
         // 30 ms of calls ahead on the one busy instance.
         assertThat(decision.waitNanos(29, 0, 0, clock, new WaitOrStart.NextStart(true, -1)))
                 .as("a prewarmed process waits: binding it (20 ms) is sooner").isZero();
