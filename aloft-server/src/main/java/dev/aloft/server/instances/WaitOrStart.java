@@ -14,7 +14,9 @@ import java.util.function.LongSupplier;
  * before). A function that takes longer than a start scales out at once, as before.
  *
  * <p>Both costs are learned per pool as moving averages: an invocation's time on a warm instance
- * (lease to release) and a start's time (start to ready). An instance busy for more than twice the
+ * (lease to release) and a start's time (start to ready), kept apart for starts that bind a
+ * prewarmed process (~20 ms) and starts that boot one (hundreds of ms in a burst); a start is
+ * weighed as the one it would be now ({@link NextStart}). An instance busy for more than twice the
  * usual time and half a start is not counted on (it is running a slow invocation), and a caller
  * waits at most one start's time in all, so a wrong guess costs at most one start. Instances
  * starting count as freeing up too: each will be ready before a start of the caller's own.
