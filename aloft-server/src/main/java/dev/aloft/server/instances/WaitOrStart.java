@@ -18,8 +18,9 @@ import java.util.function.LongSupplier;
  * prewarmed process (~20 ms) and starts that boot one (hundreds of ms in a burst); a start is
  * weighed as the one it would be now ({@link NextStart}). An instance busy for more than twice the
  * usual time and half a start is not counted on (it is running a slow invocation), and a caller
- * waits at most one start's time in all, so a wrong guess costs at most one start. Instances
- * starting count as freeing up too: each will be ready before a start of the caller's own.
+ * waits at most one start's time in all, so a wrong guess costs at most one start. When calls are
+ * short next to a start, instances starting count as freeing up too: each will be through its
+ * first call about when a start of the caller's own would be ready.
  *
  * <p>Until a first call has come back nothing tells how long a call takes. A caller then waits for
  * the pool's first start while it is under way, and for the first call while it has run for less
@@ -219,7 +220,10 @@ final class WaitOrStart<I> {
         }
         // Load stretches invocations faster than the average follows, so "usual" is at least half a start.
         double usual = Math.max(2 * invocationNanos + SLACK_NANOS, startNanos / 2);
-        long freeingSoon = busy.values().stream().filter(b -> now - b.since() < usual).count() + starting;
+        // An instance starting for another caller is free once started and through that caller's
+        // call: about when a start of this caller's own would be ready, if calls are short.
+        long startingSoon = 2 * invocationNanos < startNanos ? starting : 0;
+        long freeingSoon = busy.values().stream().filter(b -> now - b.since() < usual).count() + startingSoon;
         if (freeingSoon == 0) {
             return 0;
         }

@@ -139,6 +139,17 @@ class WaitOrStartTest {
     }
 
     @Test
+    void anInstanceStartingForAnotherCallerDoesNotCountWhenCallsOutlastAStart() {
+        decision.started(200 * MS, false);
+        decision.leased("instance-1", clock, false);
+        clock += 300 * MS;
+        decision.released("instance-1", clock, false);
+        decision.leased("instance-1", clock, false);
+        // Ready in up to 200 ms, it then runs its own caller's 300 ms call first.
+        assertThat(decision.waitNanos(0, 1, 0, clock, BOOT)).as("a 300 ms call ahead, a start takes 200 ms").isZero();
+    }
+
+    @Test
     void aStartIsWeighedAsTheBindOrTheBootItWouldBe() {
         oneBusyAfterQuickCalls(decision, 20 * MS, true);
         // 30 ms of calls ahead on the one busy instance.

@@ -67,6 +67,9 @@ class MemoryBudgetTest {
     void theBudgetCapsLiveInstancesAndAFullNodeThrottlesWithTheBudgetInTheMessage() {
         try (TestPlatform platform = TestPlatform.start(s -> budgetOnly(s, 384).with("queue-wait-ms", "500"))) {
             deploy(platform, "capped", behave(10));
+            // The pool learns that a call outlasts a start, so the burst's callers start instances at
+            // once rather than wait for the first start and call (the 500 ms queue wait would end first).
+            assertThat(platform.invoke("capped", "{\"sleep_ms\": 1000}").statusCode()).isEqualTo(200);
             var calls = invokeInBackground(platform, "capped", "{\"sleep_ms\": 3000}", 5);
             List<HttpResponse<String>> responses = calls.stream().map(CompletableFuture::join).toList();
 
@@ -114,7 +117,8 @@ class MemoryBudgetTest {
 
             var flood = invokeInBackground(platform, "flood", "{\"sleep_ms\": 4000}", 6);
             await().atMost(Duration.ofSeconds(10)).until(() -> platform.server.liveInstances("flood") == 2);
-            var guaranteed = invokeInBackground(platform, "reserved", "{\"sleep_ms\": 300}", 2);
+            // Calls that outlast a start: the second caller starts an instance rather than wait for the first.
+            var guaranteed = invokeInBackground(platform, "reserved", "{\"sleep_ms\": 1500}", 2);
 
             Set<String> reservedInstances = new HashSet<>();
             guaranteed.forEach(call -> reservedInstances.add(instanceOf(call.join())));
