@@ -186,7 +186,7 @@ final class WaitOrStart<I> {
         if (bootNanos >= 0) {
             return bootNanos;
         }
-        // A boot of our own is the node's boot of the runtime and the loading of the handler, which is what a bind costs.
+        // A boot of the pool's own: the node's boot of the runtime, then the handler's load (a bind's cost).
         return next.nodeBootNanos() >= 0 ? next.nodeBootNanos() + Math.max(0, bindNanos) : bindNanos;
     }
 
