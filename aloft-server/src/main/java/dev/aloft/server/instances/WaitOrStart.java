@@ -178,7 +178,10 @@ final class WaitOrStart<I> {
      */
     record NextStart(boolean bind, long nodeBootNanos) {}
 
-    /** The expected time of {@code next}, or -1 while nothing tells. */
+    /**
+     * The expected time of {@code next}, or -1 while nothing tells. A bind not measured yet is taken
+     * as a boot: the longer guess only makes a caller wait, within its one start, for a busy instance.
+     */
     private double startNanos(NextStart next) {
         if (next.bind() && bindNanos >= 0) {
             return bindNanos;
