@@ -278,9 +278,20 @@ final class WaitOrStart<I> {
      * Whether {@code live} instances are more than the saturated cores make useful: the last
      * measured step up to {@code live} did not pay. The instance coming back then stops; the pool
      * asks with the instances that are up, a start is weighed with what it would make.
+     * A count never measured (more instances than callers kept busy together: a burst of 10
+     * callers started 11) is taken as no better than the largest measured below it.
      */
     boolean beyondUsefulCount(int live, long now) {
-        return live > Math.max(1, cores) && cpuSaturated.getAsBoolean() && Boolean.FALSE.equals(stepPays(live, now));
+        if (live <= Math.max(1, cores) || !cpuSaturated.getAsBoolean()) {
+            return false;
+        }
+        for (int n = Math.min(live, TRACKED_BUSY); n > 1; n--) {
+            Boolean pays = stepPays(n, now);
+            if (pays != null) {
+                return !pays;
+            }
+        }
+        return false;
     }
 
     /**

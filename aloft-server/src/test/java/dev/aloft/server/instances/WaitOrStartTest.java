@@ -217,6 +217,7 @@ class WaitOrStartTest {
     void aBurstThatOutgrewTheMeasuredCountsIsWalkedBackDown() {
         oneAtATimeThenABurstOfSeven();
         assertThat(decision.beyondUsefulCount(7, clock)).isTrue();
+        assertThat(decision.beyondUsefulCount(8, clock)).as("more than were ever busy together: no better than 7").isTrue();
         busyNow(7);
         assertThat(decision.cpuHoldNanos(0, 0, 7, clock)).isPositive();
     }

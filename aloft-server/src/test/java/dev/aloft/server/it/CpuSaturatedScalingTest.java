@@ -29,31 +29,39 @@ class CpuSaturatedScalingTest {
                 .with("queue-wait-ms", "60000").with("max-parallel-starts", "8"))) {
             deployBehave(platform, "burner");
             deployBehave(platform, "sleeper");
-            String burn = "{\"burn_ms\": 40}";
+            // Calls of 100 ms: a queue of callers on the cores' worth of instances waits longer than a
+            // Python boot takes even on a slow machine, so that the wait rule alone would start more
+            // and the CPU rule is what holds the pool back; and a scheduling hiccup during the
+            // one-at-a-time calls below skews what one instance serves less. With 40 ms calls one CI
+            // run ended with nothing held or stopped for the CPU (either would explain it).
+            String burn = "{\"burn_ms\": 100}";
             // One at a time first: the pool learns a start's time and what one instance serves. Long
             // enough that the test JVM's own start-up (JIT on the same cores) is past.
-            platform.invokeTogether("burner", burn, 1, 30);
+            platform.invokeTogether("burner", burn, 1, 15);
 
-            // Two callers per core and two more: each starts an instance of its own, as nothing is
-            // measured yet. On saturated cores the instances serve the cores' worth of callers, and
-            // those beyond what half an instance's worth per step from one explains stop: 2 c - 1
-            // on c cores (3 on 2). Timing noise in what one instance served (other tests share the
-            // cores) may leave a few more: at most 6 of the 10 on 2 cores.
+            // Two callers per core and two more. On saturated cores the instances serve the cores'
+            // worth of callers, and those beyond what half an instance's worth per step from one
+            // explains stop: 2 c - 1 on c cores (3 on 2). Timing noise in what one instance served
+            // (other tests share the cores) may leave a few more: at most 6 of the 10 on 2 cores.
             int cores = Runtime.getRuntime().availableProcessors();
-            platform.invokeTogether("burner", burn, 4 * cores + 2, 40);
+            platform.invokeTogether("burner", burn, 4 * cores + 2, 20);
             assertThat(platform.server.liveInstances("burner")).isLessThanOrEqualTo(2 * cores + 2);
             // Held back before starting, or stopped once measured: a burst may start some before any step is known.
             long held = platform.metric("aloft_scale_out_held_for_cpu_total{function=\"burner\"}");
-            assertThat(held + platform.metric("aloft_instances_stopped_total{function=\"burner\",reason=\"cpu_saturated\"}"))
-                    .isPositive();
+            long stopped = platform.metric("aloft_instances_stopped_total{function=\"burner\",reason=\"cpu_saturated\"}");
+            assertThat(held + stopped).as("callers held + instances stopped for the CPU, with %d started",
+                    platform.metric("aloft_instances_started_total{function=\"burner\"}")).isPositive();
             JsonNode cpu = TestPlatform.parse(platform.get("/api/v1/functions/burner/scaling").body()).path("cpu");
             assertThat(cpu.path("nodeSaturated").asBoolean()).isTrue();
             assertThat(cpu.path("callersHeld").asLong()).isEqualTo(held);
             assertThat(cpu.has("quotaCores")).as("null without a cgroup CPU quota, else its cores").isTrue();
 
             // Sleeping takes no CPU: every caller's instance adds throughput, saturated cores or not.
-            platform.invokeTogether("sleeper", "{\"sleep_ms\": 300}", 1, 10);
-            Set<String> sleepers = platform.invokeTogether("sleeper", "{\"sleep_ms\": 300}", 6, 3);
+            // Sleeps longer than a start, else waiting for a sleeper is rightly quicker than a start
+            // (300 ms sleeps got 5 instances for 6 callers while two CPU hogs slowed the boots).
+            String sleep = "{\"sleep_ms\": 600}";
+            platform.invokeTogether("sleeper", sleep, 1, 5);
+            Set<String> sleepers = platform.invokeTogether("sleeper", sleep, 6, 3);
             assertThat(sleepers).hasSize(6);
         }
     }
