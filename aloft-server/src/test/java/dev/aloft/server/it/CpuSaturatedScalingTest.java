@@ -30,10 +30,10 @@ class CpuSaturatedScalingTest {
             deployBehave(platform, "burner");
             deployBehave(platform, "sleeper");
             // Calls of 100 ms: a queue of callers on the cores' worth of instances waits longer than a
-            // Python boot takes even on a slow machine, so that the wait rule alone would start more
-            // and the CPU rule is what holds the pool back; and a scheduling hiccup during the
-            // one-at-a-time calls below skews what one instance serves less. With 40 ms calls one CI
-            // run ended with nothing held or stopped for the CPU (either would explain it).
+            // Python boot takes even on a slow machine, so the wait rule alone would start more and
+            // the CPU rule is what holds the pool back. A scheduling hiccup during the one-at-a-time
+            // calls below (what every step is weighed against) is also a smaller share of a call.
+            // With 40 ms calls one CI run ended with nothing held or stopped for the CPU.
             String burn = "{\"burn_ms\": 100}";
             // One at a time first: the pool learns a start's time and what one instance serves. Long
             // enough that the test JVM's own start-up (JIT on the same cores) is past.
