@@ -261,8 +261,7 @@ final class WaitOrStart<I> {
             return 0;
         }
         // The step to one more, when it was measured; else the last measured step, taken as no better.
-        Boolean next = stepPays(together + 1, now);
-        Boolean pays = next != null ? next : stepPays(together, now);
+        Boolean pays = lastMeasuredStepPays(together + 1, together, now);
         // Nor a start that the pool would stop again when an instance comes back: with the busy
         // counts between unmeasured, starts and stops at one count took turns, and each start kept
         // those counts from being measured (under load with a redeploy every 2 s: ~1,000 starts a
@@ -282,16 +281,22 @@ final class WaitOrStart<I> {
      * callers started 11) is taken as no better than the largest measured below it.
      */
     boolean beyondUsefulCount(int live, long now) {
-        if (live <= Math.max(1, cores) || !cpuSaturated.getAsBoolean()) {
-            return false;
-        }
-        for (int n = Math.min(live, TRACKED_BUSY); n > 1; n--) {
-            Boolean pays = stepPays(n, now);
+        return live > Math.max(1, cores) && cpuSaturated.getAsBoolean()
+                && Boolean.FALSE.equals(lastMeasuredStepPays(live, 2, now));
+    }
+
+    /**
+     * {@link #stepPays} for the largest count from {@code n} down to {@code lowest} that has a
+     * verdict: a count not measured is taken as no better than the one below it. Null when none has.
+     */
+    private Boolean lastMeasuredStepPays(int n, int lowest, long now) {
+        for (int count = Math.min(n, TRACKED_BUSY); count >= Math.max(2, lowest); count--) {
+            Boolean pays = stepPays(count, now);
             if (pays != null) {
-                return !pays;
+                return pays;
             }
         }
-        return false;
+        return null;
     }
 
     /**
