@@ -134,7 +134,7 @@ public final class AloftServer implements AutoCloseable {
         long maxFileDescriptors = ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean unix
                 ? unix.getMaxFileDescriptorCount() : -1;
         int edgeConnections = EdgeServer.connectionLimit(maxFileDescriptors);
-        EdgeServer edge = EdgeServer.start(settings.host(), settings.port(), edgeConnections,
+        EdgeServer edge = EdgeServer.start(settings.host(), settings.port(), edgeConnections, settings.idleConnection(),
                 new EdgeServer.Parts(registry, invoker, asyncInvoker, ledger, schedules, versions, logStore, logWriter,
                         accessKeys, adminToken, clock, scheduler::prometheusMetrics, scheduler::scalingState));
         asyncInvoker.start();
@@ -148,7 +148,8 @@ public final class AloftServer implements AutoCloseable {
                 System.getProperty("java.vm.info", "")));
         if (edgeConnections > 0) {
             report.add("connections: at most " + edgeConnections + " open at once (half of the " + maxFileDescriptors
-                    + " file descriptors this process may have); more wait to be accepted");
+                    + " file descriptors this process may have); more wait to be accepted; one idle for "
+                    + settings.idleConnection().toSeconds() + " s is closed");
         }
         sandbox.protections().forEach(line -> report.add("sandbox: " + line));
         return new AloftServer(database, logWriter, ledger, asyncInvoker, schedules, maintenance, runtimeApi, scheduler, edge,

@@ -39,7 +39,8 @@ public record ServerSettings(
         int prewarmMemoryMb,
         boolean javaFunctionAot,
         Duration stopGrace,
-        int cpuSaturatedIdlePercent) {
+        int cpuSaturatedIdlePercent,
+        Duration idleConnection) {
 
     public ServerSettings {
         prewarm = Map.copyOf(prewarm);
@@ -92,7 +93,13 @@ public record ServerSettings(
             new Setting("stop-grace-seconds", "ALOFT_STOP_GRACE_SECONDS", "20",
                     "on stop, how long invocations under way may finish before their instances are stopped"),
             new Setting("cpu-saturated-idle-percent", "ALOFT_CPU_SATURATED_IDLE_PERCENT", "10",
-                    "CPUs (or cgroup quota) saturated below this idle %: scale out only while it adds throughput (0 never, 100 always)"));
+                    "CPUs (or cgroup quota) saturated below this idle %: scale out only while it adds throughput (0 never, 100 always)"),
+            // Longer than the 60 s the common HTTP clients (the AWS SDKs' among them) keep an idle
+            // connection, so they drop it first and rarely reuse one the server is closing. At least
+            // 2: Helidon stamps a connection's last request with a clock that ticks about once a
+            // second, so a 1 s timeout could close a connection in use.
+            new Setting("idle-connection-seconds", "ALOFT_IDLE_CONNECTION_SECONDS", "75",
+                    "a client connection with no request for this long is closed (it counts against the connection cap)"));
 
     /**
      * Resolves every setting from overrides (by key), then the environment (by variable), then
@@ -135,7 +142,8 @@ public record ServerSettings(
                 parse(values, "prewarm-memory-mb", Integer::parseInt, 128, 10_240),
                 parseBoolean(values, "java-function-aot"),
                 Duration.ofSeconds(parse(values, "stop-grace-seconds", Integer::parseInt, 0, 3600)),
-                parse(values, "cpu-saturated-idle-percent", Integer::parseInt, 0, 100));
+                parse(values, "cpu-saturated-idle-percent", Integer::parseInt, 0, 100),
+                Duration.ofSeconds(parse(values, "idle-connection-seconds", Integer::parseInt, 2, 86_400)));
     }
 
     /** "nodejs20=1,python3=2" (or "none"): processes to keep per runtime. */
@@ -198,6 +206,7 @@ public record ServerSettings(
         values.put("java-function-aot", Boolean.toString(javaFunctionAot));
         values.put("stop-grace-seconds", Long.toString(stopGrace.toSeconds()));
         values.put("cpu-saturated-idle-percent", Integer.toString(cpuSaturatedIdlePercent));
+        values.put("idle-connection-seconds", Long.toString(idleConnection.toSeconds()));
         return values;
     }
 
