@@ -2,20 +2,33 @@ package dev.aloft.server.instances;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * Parks callers until they are unparked or their deadline passes, with one platform thread that
- * looks at the deadlines every {@link #TICK_NANOS} while any is pending, instead of a timer per
- * park. A virtual thread's timed park sets a timer in the JDK's delay scheduler, and setting it and
- * cancelling it each wake that scheduler's thread: on the warm benchmark, where nearly every call
- * queues for a moment (8 connections, 2 instances), that was ~14% of the server's CPU (bench/README,
- * sixteenth round). A deadline here passes up to a tick late, which the waits it serves (a queue's
- * bound, a look again at busy instances) allow for.
+ * sleeps until the earliest pending deadline, instead of a timer per park. A virtual thread's
+ * timed park sets a timer in the JDK's delay scheduler, and setting it and cancelling it each wake
+ * that scheduler's thread: on the warm benchmark, where nearly every call queues for a moment
+ * (8 connections, 2 instances), that was ~14% of the server's CPU (bench/README, sixteenth round).
+ * The thread first looked every millisecond while any caller was parked: 1,000 wake-ups a second
+ * for as long as one call ran, for deadlines (a function's timeout, a queue's bound) seconds away.
+ * A deadline may pass up to {@link #LATENESS_NANOS} before its caller is woken, which the waits
+ * it serves (those two, and a look again at busy instances) allow for.
  */
 final class DeadlineWaker implements AutoCloseable {
 
-    static final long TICK_NANOS = 1_000_000;
+    /**
+     * How late a caller may wake. The ticker looks at most once per this, and a caller whose
+     * deadline comes before the ticker's next look by less than this does not wake it: under load,
+     * queued callers look again every few milliseconds, each at its own time, and woke it more
+     * often than the old tick did (measured).
+     */
+    static final long LATENESS_NANOS = 1_000_000;
+    /** {@link #wakeAt} while the ticker looks at the deadlines: a caller parking meanwhile wakes it to look again. */
+    private static final long SCANNING = Long.MIN_VALUE;
+    /** {@link #wakeAt} while nothing is parked: the ticker sleeps until a caller arrives. */
+    private static final long IDLE = Long.MAX_VALUE;
 
     /** One parked caller; identity matters, two parks of one thread are two entries. */
     private static final class Parked {
@@ -30,8 +43,9 @@ final class DeadlineWaker implements AutoCloseable {
 
     private final Set<Parked> parked = ConcurrentHashMap.newKeySet();
     private final Thread ticker;
-    /** The ticker found nothing to watch and parks until a caller arrives. */
-    private volatile boolean idle;
+    /** When the ticker wakes next ({@link System#nanoTime}), or {@link #SCANNING} or {@link #IDLE}. */
+    private volatile long wakeAt = SCANNING;
+    private final LongAdder scans = new LongAdder();
     private volatile boolean closed;
 
     DeadlineWaker() {
@@ -39,9 +53,10 @@ final class DeadlineWaker implements AutoCloseable {
     }
 
     /**
-     * Parks the calling thread until it is unparked or interrupted, or {@code nanos} pass (up to a
-     * tick later). Like any park it may also return early: callers look again either way. Once
-     * closed, it parks on the JDK's timer, so a caller still waiting does not spin.
+     * Parks the calling thread until it is unparked or interrupted, or {@code nanos} pass (up to
+     * {@link #LATENESS_NANOS} later). Like any
+     * park it may also return early: callers look again either way. Once closed, it parks on the
+     * JDK's timer, so a caller still waiting does not spin.
      */
     void parkNanos(Object blocker, long nanos) {
         if (nanos <= 0) {
@@ -49,14 +64,16 @@ final class DeadlineWaker implements AutoCloseable {
         }
         Parked entry = new Parked(Thread.currentThread(), System.nanoTime() + nanos);
         parked.add(entry);
-        // After the add: a ticker that set idle before it looked has either seen the entry or is
-        // unparked here; likewise a close either unparks the entry or is seen here.
+        // After the add: a ticker that chose its wake-up time without this entry either chose one
+        // no later than its deadline or is unparked here to look again; likewise a close either
+        // unparks the entry or is seen here.
         if (closed) {
             parked.remove(entry);
             LockSupport.parkNanos(blocker, nanos);
             return;
         }
-        if (idle) {
+        long tickerWakesAt = wakeAt;
+        if (tickerWakesAt == SCANNING || tickerWakesAt == IDLE || entry.deadline - tickerWakesAt < -LATENESS_NANOS) {
             LockSupport.unpark(ticker);
         }
         try {
@@ -68,22 +85,35 @@ final class DeadlineWaker implements AutoCloseable {
 
     private void tick() {
         while (!closed) {
-            if (parked.isEmpty()) {
-                idle = true;
-                if (parked.isEmpty() && !closed) {
-                    LockSupport.park(this);
-                }
-                idle = false;
-                continue;
-            }
+            wakeAt = SCANNING;
+            scans.increment();
             long now = System.nanoTime();
+            boolean pending = false;
+            long earliest = 0;
             for (Parked entry : parked) {
                 if (now - entry.deadline >= 0) {
+                    // It leaves the set once it runs; until then a later look may unpark it again.
                     LockSupport.unpark(entry.thread);
+                } else if (!pending || entry.deadline - earliest < 0) {
+                    earliest = entry.deadline;
+                    pending = true;
                 }
             }
-            LockSupport.parkNanos(this, TICK_NANOS);
+            if (pending) {
+                // At most once a millisecond: under load the deadlines come thicker than that.
+                long sleep = Math.max(earliest - now, LATENESS_NANOS);
+                wakeAt = now + sleep;
+                LockSupport.parkNanos(this, sleep);
+            } else {
+                wakeAt = IDLE;
+                LockSupport.park(this);
+            }
         }
+    }
+
+    /** How many times the ticker has looked at the deadlines. */
+    long scans() {
+        return scans.sum();
     }
 
     @Override

@@ -58,6 +58,28 @@ class DeadlineWakerTest {
         assertThat(took.get(10, TimeUnit.SECONDS)).isLessThan(Duration.ofSeconds(60).toNanos());
     }
 
+    /**
+     * The ticker sleeps until the earliest deadline: a far one alone costs it no wake-ups, and a
+     * nearer one parked meanwhile still ends on time. It used to look every millisecond.
+     */
+    @Test
+    void aNearerDeadlineEndsOnTimeWhileTheTickerSleepsTowardAFarOne() throws Exception {
+        Thread[] far = new Thread[1];
+        CompletableFuture<Long> farPark = park(TimeUnit.SECONDS.toNanos(60), far);
+        awaitParked(far[0]);
+        Thread.sleep(50); // the ticker's look at the new entry
+        long scansBefore = waker.scans();
+        Thread.sleep(300);
+        assertThat(waker.scans() - scansBefore).as("looks at the deadlines in 300 ms with one 60 s away").isLessThanOrEqualTo(2);
+
+        Thread[] near = new Thread[1];
+        long took = park(TimeUnit.MILLISECONDS.toNanos(100), near).get(10, TimeUnit.SECONDS);
+        assertThat(took).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(100));
+        assertThat(farPark).isNotDone();
+        LockSupport.unpark(far[0]);
+        farPark.get(10, TimeUnit.SECONDS);
+    }
+
     @Test
     void closingWakesEveryParkedCaller() throws Exception {
         Thread[] first = new Thread[1];
