@@ -94,8 +94,8 @@ public record ServerSettings(
                     "on stop, how long invocations under way may finish before their instances are stopped"),
             new Setting("cpu-saturated-idle-percent", "ALOFT_CPU_SATURATED_IDLE_PERCENT", "10",
                     "CPUs (or cgroup quota) saturated below this idle %: scale out only while it adds throughput (0 never, 100 always)"),
-            // Longer than the 60 s the common HTTP clients (the AWS SDKs' among them) keep an idle
-            // connection, so they drop it first and rarely reuse one the server is closing. At least
+            // Longer than the 60 s the AWS SDK for Java's HTTP clients keep an idle connection, so
+            // they drop it first and rarely reuse one the server is closing. At least
             // 2: Helidon stamps a connection's last request with a clock that ticks about once a
             // second, so a 1 s timeout could close a connection in use.
             new Setting("idle-connection-seconds", "ALOFT_IDLE_CONNECTION_SECONDS", "75",

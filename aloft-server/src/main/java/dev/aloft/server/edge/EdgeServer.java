@@ -61,7 +61,8 @@ public final class EdgeServer implements AutoCloseable {
 
     /**
      * How often the edge looks for connections idle longer than {@code idleTimeout}: a fifth of it,
-     * so one closes at most 20% late, within [100 ms, 15 s].
+     * within [100 ms, 15 s], so one closes at most that late (plus up to a second: Helidon times
+     * a connection's requests with a clock that ticks about once a second).
      */
     static Duration idleCheckPeriod(Duration idleTimeout) {
         long millis = Math.clamp(idleTimeout.toMillis() / 5, 100, 15_000);

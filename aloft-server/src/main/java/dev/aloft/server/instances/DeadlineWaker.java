@@ -54,9 +54,8 @@ final class DeadlineWaker implements AutoCloseable {
 
     /**
      * Parks the calling thread until it is unparked or interrupted, or {@code nanos} pass (up to
-     * {@link #LATENESS_NANOS} later). Like any
-     * park it may also return early: callers look again either way. Once closed, it parks on the
-     * JDK's timer, so a caller still waiting does not spin.
+     * {@link #LATENESS_NANOS} later). Like any park it may also return early: callers look again
+     * either way. Once closed, it parks on the JDK's timer, so a caller still waiting does not spin.
      */
     void parkNanos(Object blocker, long nanos) {
         if (nanos <= 0) {

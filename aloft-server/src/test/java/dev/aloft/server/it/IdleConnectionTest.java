@@ -42,14 +42,15 @@ class IdleConnectionTest {
     void aConnectionIdleLongerThanTheTimeoutIsClosedByTheServer() throws Exception {
         try (Socket socket = connect()) {
             assertThat(exchange(socket, "GET", "/health", "")).startsWith("HTTP/1.1 200");
-            socket.setSoTimeout(10_000);
+            socket.setSoTimeout(30_000);
             long idleFrom = System.nanoTime();
             // The server's close: end of stream, with no response to anything.
             assertThat(socket.getInputStream().read()).isEqualTo(-1);
             long idleMillis = (System.nanoTime() - idleFrom) / 1_000_000;
             // Its last request is stamped by a clock that ticks about once a second, and the check
-            // runs every 600 ms: closed within a second or two of its 3 s, not after Helidon's 5 minutes.
-            assertThat(idleMillis).isBetween(1_900L, 6_000L);
+            // runs every 600 ms: closed within a second or two of its 3 s (the bound leaves room for
+            // a slow machine), not after Helidon's default 5 minutes.
+            assertThat(idleMillis).isBetween(1_900L, 20_000L);
         }
     }
 
