@@ -26,5 +26,8 @@ class ServerSettingsTest {
                 .hasMessage("setting 'max-parallel-starts' must be between 1 and 1000, got 0");
         assertThatThrownBy(() -> ServerSettings.resolve(Map.of(), Map.of("ALOFT_MAX_PARALLEL_STARTS", "many")))
                 .hasMessage("setting 'max-parallel-starts' must be a whole number, got 'many'");
+        // 1 s could close connections in use: Helidon's request clock ticks about once a second.
+        assertThatThrownBy(() -> ServerSettings.resolve(Map.of("idle-connection-seconds", "1"), Map.of()))
+                .hasMessage("setting 'idle-connection-seconds' must be between 2 and 86400, got 1");
     }
 }
