@@ -214,7 +214,7 @@ public record ServerSettings(
      * The CPUs the JVM may use (a container's CPU limit included). A runtime's start is CPU-bound,
      * so more at once only slow each other: a 200-request burst at a Node.js hello function on 2
      * cores took 1.8-3.0 s on 13-26 instances with 8 at once, 0.9-1.35 s on 5-7 with 2; a burst at
-     * one sleeping 500 ms took as long either way (bench/README, fifteenth round).
+     * one sleeping 500 ms took as long either way (bench/HISTORY.md, round 15).
      */
     static int defaultMaxParallelStarts() {
         return java.lang.Runtime.getRuntime().availableProcessors();

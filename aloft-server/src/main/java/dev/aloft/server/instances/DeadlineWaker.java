@@ -10,7 +10,7 @@ import java.util.concurrent.locks.LockSupport;
  * sleeps until the earliest pending deadline, instead of a timer per park. A virtual thread's
  * timed park sets a timer in the JDK's delay scheduler, and setting it and cancelling it each wake
  * that scheduler's thread: on the warm benchmark, where nearly every call queues for a moment
- * (8 connections, 2 instances), that was ~14% of the server's CPU (bench/README, sixteenth round).
+ * (8 connections, 2 instances), that was ~14% of the server's CPU (bench/HISTORY.md, round 16).
  * The thread first looked every millisecond while any caller was parked: 1,000 wake-ups a second
  * for as long as one call ran, for deadlines (a function's timeout, a queue's bound) seconds away.
  * A deadline may pass up to {@link #LATENESS_NANOS} before its caller is woken, which the waits

@@ -22,7 +22,7 @@ import java.util.Optional;
  * bytes out of the pipe. Reads, like the rest, are system calls on that descriptor: Java's streams
  * do not tell their descriptor's number, and finding ours among {@code /proc/self/fd} took a
  * {@code readlink} per open descriptor, per pipe, per start (13% of the server's CPU in a burst
- * with 2,000 client connections open, bench/README twentieth round).
+ * with 2,000 client connections open, bench/HISTORY.md round 20).
  */
 // These are downcalls, restricted methods: the server runs with --enable-native-access already (SQLite).
 @SuppressWarnings("restricted")
