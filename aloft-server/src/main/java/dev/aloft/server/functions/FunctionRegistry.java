@@ -108,11 +108,12 @@ public final class FunctionRegistry {
             Optional<FunctionConfig> existing = repository.find(c, request.name());
             Code stored = code.or(() -> existing.map(f -> new Code(f.codeSha256(), f.codeSizeBytes())))
                     .orElseThrow(() -> AloftException.notFound("function '" + request.name() + "' does not exist"));
+            long revision = existing.isPresent() ? existing.get().revision() + 1 : repository.firstRevision(c, request.name());
             FunctionConfig next = new FunctionConfig(request.name(), FunctionConfig.LATEST, runtime, request.handler(), request.memoryMb(),
                     request.timeoutSeconds(), request.environment(), request.concurrency(), request.minInstances(),
                     request.reservedConcurrency(), request.publicUrl(),
                     request.sensitive(), request.async(), stored.sha256(), stored.sizeBytes(),
-                    existing.map(f -> f.revision() + 1).orElse(1L), existing.map(FunctionConfig::createdAt).orElse(now), now);
+                    revision, existing.map(FunctionConfig::createdAt).orElse(now), now);
             if (existing.isPresent() && existing.get().sameDeploymentAs(next)) {
                 return new Deployed(existing.get(), false, false);
             }

@@ -137,10 +137,30 @@ final class FunctionRepository {
         }
     }
 
+    /** Deletes the function and remembers its last revision (see {@link #firstRevision}). */
     boolean delete(Connection c, String name) throws SQLException {
+        try (PreparedStatement remember = c.prepareStatement("INSERT INTO deleted_function_revisions (name, revision) "
+                + "SELECT name, revision FROM functions WHERE name = ? "
+                + "ON CONFLICT (name) DO UPDATE SET revision = excluded.revision")) {
+            remember.setString(1, name);
+            remember.executeUpdate();
+        }
         try (PreparedStatement delete = c.prepareStatement("DELETE FROM functions WHERE name = ?")) {
             delete.setString(1, name);
             return delete.executeUpdate() == 1;
+        }
+    }
+
+    /**
+     * The revision a function created under {@code name} starts at: after the last one of any
+     * deleted function of that name, whose instances and queued calls may still be about.
+     */
+    long firstRevision(Connection c, String name) throws SQLException {
+        try (PreparedStatement select = c.prepareStatement("SELECT revision FROM deleted_function_revisions WHERE name = ?")) {
+            select.setString(1, name);
+            try (ResultSet rs = select.executeQuery()) {
+                return rs.next() ? rs.getLong(1) + 1 : 1;
+            }
         }
     }
 

@@ -94,6 +94,9 @@ final class FunctionPool {
                     if (state.closed()) {
                         return Optional.empty();
                     }
+                    if (state.deleted()) {
+                        throw new FunctionDeletedException(functionName);
+                    }
                     Optional<Instance> warm;
                     while ((warm = state.takeIdle()).isPresent()) {
                         if (warm.get().alive() && warm.get().function().revision() == function.revision()
@@ -390,14 +393,17 @@ final class FunctionPool {
         return upkeep.reap(now);
     }
 
-    /** The function changed or went away: idle instances stop now, busy ones when they finish. */
-    void retire() {
+    /**
+     * The function changed or ({@code deleted}) went away: idle instances stop now, busy ones when
+     * they finish; after a delete, queued and later calls fail.
+     */
+    void retire(boolean deleted) {
         List<Instance> retired;
         poolLock.lock();
         try {
             initFailure.forget();
             rhythm.retired();
-            retired = state.retire();
+            retired = state.retire(deleted);
         } finally {
             poolLock.unlock();
         }

@@ -237,17 +237,20 @@ public final class InstanceScheduler implements AutoCloseable {
     /**
      * Stops instances of the function's $LATEST — or, when it was deleted, of every version — idle
      * ones now and busy ones when they finish. Published versions never change, so they keep theirs.
+     * A deleted function's pools go: calls queued in them fail, and a function created again under
+     * its name starts with pools of its own.
      */
-    public void retire(String functionName, boolean allVersions) {
-        if (allVersions) {
+    public void retire(String functionName, boolean deleted) {
+        if (deleted) {
             capacity.budget().reserve(functionName, 0);
         }
         pools.forEach((key, pool) -> {
-            if (allVersions ? key.startsWith(functionName + ":") : key.equals(poolKey(functionName, "$LATEST"))) {
-                pool.retire();
-                if (allVersions) {
+            if (deleted ? key.startsWith(functionName + ":") : key.equals(poolKey(functionName, "$LATEST"))) {
+                if (deleted) {
+                    pools.remove(key, pool);
                     keepAlive.forget(key);
                 }
+                pool.retire(deleted);
             }
         });
     }
@@ -370,7 +373,7 @@ public final class InstanceScheduler implements AutoCloseable {
         pools.values().forEach(pool -> cut.addAll(pool.close()));
         cut.forEach(Instance::stopForShutdown);
         factory.close();
-        pools.values().forEach(FunctionPool::retire);
+        pools.values().forEach(pool -> pool.retire(false));
         timers.shutdownNow();
         waker.close();
         saveKeepAlive();

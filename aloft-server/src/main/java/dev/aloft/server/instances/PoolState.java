@@ -34,6 +34,7 @@ final class PoolState {
     /** Bumped when the function is redeployed or deleted. */
     private long generation;
     private boolean closed;
+    private boolean deleted;
     /** The configuration kept provisioned (its minInstances warm), if any. */
     private Optional<FunctionConfig> provisioned = Optional.empty();
 
@@ -83,6 +84,11 @@ final class PoolState {
 
     boolean closed() {
         return closed;
+    }
+
+    /** The function was deleted: its calls fail, and a function created again under its name gets a pool of its own. */
+    boolean deleted() {
+        return deleted;
     }
 
     /** The most recently idle instance, taken out of idle (it may have died meanwhile). */
@@ -166,8 +172,12 @@ final class PoolState {
         live--;
     }
 
-    /** The function changed or went away: a new generation, no provisioning, and the idle instances out (to stop). */
-    List<Instance> retire() {
+    /**
+     * The function changed ({@code deleted} false) or went away: a new generation, no provisioning,
+     * and the idle instances out (to stop). A deleted pool takes no more calls: those queued fail.
+     */
+    List<Instance> retire(boolean deleted) {
+        this.deleted |= deleted;
         generation++;
         provisioned = Optional.empty();
         List<Instance> retired = new ArrayList<>(idle);

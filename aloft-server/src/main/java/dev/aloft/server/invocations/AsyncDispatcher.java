@@ -7,6 +7,7 @@ import dev.aloft.server.AloftException;
 import dev.aloft.server.functions.FunctionConfig;
 import dev.aloft.server.functions.FunctionRegistry;
 import dev.aloft.server.functions.FunctionVersions;
+import dev.aloft.server.instances.FunctionDeletedException;
 import dev.aloft.server.instances.InstanceScheduler;
 import dev.aloft.server.instances.InvocationOutcome;
 import dev.aloft.server.instances.ThrottledException;
@@ -151,6 +152,9 @@ final class AsyncDispatcher implements AutoCloseable {
                 AsyncQueue.retryAt(c, event.id(), event.attempts(), retryAt);
                 return null;
             });
+            return;
+        } catch (FunctionDeletedException e) {
+            finishWithoutRun(event, "FunctionNotFound", e.getMessage());
             return;
         }
         InvocationRecord finished = records.finished(pending, function, outcome, event.payload(), started, clock.instant(), attempt);

@@ -364,6 +364,36 @@ class ScalingTest {
     }
 
     @Test
+    void aDeleteFailsTheCallsQueuedForTheFunctionAndOneCreatedAgainNeverRunsTheOldCode() throws Exception {
+        try (TestPlatform platform = TestPlatform.start(s -> s.with("queue-wait-ms", "30000"));
+             ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
+            String oldSha = deployBehave(platform, "reborn", 1);
+            platform.invokeOk("reborn", "{}");
+            Future<HttpResponse<String>> running = callers.submit(() -> platform.invoke("reborn", "{\"sleep_ms\": 1500}"));
+            Thread.sleep(300);
+            Future<HttpResponse<String>> queued = callers.submit(() -> platform.invoke("reborn", "{}"));
+            Thread.sleep(300);
+            assertThat(platform.send(HttpRequest.newBuilder(platform.url("/api/v1/functions/reborn")).DELETE()).statusCode())
+                    .isEqualTo(204);
+            var body = TestPlatform.deployBody("provided", "echo", TestPlatform.zip(TestPlatform.FUNCTIONS.resolve("shell-echo")));
+            assertThat(platform.deploy("reborn", body).statusCode()).isEqualTo(201);
+
+            // The queued call neither starts an instance of the deleted function nor waits out the queue.
+            HttpResponse<String> failed = queued.get(10, TimeUnit.SECONDS);
+            assertThat(failed.statusCode()).as(failed.body()).isEqualTo(404);
+            assertThat(failed.body()).contains("'reborn' was deleted while this call waited for an instance");
+            assertThat(running.get().statusCode()).isEqualTo(200);
+            // Same name, revision 1 each time before: the old instance passed for the new function's.
+            for (int i = 0; i < 3; i++) {
+                assertThat(platform.invoke("reborn", "{\"v\":" + i + "}").body()).isEqualTo("{\"echo\":{\"v\":" + i + "}}");
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> TestPlatform.processesRunning(oldSha) == 0);
+            assertThat(TestPlatform.parse(platform.get("/api/v1/functions/reborn").body()).path("revision").asLong())
+                    .isGreaterThan(1);
+        }
+    }
+
+    @Test
     void unchangedRedeployIsFreeAndKeepsWarmInstances() {
         try (TestPlatform platform = TestPlatform.start()) {
             deployBehave(platform, "stable", 5);
