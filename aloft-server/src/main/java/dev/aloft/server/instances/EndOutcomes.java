@@ -55,16 +55,17 @@ final class EndOutcomes {
     }
 
     /**
-     * The process exited with {@code exitCode}; {@code wasReady}: after its init. Call once the
-     * pipes are drained when it was not ready: runtimes print why they could not start (a missing
-     * handler, a bad import) before exiting.
+     * The process exited with {@code exitCode}; {@code wasReady}: after its init; {@code ranMs}: how
+     * long its invocation had run (0 when none had reached the runtime). Call once the pipes are
+     * drained when it was not ready: runtimes print why they could not start (a missing handler, a
+     * bad import) before exiting.
      */
-    InvocationOutcome exited(int exitCode, boolean outOfMemory, boolean wasReady) {
+    InvocationOutcome exited(int exitCode, boolean outOfMemory, boolean wasReady, long ranMs) {
         if (outOfMemory) {
             return new InvocationOutcome(Status.OUT_OF_MEMORY,
                     ErrorBodies.of("Runtime.OutOfMemory", "Runtime exited: out of memory (limit " + function.memoryMb()
                             + " MB); raise the function's memory or use less"),
-                    Optional.of("Runtime.OutOfMemory"), !wasReady, false, 0, 0, Optional.of(instanceId));
+                    Optional.of("Runtime.OutOfMemory"), !wasReady, false, 0, ranMs, Optional.of(instanceId));
         }
         if (!wasReady) {
             String lastLines = recentOutput.isEmpty() ? "see the function's logs"
@@ -74,15 +75,15 @@ final class EndOutcomes {
                             + "; " + lastLines),
                     Optional.of("Runtime.ExitError"), true, false, 0, 0, Optional.of(instanceId));
         }
-        return crashed("Runtime exited with error: exit status " + exitCode);
+        return crashed("Runtime exited with error: exit status " + exitCode, ranMs);
     }
 
     /** For an invocation that came too late: the instance had exited already. */
     InvocationOutcome exitedBeforeDelivery() {
-        return crashed("the instance exited before it got the invocation");
+        return crashed("the instance exited before it got the invocation", 0);
     }
 
-    private InvocationOutcome crashed(String message) {
-        return InvocationOutcome.aloftError(Status.CRASHED, "Runtime.ExitError", message, 0, Optional.of(instanceId));
+    private InvocationOutcome crashed(String message, long ranMs) {
+        return InvocationOutcome.aloftError(Status.CRASHED, "Runtime.ExitError", message, ranMs, Optional.of(instanceId));
     }
 }

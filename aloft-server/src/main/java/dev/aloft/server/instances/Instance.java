@@ -44,8 +44,11 @@ final class Instance implements RuntimeSession {
     private volatile boolean dead;
     /** Set the moment the instance is condemned, before its process is confirmed gone. */
     private volatile boolean killed;
-    /** When the runtime first asked for an event (System.nanoTime); set before {@link #ready}. */
-    private volatile long readyNanos;
+    /**
+     * When its init ended (System.nanoTime): the runtime's first ask for an event, or the process's
+     * exit before that; set before {@link #ready} or {@link #dead}.
+     */
+    private volatile long initEndedNanos;
     private Runnable onReady = () -> { };
     /** Set when the call it was started for went elsewhere: runs once it is ready or dead, to free it. */
     private Runnable whenWithdrawnFrom;
@@ -189,7 +192,7 @@ final class Instance implements RuntimeSession {
         stateLock.lock();
         try {
             if (!ready) {
-                readyNanos = System.nanoTime();
+                initEndedNanos = System.nanoTime();
                 ready = true;
                 becameReady = onReady;
                 free = whenWithdrawnFrom;
@@ -260,6 +263,11 @@ final class Instance implements RuntimeSession {
         runningSinceNanos = System.nanoTime();
     }
 
+    /** How long the invocation running has run so far. Under the state lock. */
+    private long runningMs() {
+        return Duration.ofNanos(System.nanoTime() - runningSinceNanos).toMillis();
+    }
+
     /** The runtime got {@code assignment}'s event: its timeout runs from now. */
     private void startTimeout(Assignment assignment) {
         ScheduledFuture<?> timeout = timers.schedule(() -> timedOut(assignment), function.timeoutSeconds(), TimeUnit.SECONDS);
@@ -325,7 +333,7 @@ final class Instance implements RuntimeSession {
             }
             finished = running;
             running = null;
-            durationMs = Duration.ofNanos(System.nanoTime() - runningSinceNanos).toMillis();
+            durationMs = runningMs();
         } finally {
             stateLock.unlock();
         }
@@ -366,7 +374,7 @@ final class Instance implements RuntimeSession {
             if (running != assignment && pending != assignment) {
                 return;
             }
-            durationMs = running == assignment ? Duration.ofNanos(System.nanoTime() - runningSinceNanos).toMillis() : 0;
+            durationMs = running == assignment ? runningMs() : 0;
             if (running == assignment) {
                 running = null;
             } else {
@@ -399,16 +407,22 @@ final class Instance implements RuntimeSession {
         Assignment unanswered;
         LongPoll<RuntimeEvent> runtime;
         boolean wasReady;
+        long ranMs;
         Optional<InvocationOutcome> failedInit;
         Runnable free;
         stateLock.lock();
         try {
+            if (!ready) {
+                initEndedNanos = System.nanoTime();
+            }
             dead = true;
             free = whenWithdrawnFrom;
             whenWithdrawnFrom = null;
             runtime = waitingRuntime;
             waitingRuntime = null;
             unanswered = running != null ? running : pending;
+            // One still pending never reached the runtime: it ran for no time.
+            ranMs = running != null ? runningMs() : 0;
             running = null;
             pending = null;
             wasReady = ready;
@@ -418,7 +432,7 @@ final class Instance implements RuntimeSession {
         }
         // Before the process is destroyed: its cgroup goes with it. Off the state lock: the drain may wait.
         Optional<InvocationOutcome> outcome = unanswered == null ? Optional.empty()
-                : Optional.of(failedInit.orElseGet(() -> exitOutcome(wasReady)));
+                : Optional.of(failedInit.orElseGet(() -> exitOutcome(wasReady, ranMs)));
         process.release();
         if (runtime != null) {
             runtime.retired();
@@ -430,12 +444,12 @@ final class Instance implements RuntimeSession {
         }
     }
 
-    private InvocationOutcome exitOutcome(boolean wasReady) {
+    private InvocationOutcome exitOutcome(boolean wasReady, long ranMs) {
         if (!wasReady) {
             // Its last lines say why it could not start.
             process.awaitOutputRead();
         }
-        return outcomes.exited(process.exitValue(), process.outOfMemory(), wasReady);
+        return outcomes.exited(process.exitValue(), process.outOfMemory(), wasReady, ranMs);
     }
 
     /** For an invocation that came too late: the instance had exited already. */
@@ -453,12 +467,15 @@ final class Instance implements RuntimeSession {
 
     /** How much of its init was left at {@code sinceNanos} (System.nanoTime), in ms; 0 if it was done. */
     long initMsLeftAt(long sinceNanos) {
-        return ready ? Math.max(0, Duration.ofNanos(readyNanos - sinceNanos).toMillis()) : 0;
+        return ready || dead ? Math.max(0, Duration.ofNanos(initEndedNanos - sinceNanos).toMillis()) : 0;
     }
 
-    /** How long it took from spawn to its runtime's first {@code /next}; 0 while it has not got there. */
+    /**
+     * How long its init took: from spawn to its runtime's first {@code /next}, or to its exit before
+     * that; 0 while it is still initialising.
+     */
     long initMs() {
-        return ready ? Duration.ofNanos(readyNanos - spawnedNanos).toMillis() : 0;
+        return ready || dead ? Duration.ofNanos(initEndedNanos - spawnedNanos).toMillis() : 0;
     }
 
     /** Kills the process; {@link #exited} then fails whatever it was running. */

@@ -27,6 +27,8 @@ class LedgerTest {
         var secret = TestPlatform.deployBody("provided", "behave", TestPlatform.zip(TestPlatform.FUNCTIONS.resolve("behave")));
         secret.put("sensitive", true);
         assertThat(platform.deploy("secretive", secret).statusCode()).isEqualTo(201);
+        var crashingInit = TestPlatform.deployBody("provided", "slow-exit-init", TestPlatform.zip(TestPlatform.FUNCTIONS.resolve("behave")));
+        assertThat(platform.deploy("crashing-init", crashingInit).statusCode()).isEqualTo(201);
     }
 
     @AfterAll
@@ -78,8 +80,28 @@ class LedgerTest {
         JsonNode timeout = record(invoke("ledgered", "{\"sleep_ms\": 3000}"));
         assertThat(timeout.path("status").asText()).isEqualTo("timeout");
         assertThat(timeout.path("errorType").asText()).isEqualTo("Sandbox.Timedout");
-        JsonNode crash = record(invoke("ledgered", "{\"exit\": 5}"));
+    }
+
+    @Test
+    void aCrashIsRecordedWithTheTimeItRanNotAsQueueTime() {
+        // The handler runs 400 ms, then its process exits mid-invocation.
+        JsonNode crash = record(invoke("ledgered", "{\"sleep_ms\": 400, \"exit\": 5}"));
         assertThat(crash.path("status").asText()).isEqualTo("crashed");
+        long durationMs = crash.path("durationMs").asLong();
+        assertThat(durationMs).as(crash.toString()).isGreaterThanOrEqualTo(250);
+        assertThat(crash.path("queueMs").asLong()).as(crash.toString()).isLessThan(durationMs);
+        assertThat(crash.path("billedMs").asLong()).as(crash.toString()).isGreaterThanOrEqualTo(durationMs);
+    }
+
+    @Test
+    void anInitThatCrashesIsRecordedAsInitTimeNotQueueTime() {
+        // slow-exit-init: the runtime takes 400 ms, then exits before it asks for its first event.
+        JsonNode failed = record(invoke("crashing-init", "{}"));
+        assertThat(failed.path("status").asText()).isEqualTo("init_error");
+        assertThat(failed.path("cold").asBoolean()).isTrue();
+        long initMs = failed.path("initMs").asLong();
+        assertThat(initMs).as(failed.toString()).isGreaterThanOrEqualTo(250);
+        assertThat(failed.path("queueMs").asLong()).as(failed.toString()).isLessThan(initMs);
     }
 
     @Test
