@@ -36,6 +36,14 @@ public record FunctionConfig(
         return (long) reservedConcurrency * memoryMb;
     }
 
+    /**
+     * The node memory this function keeps whatever else runs: its provisioned instances' or its
+     * reservation, whichever is more (provisioned instances count against the reservation).
+     */
+    public long guaranteedMemoryMb() {
+        return (long) Math.max(minInstances, reservedConcurrency) * memoryMb;
+    }
+
     public FunctionConfig {
         environment = Map.copyOf(environment);
     }

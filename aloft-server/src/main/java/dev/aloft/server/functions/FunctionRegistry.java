@@ -27,7 +27,7 @@ public final class FunctionRegistry {
     private final Database database;
     private final CodeStore codeStore;
     private final InstantSource clock;
-    /** The node memory budget: all functions' reservations together must fit in it. */
+    /** The node memory budget: what all functions keep (reservations, provisioned instances) must fit in it together. */
     private final long memoryBudgetMb;
     private final List<Consumer<FunctionChange>> changeListeners = new CopyOnWriteArrayList<>();
     private final List<DeleteStep> deleteSteps = new CopyOnWriteArrayList<>();
@@ -128,21 +128,28 @@ public final class FunctionRegistry {
         return deployed;
     }
 
-    /** An instance, and all reservations together, must fit in the node memory budget. */
+    /**
+     * An instance must fit in the node memory budget, and so must what all functions keep whatever
+     * else runs — each its provisioned instances or its reservation, whichever is more — together;
+     * otherwise a provisioned minimum or a reservation could never be honoured.
+     */
     private void checkFitsTheBudget(Connection c, FunctionConfig next) throws SQLException {
         if (next.memoryMb() > memoryBudgetMb) {
             throw AloftException.invalid("memoryMb " + next.memoryMb() + " of '" + next.name() + "' exceeds the node memory budget ("
                     + memoryBudgetMb + " MB), so no instance could ever start; lower memoryMb or raise memory-budget-mb");
         }
-        if (next.reservedConcurrency() == 0) {
+        if (next.guaranteedMemoryMb() == 0) {
             return;
         }
-        long othersMb = repository.reservedMemoryMbExcept(c, next.name());
-        if (othersMb + next.reservedMemoryMb() > memoryBudgetMb) {
-            throw AloftException.invalid("reservedConcurrency " + next.reservedConcurrency() + " of '" + next.name() + "' needs "
-                    + next.reservedMemoryMb() + " MB (" + next.reservedConcurrency() + " × " + next.memoryMb() + " MB) but only "
-                    + Math.max(0, memoryBudgetMb - othersMb) + " MB of the node memory budget (" + memoryBudgetMb
-                    + " MB) is not reserved by other functions; lower the reservation or memoryMb, or raise memory-budget-mb");
+        long othersMb = repository.guaranteedMemoryMbExcept(c, next.name());
+        if (othersMb + next.guaranteedMemoryMb() > memoryBudgetMb) {
+            boolean provisioned = next.minInstances() > next.reservedConcurrency();
+            int instances = provisioned ? next.minInstances() : next.reservedConcurrency();
+            String setting = provisioned ? "minInstances" : "reservedConcurrency";
+            throw AloftException.invalid(setting + " " + instances + " of '" + next.name() + "' needs " + next.guaranteedMemoryMb()
+                    + " MB (" + instances + " × " + next.memoryMb() + " MB) but only " + Math.max(0, memoryBudgetMb - othersMb)
+                    + " MB of the node memory budget (" + memoryBudgetMb + " MB) is not reserved or provisioned for other functions;"
+                    + " lower " + setting + " or memoryMb, or raise memory-budget-mb");
         }
     }
 

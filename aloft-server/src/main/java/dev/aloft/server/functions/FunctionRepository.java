@@ -125,10 +125,10 @@ final class FunctionRepository {
         }
     }
 
-    /** The node memory every function but {@code name} keeps reserved (reserved concurrency × memory). */
-    long reservedMemoryMbExcept(Connection c, String name) throws SQLException {
-        try (PreparedStatement select = c.prepareStatement(
-                "SELECT COALESCE(SUM(reserved_concurrency * memory_mb), 0) FROM functions WHERE name <> ?")) {
+    /** The node memory every function but {@code name} keeps: {@link FunctionConfig#guaranteedMemoryMb()} summed. */
+    long guaranteedMemoryMbExcept(Connection c, String name) throws SQLException {
+        try (PreparedStatement select = c.prepareStatement("SELECT COALESCE(SUM(CASE WHEN min_instances > reserved_concurrency"
+                + " THEN min_instances ELSE reserved_concurrency END * memory_mb), 0) FROM functions WHERE name <> ?")) {
             select.setString(1, name);
             try (ResultSet rs = select.executeQuery()) {
                 rs.next();

@@ -156,6 +156,23 @@ class LambdaSdkJavaTest {
     }
 
     @Test
+    void aMemorySizeItsProvisionedInstancesCannotHoldIsRefused() {
+        // The Lambda API has no minInstances; the native API sets it.
+        var body = TestPlatform.deployBody("provided", "behave", BEHAVE);
+        body.put("memoryMb", 128);
+        body.put("concurrency", 2);
+        body.put("minInstances", 2);
+        assertThat(platform.deploy("provisioned", body).statusCode()).isEqualTo(201);
+
+        assertThatThrownBy(() -> lambda.updateFunctionConfiguration(r -> r.functionName("provisioned").memorySize(10240)))
+                .isInstanceOfSatisfying(LambdaException.class, e -> assertThat(e.getMessage())
+                        .contains("minInstances 2 of 'provisioned' needs 20480 MB (2 × 10240 MB)")
+                        .contains("of the node memory budget (16384 MB)"));
+        assertThat(lambda.getFunctionConfiguration(r -> r.functionName("provisioned")).memorySize()).isEqualTo(128);
+        lambda.deleteFunction(r -> r.functionName("provisioned"));
+    }
+
+    @Test
     void listingPagesWithMarkers() {
         for (String name : List.of("page-a", "page-b", "page-c")) {
             createEcho(name);

@@ -170,7 +170,7 @@ class MemoryBudgetTest {
             HttpResponse<String> overBudget = platform.deploy("second", second);
             assertThat(overBudget.statusCode()).isEqualTo(400);
             assertThat(overBudget.body()).contains("reservedConcurrency 2 of 'second' needs 256 MB (2 × 128 MB) but only 128 MB "
-                    + "of the node memory budget (384 MB) is not reserved by other functions");
+                    + "of the node memory budget (384 MB) is not reserved or provisioned for other functions");
             assertThat(TestPlatform.parse(platform.get("/api/v1/functions/first").body()).path("reservedConcurrency").asInt())
                     .isEqualTo(2);
             second.put("reservedConcurrency", 1);
@@ -180,6 +180,60 @@ class MemoryBudgetTest {
             huge.put("memoryMb", 512);
             assertThat(platform.deploy("huge", huge).body())
                     .contains("memoryMb 512 of 'huge' exceeds the node memory budget (384 MB)");
+        }
+    }
+
+    @Test
+    void aProvisionedMinimumTheBudgetCannotHoldIsRefusedAndNothingIsDeployed() {
+        try (TestPlatform platform = TestPlatform.start(s -> budgetOnly(s, 384))) {
+            ObjectNode provisioned = behave(4);
+            provisioned.put("minInstances", 4);
+            HttpResponse<String> refused = platform.deploy("provisioned", provisioned);
+            assertThat(refused.statusCode()).isEqualTo(400);
+            assertThat(refused.body()).contains("minInstances 4 of 'provisioned' needs 512 MB (4 × 128 MB) but only 384 MB "
+                    + "of the node memory budget (384 MB) is not reserved or provisioned for other functions");
+            assertThat(platform.get("/api/v1/functions/provisioned").statusCode()).isEqualTo(404);
+            assertThat(platform.server.liveInstances("provisioned")).isZero();
+        }
+    }
+
+    /** Provisioned instances hold memory no reservation may count on, and the other way round. */
+    @Test
+    void provisionedMinimumsAndReservationsMustFitTheBudgetTogether() {
+        try (TestPlatform platform = TestPlatform.start(s -> budgetOnly(s, 512))) {
+            ObjectNode provisioned = behave(4);
+            provisioned.put("minInstances", 2);
+            deploy(platform, "provisioned", provisioned);
+            await().atMost(Duration.ofSeconds(10)).until(() -> platform.server.liveInstances("provisioned") == 2);
+
+            ObjectNode reserved = behave(4);
+            reserved.put("reservedConcurrency", 3);
+            HttpResponse<String> overBudget = platform.deploy("reserved", reserved);
+            assertThat(overBudget.statusCode()).isEqualTo(400);
+            assertThat(overBudget.body()).contains("reservedConcurrency 3 of 'reserved' needs 384 MB (3 × 128 MB) but only 256 MB "
+                    + "of the node memory budget (512 MB) is not reserved or provisioned for other functions");
+            assertThat(platform.get("/api/v1/functions/reserved").statusCode()).isEqualTo(404);
+            reserved.put("reservedConcurrency", 2);
+            deploy(platform, "reserved", reserved);
+
+            // Updates are checked as deploys are: more instances, or more memory each.
+            provisioned.put("minInstances", 3);
+            assertThat(platform.deploy("provisioned", provisioned).body()).contains("minInstances 3 of 'provisioned' needs 384 MB "
+                    + "(3 × 128 MB) but only 256 MB of the node memory budget (512 MB) is not reserved or provisioned");
+            provisioned.put("minInstances", 2);
+            provisioned.put("memoryMb", 2 * MB);
+            assertThat(platform.deploy("provisioned", provisioned).body()).contains("minInstances 2 of 'provisioned' needs 512 MB "
+                    + "(2 × 256 MB) but only 256 MB of the node memory budget (512 MB) is not reserved or provisioned");
+            JsonNode unchanged = TestPlatform.parse(platform.get("/api/v1/functions/provisioned").body());
+            assertThat(unchanged.path("minInstances").asInt()).isEqualTo(2);
+            assertThat(unchanged.path("memoryMb").asInt()).isEqualTo(MB);
+            assertThat(platform.server.liveInstances("provisioned")).isEqualTo(2);
+
+            // Provisioned instances inside a function's own reservation count once, and all of them start.
+            reserved.put("minInstances", 2);
+            HttpResponse<String> both = platform.deploy("reserved", reserved);
+            assertThat(both.statusCode()).as(both.body()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(10)).until(() -> platform.server.liveInstances("reserved") == 2);
         }
     }
 
