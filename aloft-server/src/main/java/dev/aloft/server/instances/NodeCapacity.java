@@ -9,16 +9,18 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Decides which function gets node memory when a new instance needs some: from the free budget
  * (minus other functions' unused reservations); else from prewarmed processes, which are
- * stopped; else by evicting idle instances of other pools,
- * least recently used first; else the caller waits. While a function below its fair share of the
- * unreserved budget waits, functions above theirs yield: they start nothing from the shared part
- * and their instances stop when they finish instead of going idle.
+ * stopped, and idle instances of other pools, least recently used first, evicted for what the
+ * prewarmed ones cannot cover (none of either when all together would not do); else the caller
+ * waits. While a function below its fair share of the unreserved budget waits, functions above
+ * theirs yield: they start nothing from the shared part and their instances stop when they
+ * finish instead of going idle.
  *
  * <p>It owns the node lock: every pool guards its state with it, so a decision that spans pools
  * (evict there, start here) sees one consistent state.
@@ -68,22 +70,26 @@ final class NodeCapacity {
         if (budget.tryReserve(name, mb)) {
             return new Claim(true, List.of());
         }
-        // Processes kept for cold starts give way first: a function's demand now outranks a guess.
-        if (prewarmed.shed(mb) && budget.tryReserve(name, mb)) {
-            return new Claim(true, List.of());
-        }
-        List<Candidate> plan = evictionPlan(pool, name, mb);
+        // Processes kept for cold starts give way first (a function's demand now outranks a guess),
+        // idle instances only for what those cannot cover. When all of them together cannot make
+        // room, none is stopped: that would throw away boots and warm instances for nothing.
+        long shortMb = mb - budget.roomFor(name);
+        Optional<List<Candidate>> plan = evictionPlan(pool, name, shortMb - prewarmed.keptMb());
         if (plan.isEmpty()) {
             return new Claim(false, List.of());
         }
         List<Instance> victims = new ArrayList<>();
-        for (Candidate candidate : plan) {
+        for (Candidate candidate : plan.get()) {
             Instance victim = candidate.instance();
             candidate.pool().evict(victim);
             victims.add(victim);
             // The victim's memory goes to the claimant now; it stops the victim before starting its own.
             budget.release(victim.function().name(), victim.function().memoryMb());
             metrics.evicted(victim.function().name(), victim.id(), name);
+        }
+        long stillShortMb = mb - budget.roomFor(name);
+        if (stillShortMb > 0) {
+            prewarmed.shed(stillShortMb);
         }
         return new Claim(budget.tryReserve(name, mb), victims);
     }
@@ -99,11 +105,15 @@ final class NodeCapacity {
     }
 
     /**
-     * The least recently used idle instances of other pools whose eviction makes room for
-     * {@code mb}, or none when even all of them would not. Provisioned minimums are kept, and an
-     * instance inside its function's reservation frees nothing for others, so it is passed over.
+     * The least recently used idle instances of other pools whose eviction frees {@code neededMb}
+     * for {@code name}: none when nothing is needed, empty when even all of them would not free
+     * that much. Provisioned minimums are kept, and an instance inside its function's reservation
+     * frees nothing for others, so it is passed over.
      */
-    private List<Candidate> evictionPlan(FunctionPool claimant, String name, long mb) {
+    private Optional<List<Candidate>> evictionPlan(FunctionPool claimant, String name, long neededMb) {
+        if (neededMb <= 0) {
+            return Optional.of(List.of());
+        }
         List<Candidate> candidates = new ArrayList<>();
         for (FunctionPool pool : pools) {
             if (pool != claimant) {
@@ -111,7 +121,7 @@ final class NodeCapacity {
             }
         }
         candidates.sort(Comparator.comparing(candidate -> candidate.instance().idleSince()));
-        long room = budget.roomFor(name);
+        long freedMb = 0;
         Map<String, Long> usedAfter = new HashMap<>();
         List<Candidate> plan = new ArrayList<>();
         for (Candidate candidate : candidates) {
@@ -125,12 +135,12 @@ final class NodeCapacity {
             }
             usedAfter.put(owner, used - candidateMb);
             plan.add(candidate);
-            room += gain;
-            if (room >= mb) {
-                return plan;
+            freedMb += gain;
+            if (freedMb >= neededMb) {
+                return Optional.of(plan);
             }
         }
-        return List.of();
+        return Optional.empty();
     }
 
     /**

@@ -322,17 +322,33 @@ final class PrewarmPool implements AutoCloseable {
         return removed;
     }
 
+    /** The budget memory that {@link #shed} could give back now: what kept processes hold. */
+    long keptMb() {
+        lock.lock();
+        try {
+            return keptMbLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private long keptMbLocked() {
+        return kept.entrySet().stream().mapToLong(entry -> (long) entry.getKey().memoryMb() * entry.getValue().size()).sum();
+    }
+
     /**
-     * Stops kept processes until {@code mb} of the budget is given back, or none is left; the
-     * memory is free when this returns (the processes die in the background). The pool refills when
-     * the budget has room again.
-     *
-     * @return whether anything was given back
+     * Stops kept processes until {@code mb} of the budget is given back — or none, when all of them
+     * hold less: stopping processes that cannot make the room only costs their boots. The memory
+     * is free when this returns (the processes die in the background). The pool refills when the
+     * budget has room again.
      */
-    boolean shed(long mb) {
+    void shed(long mb) {
         List<Prewarmed> shed = new ArrayList<>();
         lock.lock();
         try {
+            if (keptMbLocked() < mb) {
+                return;
+            }
             long freed = 0;
             for (Map.Entry<Kind, Deque<Prewarmed>> entry : kept.entrySet()) {
                 Kind kind = entry.getKey();
@@ -350,11 +366,8 @@ final class PrewarmPool implements AutoCloseable {
             lock.unlock();
         }
         shed.forEach(cell -> budget.release(cell.memoryMb()));
-        if (!shed.isEmpty()) {
-            LOG.info(() -> "prewarm: stopped " + shed.size() + " unbound process(es) to free " + mb + " MB for a function");
-            Thread.ofVirtual().name("prewarm-shed").start(() -> shed.forEach(Prewarmed::retire));
-        }
-        return !shed.isEmpty();
+        LOG.info(() -> "prewarm: stopped " + shed.size() + " unbound process(es) to free " + mb + " MB for a function");
+        Thread.ofVirtual().name("prewarm-shed").start(() -> shed.forEach(Prewarmed::retire));
     }
 
     private void failed(Kind kind, String why) {

@@ -1,6 +1,7 @@
 package dev.aloft.server.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aloft.server.AloftException;
 import dev.aloft.server.ServerSettings;
 import dev.aloft.server.functions.Runtime;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -258,6 +260,55 @@ class PrewarmTest {
             assertThat(platform.invokeOk("big", "{}").path("fn").asText()).isEqualTo("big");
             assertThat(metric(platform, "aloft_prewarmed_ready", "nodejs20")).isZero();
             assertThat(gauge(platform, "aloft_memory_used_mb")).isEqualTo(512);
+        }
+    }
+
+    /** A {@code provided} function of {@code memoryMb}: the prewarm pool cannot serve it, only make room for it. */
+    private static ObjectNode behave(int memoryMb) {
+        var body = TestPlatform.deployBody("provided", "behave", TestPlatform.zip(TestPlatform.FUNCTIONS.resolve("behave")));
+        body.put("memoryMb", memoryMb);
+        return body;
+    }
+
+    @Test
+    void aClaimThePrewarmedProcessesCannotCoverLeavesThemRunning() {
+        try (TestPlatform platform = TestPlatform.start(s -> s.with("prewarm", "python3=1").with("memory-budget-mb", "768")
+                .with("queue-wait-ms", "500"))) {
+            awaitReady(platform, "python3", 1);
+            ProcessHandle kept = bootstraps("bootstrap.py").getFirst();
+            assertThat(platform.deploy("holder", behave(512)).statusCode()).isEqualTo(201);
+            assertThat(platform.deploy("claimant", behave(512)).statusCode()).isEqualTo(201);
+            var holding = CompletableFuture.supplyAsync(() -> platform.invoke("holder", "{\"sleep_ms\": 3000}"),
+                    task -> Thread.ofVirtual().start(task));
+            await().atMost(Duration.ofSeconds(10)).until(() -> platform.instances("holder", "busy") == 1);
+
+            // 256 MB of prewarmed processes cannot make room for 512: the claim waits, then is throttled.
+            HttpResponse<String> throttled = platform.invoke("claimant", "{}");
+            assertThat(throttled.statusCode()).as(throttled.body()).isEqualTo(429);
+            assertThat(metric(platform, "aloft_prewarmed_ready", "python3")).isEqualTo(1);
+            assertThat(kept.isAlive()).isTrue();
+            assertThat(holding.join().statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aProvisionedMinimumALoweredBudgetCannotHoldLeavesThePrewarmedProcessesRunning() {
+        Path data;
+        try (TestPlatform platform = TestPlatform.start(s -> s.with("prewarm", "none"))) {
+            var provisioned = behave(512);
+            provisioned.put("minInstances", 2);
+            assertThat(platform.deploy("provisioned", provisioned).statusCode()).isEqualTo(201);
+            await().atMost(Duration.ofSeconds(10)).until(() -> platform.server.liveInstances("provisioned") == 2);
+            data = platform.dataDir;
+        }
+        // The budget was lowered since: one provisioned instance fits beside the pool's process, the
+        // second never does, and the upkeep retries it every 250 ms (a quarter of the keep-alive).
+        try (TestPlatform platform = TestPlatform.restart(data, s -> s.with("prewarm", "python3=1")
+                .with("memory-budget-mb", "768").with("keep-alive-seconds", "1"))) {
+            awaitReady(platform, "python3", 1);
+            ProcessHandle kept = bootstraps("bootstrap.py").getFirst();
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10)).until(() -> kept.isAlive()
+                    && metric(platform, "aloft_prewarmed_ready", "python3") == 1 && platform.server.liveInstances("provisioned") == 1);
         }
     }
 
