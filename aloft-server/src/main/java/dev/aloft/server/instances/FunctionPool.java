@@ -378,11 +378,14 @@ final class FunctionPool {
         upkeep.provision(function);
     }
 
-    /** The configuration to keep provisioned, if this pool has one. */
-    Optional<FunctionConfig> provisioned() {
+    /**
+     * The configuration to keep provisioned, if this pool has one and is short of its minimum now:
+     * instances died, and the backoff after ones that died initialising has passed.
+     */
+    Optional<FunctionConfig> provisionedAndShort(Instant now) {
         poolLock.lock();
         try {
-            return state.provisioned();
+            return state.provisioned().filter(function -> state.live() < function.minInstances() && upkeep.replacementDue(now));
         } finally {
             poolLock.unlock();
         }
@@ -402,6 +405,7 @@ final class FunctionPool {
         poolLock.lock();
         try {
             initFailure.forget();
+            upkeep.forgetInitFailures();
             rhythm.retired();
             retired = state.retire(deleted);
         } finally {

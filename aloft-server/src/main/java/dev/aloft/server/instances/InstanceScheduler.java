@@ -12,6 +12,7 @@ import dev.aloft.server.store.Database;
 import dev.aloft.server.store.LogLine;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -343,10 +344,10 @@ public final class InstanceScheduler implements AutoCloseable {
     private void reapIdle() {
         try {
             for (FunctionPool pool : pools.values()) {
-                int stopped = pool.reap(clock.instant());
+                Instant now = clock.instant();
+                int stopped = pool.reap(now);
                 // Provisioned instances that died are replaced, off this timer thread.
-                pool.provisioned().filter(function -> pool.liveInstances() < function.minInstances())
-                        .ifPresent(this::provision);
+                pool.provisionedAndShort(now).ifPresent(this::provision);
                 if (stopped > 0) {
                     LOG.fine(() -> "stopped " + stopped + " idle instance(s) past the keep-alive");
                 }

@@ -17,6 +17,11 @@ import java.util.function.Consumer;
  */
 final class PoolUpkeep {
 
+    private static final System.Logger LOG = System.getLogger(PoolUpkeep.class.getName());
+    /** The wait before the replacement of a provisioned instance that died initialising; doubles per one in a row. */
+    static final Duration FIRST_REPLACEMENT_DELAY = InitFailureBackoff.WINDOW;
+    static final Duration MAX_REPLACEMENT_DELAY = Duration.ofMinutes(5);
+
     /** The pool this keeps, for the node's claims: its own idle instances are not evicted for it. */
     private final FunctionPool pool;
     private final String functionName;
@@ -30,6 +35,13 @@ final class PoolUpkeep {
     private final IdleRhythm rhythm;
     /** The call path's way back for an instance that is free: to a queued call, else idle. */
     private final Consumer<Instance> takeBack;
+    /**
+     * Instances kept idle (provisioned, or started ahead) that died before they were ready, in a
+     * row: a broken init. Their replacements wait, longer for each, instead of booting a runtime that
+     * fails the same way at every reap. Guarded by the node lock.
+     */
+    private int diedInitialising;
+    private Instant replaceNotBefore = Instant.MIN;
 
     PoolUpkeep(FunctionPool pool, String poolKey, InstanceFactory factory, KeepAlivePolicy keepAlive,
                ScalingMetrics metrics, NodeCapacity capacity, PoolState state, IdleRhythm rhythm, Consumer<Instance> takeBack) {
@@ -110,6 +122,12 @@ final class PoolUpkeep {
             for (Instance instance : state.removeIdle(instance -> !instance.alive() || (state.live() > minimum
                     && (prewarming ? beforePrewarm || pastKeepAlive : instance.idleSince().plus(window.keepUntil()).isBefore(now))))) {
                 ((instance.alive() && beforePrewarm) ? unloaded : expired).add(instance);
+                if (!instance.alive() && !instance.ready()) {
+                    diedInitialising(now);
+                }
+            }
+            if (state.idleCount() > state.idleInitialising()) {
+                diedInitialising = 0;
             }
             if (prewarming && !beforePrewarm && !pastKeepAlive && state.live() == 0) {
                 // As many as the last busy period had busy at once (a fan-out every ten minutes needs all of them).
@@ -131,6 +149,28 @@ final class PoolUpkeep {
             startClaimed(prewarm.get(), prewarmCount, startGeneration, this::keepStartedAhead);
         }
         return expired.size() + unloaded.size();
+    }
+
+    private void diedInitialising(Instant now) {
+        diedInitialising++;
+        Duration delay = FIRST_REPLACEMENT_DELAY.multipliedBy(1L << Math.min(diedInitialising - 1, 16));
+        if (delay.compareTo(MAX_REPLACEMENT_DELAY) > 0) {
+            delay = MAX_REPLACEMENT_DELAY;
+        }
+        replaceNotBefore = now.plus(delay);
+        LOG.log(System.Logger.Level.WARNING, "an instance of " + functionName + " kept ready for calls died initialising ("
+                + diedInitialising + " in a row; its logs say why); the next replacement starts in " + delay.toSeconds() + " s");
+    }
+
+    /** Whether a provisioned instance that died may be replaced now (see {@link #diedInitialising}). Call with the node lock held. */
+    boolean replacementDue(Instant now) {
+        return !now.isBefore(replaceNotBefore);
+    }
+
+    /** The function changed: its next init may well work, so replacements start at once again. Call with the node lock held. */
+    void forgetInitFailures() {
+        diedInitialising = 0;
+        replaceNotBefore = Instant.MIN;
     }
 
     /**

@@ -254,6 +254,26 @@ class ScalingTest {
     }
 
     @Test
+    void aProvisionedInstanceThatKeepsDyingInitialisingIsReplacedAfterABackoffNotAtEveryReap() {
+        // keep-alive 1 s: the reaper looks every 250 ms, and without the backoff replaced it each time.
+        try (TestPlatform platform = TestPlatform.start(s -> s.with("keep-alive-seconds", "1"))) {
+            var body = TestPlatform.deployBody("provided", "exit-init", TestPlatform.zip(TestPlatform.FUNCTIONS.resolve("behave")));
+            body.put("minInstances", 1);
+            assertThat(platform.deploy("unbootable", body).statusCode()).isEqualTo(201);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> platform.metric("aloft_instances_stopped_total{function=\"unbootable\",reason=\"died\"}") >= 1);
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(4))
+                    .until(() -> platform.metric("aloft_instances_started_total{function=\"unbootable\"}") == 1);
+
+            // Fixed, it is provisioned at once.
+            body.put("handler", "behave");
+            assertThat(platform.deploy("unbootable", body).statusCode()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(10)).until(() -> platform.server.liveInstances("unbootable") == 1);
+            assertThat(platform.invokeOk("unbootable", "{}").path("instance").asText()).isNotEmpty();
+        }
+    }
+
+    @Test
     void aCallThatMeetsAProvisionedInstanceStillInitialisingIsRecordedColdByTheInitItWaitedFor() {
         try (TestPlatform platform = TestPlatform.start()) {
             // slow-init: the runtime takes 3 s before it asks for its first event.
