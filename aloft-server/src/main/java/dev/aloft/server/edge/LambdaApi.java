@@ -185,13 +185,14 @@ final class LambdaApi {
             throw AloftException.invalid("ReservedConcurrentExecutions must be between 1 and " + DeployRequest.MAX_CONCURRENCY
                     + ", got " + reserved + (reserved == 0 ? " (Aloft cannot switch a function off; delete it instead)" : ""));
         }
-        setConcurrency(req, reserved, reserved);
+        setConcurrency(req, reserved, reserved, "ReservedConcurrentExecutions " + reserved + " is");
         Exchange.sendJson(res, 200, Map.of("ReservedConcurrentExecutions", reserved));
     }
 
     /** No reservation, and back to the default limit: Aloft functions always have one. */
     private void deleteConcurrency(ServerRequest req, ServerResponse res, byte[] body) {
-        setConcurrency(req, DeployRequest.DEFAULT_CONCURRENCY, 0);
+        setConcurrency(req, DeployRequest.DEFAULT_CONCURRENCY, 0,
+                "DeleteFunctionConcurrency would restore the default concurrency " + DeployRequest.DEFAULT_CONCURRENCY + ",");
         LambdaJson.sendNoContent(res);
     }
 
@@ -201,12 +202,23 @@ final class LambdaApi {
                 ? Map.of("ReservedConcurrentExecutions", f.reservedConcurrency()) : Map.of());
     }
 
-    private void setConcurrency(ServerRequest req, int concurrency, int reservedConcurrency) {
+    /**
+     * Refuses a concurrency below the function's provisioned minimum rather than lowering
+     * minInstances, which the Lambda API cannot see (Lambda likewise refuses reserved concurrency
+     * below provisioned concurrency). DeployRequest enforces the same rule; this check only names
+     * the Lambda call ({@code change}) in the message.
+     */
+    private void setConcurrency(ServerRequest req, int concurrency, int reservedConcurrency, String change) {
         FunctionConfig f = LambdaGate.functionRef(req).resolve(registry);
-        registry.update(f.name(), current -> new DeployRequest(current.name(), current.runtime(), current.handler(),
-                current.memoryMb(), current.timeoutSeconds(), current.environment(), concurrency,
-                Math.min(current.minInstances(), concurrency), reservedConcurrency, current.publicUrl(),
-                current.sensitive(), current.async(), current.zip()));
+        registry.update(f.name(), current -> {
+            if (current.minInstances() > concurrency) {
+                throw AloftException.invalid(change + " below the function's provisioned minimum (minInstances "
+                        + current.minInstances() + "); lower minInstances first");
+            }
+            return new DeployRequest(current.name(), current.runtime(), current.handler(), current.memoryMb(),
+                    current.timeoutSeconds(), current.environment(), concurrency, current.minInstances(),
+                    reservedConcurrency, current.publicUrl(), current.sensitive(), current.async(), current.zip());
+        });
     }
 
     private void accountSettings(ServerRequest req, ServerResponse res, byte[] body) {

@@ -173,6 +173,31 @@ class LambdaSdkJavaTest {
     }
 
     @Test
+    void concurrencyCallsNeverLowerTheProvisionedMinimum() {
+        var body = TestPlatform.deployBody("provided", "behave", BEHAVE);
+        body.put("memoryMb", 128);
+        body.put("concurrency", 20);
+        body.put("minInstances", 12);
+        assertThat(platform.deploy("kept-warm", body).statusCode()).isEqualTo(201);
+
+        assertThatThrownBy(() -> lambda.putFunctionConcurrency(r -> r.functionName("kept-warm").reservedConcurrentExecutions(1)))
+                .isInstanceOfSatisfying(InvalidParameterValueException.class, e -> {
+                    assertThat(e.statusCode()).isEqualTo(400);
+                    assertThat(e.awsErrorDetails().errorMessage()).isEqualTo("ReservedConcurrentExecutions 1 is below the"
+                            + " function's provisioned minimum (minInstances 12); lower minInstances first");
+                });
+        // The default concurrency a delete restores (10) is below the minimum too.
+        assertThatThrownBy(() -> lambda.deleteFunctionConcurrency(r -> r.functionName("kept-warm")))
+                .isInstanceOfSatisfying(InvalidParameterValueException.class, e -> assertThat(e.awsErrorDetails().errorMessage())
+                        .isEqualTo("DeleteFunctionConcurrency would restore the default concurrency 10, below the"
+                                + " function's provisioned minimum (minInstances 12); lower minInstances first"));
+        JsonNode unchanged = TestPlatform.parse(platform.get("/api/v1/functions/kept-warm").body());
+        assertThat(unchanged.path("concurrency").asInt()).isEqualTo(20);
+        assertThat(unchanged.path("minInstances").asInt()).isEqualTo(12);
+        lambda.deleteFunction(r -> r.functionName("kept-warm"));
+    }
+
+    @Test
     void listingPagesWithMarkers() {
         for (String name : List.of("page-a", "page-b", "page-c")) {
             createEcho(name);
