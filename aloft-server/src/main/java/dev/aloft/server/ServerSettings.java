@@ -164,7 +164,9 @@ public record ServerSettings(
                         + "so it cannot be started before the function is known; " + example);
             }
             int count = parse(Map.of("prewarm", parts[1]), "prewarm", Integer::parseInt, 0, 64);
-            counts.put(runtime, count);
+            if (counts.put(runtime, count) != null) {
+                throw AloftException.invalid("setting 'prewarm' names " + runtime.id() + " twice; give each runtime one count, " + example);
+            }
         }
         return counts;
     }

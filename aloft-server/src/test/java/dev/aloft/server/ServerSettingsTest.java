@@ -29,5 +29,7 @@ class ServerSettingsTest {
         // 1 s could close connections in use: Helidon's request clock ticks about once a second.
         assertThatThrownBy(() -> ServerSettings.resolve(Map.of("idle-connection-seconds", "1"), Map.of()))
                 .hasMessage("setting 'idle-connection-seconds' must be between 2 and 86400, got 1");
+        assertThatThrownBy(() -> ServerSettings.resolve(Map.of("prewarm", "nodejs20=1,python3=1,nodejs20=2"), Map.of()))
+                .hasMessage("setting 'prewarm' names nodejs20 twice; give each runtime one count, e.g. nodejs20=1,python3=1 or none");
     }
 }

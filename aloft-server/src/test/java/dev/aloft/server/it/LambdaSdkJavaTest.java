@@ -155,14 +155,18 @@ class LambdaSdkJavaTest {
                 .isInstanceOf(ResourceNotFoundException.class);
     }
 
-    @Test
-    void aMemorySizeItsProvisionedInstancesCannotHoldIsRefused() {
-        // The Lambda API has no minInstances; the native API sets it.
+    /** A 128 MB function kept at {@code minInstances}: the Lambda API has no such setting, the native API sets it. */
+    private static void deployProvisioned(String name, int concurrency, int minInstances) {
         var body = TestPlatform.deployBody("provided", "behave", BEHAVE);
         body.put("memoryMb", 128);
-        body.put("concurrency", 2);
-        body.put("minInstances", 2);
-        assertThat(platform.deploy("provisioned", body).statusCode()).isEqualTo(201);
+        body.put("concurrency", concurrency);
+        body.put("minInstances", minInstances);
+        assertThat(platform.deploy(name, body).statusCode()).isEqualTo(201);
+    }
+
+    @Test
+    void aMemorySizeItsProvisionedInstancesCannotHoldIsRefused() {
+        deployProvisioned("provisioned", 2, 2);
 
         assertThatThrownBy(() -> lambda.updateFunctionConfiguration(r -> r.functionName("provisioned").memorySize(10240)))
                 .isInstanceOfSatisfying(LambdaException.class, e -> assertThat(e.getMessage())
@@ -174,11 +178,7 @@ class LambdaSdkJavaTest {
 
     @Test
     void concurrencyCallsNeverLowerTheProvisionedMinimum() {
-        var body = TestPlatform.deployBody("provided", "behave", BEHAVE);
-        body.put("memoryMb", 128);
-        body.put("concurrency", 20);
-        body.put("minInstances", 12);
-        assertThat(platform.deploy("kept-warm", body).statusCode()).isEqualTo(201);
+        deployProvisioned("kept-warm", 20, 12);
 
         assertThatThrownBy(() -> lambda.putFunctionConcurrency(r -> r.functionName("kept-warm").reservedConcurrentExecutions(1)))
                 .isInstanceOfSatisfying(InvalidParameterValueException.class, e -> {

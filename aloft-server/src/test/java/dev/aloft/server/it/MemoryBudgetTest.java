@@ -40,6 +40,14 @@ class MemoryBudgetTest {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
     }
 
+    /** A deploy of a new function refused with {@code reason}, and nothing of it stored. */
+    private static void assertRefused(TestPlatform platform, String name, ObjectNode body, String reason) {
+        HttpResponse<String> refused = platform.deploy(name, body);
+        assertThat(refused.statusCode()).isEqualTo(400);
+        assertThat(refused.body()).contains(reason);
+        assertThat(platform.get("/api/v1/functions/" + name).statusCode()).isEqualTo(404);
+    }
+
     private static String instanceOf(HttpResponse<String> response) {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         return TestPlatform.parse(response.body()).path("instance").asText();
@@ -167,10 +175,8 @@ class MemoryBudgetTest {
             deploy(platform, "first", first);
             ObjectNode second = behave(2);
             second.put("reservedConcurrency", 2);
-            HttpResponse<String> overBudget = platform.deploy("second", second);
-            assertThat(overBudget.statusCode()).isEqualTo(400);
-            assertThat(overBudget.body()).contains("reservedConcurrency 2 of 'second' needs 256 MB (2 × 128 MB) but only 128 MB "
-                    + "of the node memory budget (384 MB) is not reserved or provisioned for other functions");
+            assertRefused(platform, "second", second, "reservedConcurrency 2 of 'second' needs 256 MB (2 × 128 MB) "
+                    + "but only 128 MB of the node memory budget (384 MB) is not reserved or provisioned for other functions");
             assertThat(TestPlatform.parse(platform.get("/api/v1/functions/first").body()).path("reservedConcurrency").asInt())
                     .isEqualTo(2);
             second.put("reservedConcurrency", 1);
@@ -188,11 +194,8 @@ class MemoryBudgetTest {
         try (TestPlatform platform = TestPlatform.start(s -> budgetOnly(s, 384))) {
             ObjectNode provisioned = behave(4);
             provisioned.put("minInstances", 4);
-            HttpResponse<String> refused = platform.deploy("provisioned", provisioned);
-            assertThat(refused.statusCode()).isEqualTo(400);
-            assertThat(refused.body()).contains("minInstances 4 of 'provisioned' needs 512 MB (4 × 128 MB) but only 384 MB "
-                    + "of the node memory budget (384 MB) is not reserved or provisioned for other functions");
-            assertThat(platform.get("/api/v1/functions/provisioned").statusCode()).isEqualTo(404);
+            assertRefused(platform, "provisioned", provisioned, "minInstances 4 of 'provisioned' needs 512 MB (4 × 128 MB) "
+                    + "but only 384 MB of the node memory budget (384 MB) is not reserved or provisioned for other functions");
             assertThat(platform.server.liveInstances("provisioned")).isZero();
         }
     }
@@ -208,11 +211,8 @@ class MemoryBudgetTest {
 
             ObjectNode reserved = behave(4);
             reserved.put("reservedConcurrency", 3);
-            HttpResponse<String> overBudget = platform.deploy("reserved", reserved);
-            assertThat(overBudget.statusCode()).isEqualTo(400);
-            assertThat(overBudget.body()).contains("reservedConcurrency 3 of 'reserved' needs 384 MB (3 × 128 MB) but only 256 MB "
-                    + "of the node memory budget (512 MB) is not reserved or provisioned for other functions");
-            assertThat(platform.get("/api/v1/functions/reserved").statusCode()).isEqualTo(404);
+            assertRefused(platform, "reserved", reserved, "reservedConcurrency 3 of 'reserved' needs 384 MB (3 × 128 MB) "
+                    + "but only 256 MB of the node memory budget (512 MB) is not reserved or provisioned for other functions");
             reserved.put("reservedConcurrency", 2);
             deploy(platform, "reserved", reserved);
 
