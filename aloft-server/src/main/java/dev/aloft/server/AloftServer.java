@@ -112,7 +112,11 @@ public final class AloftServer implements AutoCloseable {
                 settings.memoryBudgetMb(), settings.prewarm(), settings.prewarmMemoryMb(),
                 settings.javaFunctionAot(), settings.cpuSaturatedIdlePercent()));
         registry.onChange(change -> {
-            scheduler.retire(change.name(), change.deleted());
+            if (change.scalingOnly()) {
+                registry.find(change.name()).ifPresent(scheduler::rescale);
+            } else {
+                scheduler.retire(change.name(), change.deleted());
+            }
             registry.find(change.name()).ifPresent(scheduler::reserve);
             registry.find(change.name()).filter(f -> f.minInstances() > 0).ifPresent(scheduler::provision);
         });

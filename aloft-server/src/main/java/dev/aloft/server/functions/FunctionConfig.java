@@ -48,6 +48,11 @@ public record FunctionConfig(
         environment = Map.copyOf(environment);
     }
 
+    FunctionConfig withRevision(long newRevision) {
+        return new FunctionConfig(name, version, runtime, handler, memoryMb, timeoutSeconds, environment, concurrency,
+                minInstances, reservedConcurrency, publicUrl, sensitive, async, codeSha256, codeSizeBytes, newRevision, createdAt, updatedAt);
+    }
+
     /** This configuration as published version {@code number}. */
     FunctionConfig asVersion(int number, Instant publishedAt) {
         return new FunctionConfig(name, Integer.toString(number), runtime, handler, memoryMb, timeoutSeconds, environment,
@@ -56,10 +61,18 @@ public record FunctionConfig(
 
     /** True when {@code other} runs the same code with the same settings (a free redeploy). */
     boolean sameDeploymentAs(FunctionConfig other) {
+        return sameButScalingAs(other) && concurrency == other.concurrency && minInstances == other.minInstances
+                && reservedConcurrency == other.reservedConcurrency;
+    }
+
+    /**
+     * True when {@code other} differs at most in how far it scales (concurrency, minInstances,
+     * reservedConcurrency): its instances run as this one's would, so they can serve it.
+     */
+    boolean sameButScalingAs(FunctionConfig other) {
         return runtime == other.runtime && handler.equals(other.handler) && memoryMb == other.memoryMb
                 && timeoutSeconds == other.timeoutSeconds && environment.equals(other.environment)
-                && concurrency == other.concurrency && minInstances == other.minInstances
-                && reservedConcurrency == other.reservedConcurrency && publicUrl == other.publicUrl
-                && sensitive == other.sensitive && async.equals(other.async) && codeSha256.equals(other.codeSha256);
+                && publicUrl == other.publicUrl && sensitive == other.sensitive && async.equals(other.async)
+                && codeSha256.equals(other.codeSha256);
     }
 }

@@ -42,8 +42,11 @@ public final class FunctionRegistry {
         this.clock = clock;
     }
 
-    /** A function's $LATEST changed, or the function was deleted. */
-    public record FunctionChange(String name, boolean deleted) {}
+    /**
+     * A function's $LATEST changed, or the function was deleted. {@code scalingOnly}: only its
+     * concurrency, minInstances or reservation changed, so its instances can go on serving it.
+     */
+    public record FunctionChange(String name, boolean deleted, boolean scalingOnly) {}
 
     /** Work that deletes what belongs to a function, inside the transaction that deletes it. */
     @FunctionalInterface
@@ -90,6 +93,9 @@ public final class FunctionRegistry {
         return commit(request, runtime, Optional.empty());
     }
 
+    /** What a deploy's transaction did: the result, and whether only the function's scale changed. */
+    private record Commit(Deployed deployed, boolean scalingOnly) {}
+
     /** A stored archive: its hash and its size as uploaded. */
     private record Code(String sha256, long sizeBytes) {}
 
@@ -104,7 +110,7 @@ public final class FunctionRegistry {
     /** Records the deploy; without {@code code} it keeps the stored function's code (it must exist). */
     private Deployed commit(DeployRequest request, Runtime runtime, Optional<Code> code) {
         Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
-        Deployed deployed = database.inTransaction(c -> {
+        Commit commit = database.inTransaction(c -> {
             Optional<FunctionConfig> existing = repository.find(c, request.name());
             Code stored = code.or(() -> existing.map(f -> new Code(f.codeSha256(), f.codeSizeBytes())))
                     .orElseThrow(() -> AloftException.notFound("function '" + request.name() + "' does not exist"));
@@ -115,15 +121,22 @@ public final class FunctionRegistry {
                     request.sensitive(), request.async(), stored.sha256(), stored.sizeBytes(),
                     revision, existing.map(FunctionConfig::createdAt).orElse(now), now);
             if (existing.isPresent() && existing.get().sameDeploymentAs(next)) {
-                return new Deployed(existing.get(), false, false);
+                return new Commit(new Deployed(existing.get(), false, false), false);
+            }
+            // A change of scale only keeps the revision the pools match instances on: recycling every
+            // warm instance for a new cap would be a cold start for each caller.
+            boolean scalingOnly = existing.isPresent() && existing.get().sameButScalingAs(next);
+            if (scalingOnly) {
+                next = next.withRevision(existing.get().revision());
             }
             checkFitsTheBudget(c, next);
             repository.upsert(c, next);
-            return new Deployed(next, existing.isEmpty(), true);
+            return new Commit(new Deployed(next, existing.isEmpty(), true), scalingOnly);
         });
+        Deployed deployed = commit.deployed();
         if (deployed.changed()) {
             cache.put(request.name(), deployed.function());
-            changeListeners.forEach(listener -> listener.accept(new FunctionChange(request.name(), false)));
+            changeListeners.forEach(listener -> listener.accept(new FunctionChange(request.name(), false, commit.scalingOnly())));
         }
         return deployed;
     }
@@ -192,7 +205,7 @@ public final class FunctionRegistry {
         if (!deleted) {
             throw AloftException.notFound("function '" + name + "' does not exist");
         }
-        changeListeners.forEach(listener -> listener.accept(new FunctionChange(name, true)));
+        changeListeners.forEach(listener -> listener.accept(new FunctionChange(name, true, false)));
     }
 
     /** The code hashes some function or published version still runs. */

@@ -373,6 +373,16 @@ final class FunctionPool {
         waiting.wakeAll();
     }
 
+    /** See {@link InstanceScheduler#rescale}. */
+    void rescale(FunctionConfig function) {
+        poolLock.lock();
+        try {
+            state.provision(function);
+        } finally {
+            poolLock.unlock();
+        }
+    }
+
     /** See {@link PoolUpkeep#provision}. */
     void provision(FunctionConfig function) {
         upkeep.provision(function);

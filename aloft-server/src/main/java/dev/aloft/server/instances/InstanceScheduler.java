@@ -256,6 +256,14 @@ public final class InstanceScheduler implements AutoCloseable {
         });
     }
 
+    /**
+     * Only the function's scale changed: its instances go on serving it, and its provisioned
+     * minimum is the new one (instances above a lowered one stop after the keep-alive).
+     */
+    public void rescale(FunctionConfig function) {
+        pool(function).rescale(function);
+    }
+
     /** How many instances the function has over all its versions (starting, busy or idle). */
     public int liveInstances(String functionName) {
         return pools.entrySet().stream().filter(e -> e.getKey().startsWith(functionName + ":"))

@@ -431,6 +431,31 @@ class ScalingTest {
     }
 
     @Test
+    void aChangeOfScaleOnlyKeepsTheWarmInstancesServing() {
+        try (TestPlatform platform = TestPlatform.start()) {
+            deployBehave(platform, "rescaled", 4);
+            JsonNode before = TestPlatform.parse(platform.get("/api/v1/functions/rescaled").body());
+            String instance = TestPlatform.parse(platform.invoke("rescaled", "{}").body()).path("instance").asText();
+            var body = TestPlatform.deployBody("provided", "behave", TestPlatform.zip(TestPlatform.FUNCTIONS.resolve("behave")));
+            body.put("concurrency", 8);
+            body.put("reservedConcurrency", 1);
+            var rescaled = platform.deploy("rescaled", body);
+            assertThat(rescaled.statusCode()).isEqualTo(200);
+            assertThat(TestPlatform.parse(rescaled.body()).path("concurrency").asInt()).isEqualTo(8);
+            assertThat(TestPlatform.parse(rescaled.body()).path("revision").asLong()).isEqualTo(before.path("revision").asLong());
+            var response = platform.invoke("rescaled", "{}");
+            assertThat(TestPlatform.parse(response.body()).path("instance").asText()).isEqualTo(instance);
+            String id = response.headers().firstValue("X-Aloft-Invocation-Id").orElseThrow();
+            assertThat(TestPlatform.parse(platform.get("/api/v1/invocations/" + id).body()).path("cold").asBoolean()).isFalse();
+
+            // A change of what runs still recycles them.
+            body.put("memoryMb", 192);
+            assertThat(platform.deploy("rescaled", body).statusCode()).isEqualTo(200);
+            assertThat(TestPlatform.parse(platform.invoke("rescaled", "{}").body()).path("instance").asText()).isNotEqualTo(instance);
+        }
+    }
+
+    @Test
     void logPumpsDoNotHoldVirtualThreadCarriers() {
         // Regression: pumps on virtual threads pinned a carrier each while blocked on a pipe, so
         // ~128 idle instances took all 256 carriers and the whole server stopped answering.
