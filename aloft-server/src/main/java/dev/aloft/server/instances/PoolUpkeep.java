@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.logging.Logger;
 
 /**
  * The background side of a {@link FunctionPool}, run by the scheduler's upkeep rather than by
@@ -17,10 +18,10 @@ import java.util.function.Consumer;
  */
 final class PoolUpkeep {
 
-    private static final System.Logger LOG = System.getLogger(PoolUpkeep.class.getName());
+    private static final Logger LOG = Logger.getLogger(PoolUpkeep.class.getName());
     /** The wait before the replacement of a provisioned instance that died initialising; doubles per one in a row. */
-    static final Duration FIRST_REPLACEMENT_DELAY = InitFailureBackoff.WINDOW;
-    static final Duration MAX_REPLACEMENT_DELAY = Duration.ofMinutes(5);
+    private static final Duration FIRST_REPLACEMENT_DELAY = InitFailureBackoff.WINDOW;
+    private static final Duration MAX_REPLACEMENT_DELAY = Duration.ofMinutes(5);
 
     /** The pool this keeps, for the node's claims: its own idle instances are not evicted for it. */
     private final FunctionPool pool;
@@ -158,7 +159,7 @@ final class PoolUpkeep {
             delay = MAX_REPLACEMENT_DELAY;
         }
         replaceNotBefore = now.plus(delay);
-        LOG.log(System.Logger.Level.WARNING, "an instance of " + functionName + " kept ready for calls died initialising ("
+        LOG.warning("an instance of " + functionName + " kept ready for calls died initialising ("
                 + diedInitialising + " in a row; its logs say why); the next replacement starts in " + delay.toSeconds() + " s");
     }
 

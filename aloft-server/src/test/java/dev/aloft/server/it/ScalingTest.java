@@ -390,9 +390,9 @@ class ScalingTest {
             String oldSha = deployBehave(platform, "reborn", 1);
             platform.invokeOk("reborn", "{}");
             Future<HttpResponse<String>> running = callers.submit(() -> platform.invoke("reborn", "{\"sleep_ms\": 1500}"));
-            Thread.sleep(300);
+            await().atMost(Duration.ofSeconds(5)).until(() -> platform.instances("reborn", "busy") == 1);
             Future<HttpResponse<String>> queued = callers.submit(() -> platform.invoke("reborn", "{}"));
-            Thread.sleep(300);
+            await().atMost(Duration.ofSeconds(5)).until(() -> platform.instances("reborn", "waitingCallers") == 1);
             assertThat(platform.send(HttpRequest.newBuilder(platform.url("/api/v1/functions/reborn")).DELETE()).statusCode())
                     .isEqualTo(204);
             var body = TestPlatform.deployBody("provided", "echo", TestPlatform.zip(TestPlatform.FUNCTIONS.resolve("shell-echo")));
