@@ -59,6 +59,16 @@ public record FunctionConfig(
                 concurrency, minInstances, reservedConcurrency, publicUrl, sensitive, async, codeSha256, codeSizeBytes, -number, createdAt, publishedAt);
     }
 
+    /**
+     * This version under the concurrency limit {@code latest} has now: the limit caps the function
+     * over all its versions, as on Lambda, so a version's snapshot of it does not count.
+     */
+    FunctionConfig limitedAs(FunctionConfig latest) {
+        return concurrency == latest.concurrency ? this : new FunctionConfig(name, version, runtime, handler, memoryMb,
+                timeoutSeconds, environment, latest.concurrency, minInstances, reservedConcurrency, publicUrl, sensitive, async,
+                codeSha256, codeSizeBytes, revision, createdAt, updatedAt);
+    }
+
     /** True when {@code other} runs the same code with the same settings (a free redeploy). */
     boolean sameDeploymentAs(FunctionConfig other) {
         return sameButScalingAs(other) && concurrency == other.concurrency && minInstances == other.minInstances

@@ -58,7 +58,10 @@ public final class FunctionVersions {
         }
     }
 
-    /** The configuration an invocation of {@code target} runs; weighted aliases pick per call. */
+    /**
+     * The configuration an invocation of {@code target} runs, under the function's current
+     * concurrency limit; weighted aliases pick per call.
+     */
     public FunctionConfig resolve(Qualified target) {
         FunctionConfig latest = registry.get(target.name());
         if (target.qualifier().isEmpty() || target.qualifier().get().equals(FunctionConfig.LATEST)) {
@@ -66,13 +69,14 @@ public final class FunctionVersions {
         }
         String qualifier = target.qualifier().get();
         if (VERSION_NUMBER.matcher(qualifier).matches()) {
-            return version(target.name(), Integer.parseInt(qualifier)).config();
+            return version(target.name(), Integer.parseInt(qualifier)).config().limitedAs(latest);
         }
         Alias alias = alias(target.name(), qualifier);
         String chosen = alias.additionalVersion().isPresent()
                 && ThreadLocalRandom.current().nextDouble() < alias.additionalWeight()
                 ? alias.additionalVersion().get() : alias.version();
-        return chosen.equals(FunctionConfig.LATEST) ? latest : version(target.name(), Integer.parseInt(chosen)).config();
+        return chosen.equals(FunctionConfig.LATEST) ? latest
+                : version(target.name(), Integer.parseInt(chosen)).config().limitedAs(latest);
     }
 
     /**

@@ -45,14 +45,14 @@ final class FunctionPool {
      */
     private final Map<Instance, Assignment> startingFor = new LinkedHashMap<>();
 
-    FunctionPool(String functionName, String poolKey, InstanceFactory factory, KeepAlivePolicy keepAlive,
+    FunctionPool(String functionName, String poolKey, VersionPools versions, InstanceFactory factory, KeepAlivePolicy keepAlive,
                  int maxParallelStarts, ScalingMetrics metrics, NodeCapacity capacity, CpuSaturation cpu,
                  DeadlineWaker waker, InstantSource clock) {
         this.metrics = metrics;
         this.capacity = capacity;
         this.clock = clock;
         this.poolLock = capacity.nodeLock();
-        this.state = new PoolState(functionName, capacity, metrics, waker, clock);
+        this.state = new PoolState(functionName, versions, capacity, metrics, waker, clock);
         this.waiting = state.waiting();
         this.startSlots = new StartSlots(maxParallelStarts);
         this.waitOrStart = new WaitOrStart<>(cpu::saturated, startSlots::quietSince, Runtime.getRuntime().availableProcessors());
@@ -111,7 +111,7 @@ final class FunctionPool {
                     long clock = System.nanoTime();
                     long remaining = deadline - clock;
                     long waitForBusy = 0;
-                    if (state.live() < function.concurrency() && startSlots.available()) {
+                    if (state.versions().roomFor(state, function.concurrency()) && startSlots.available()) {
                         int ahead = waiting.ahead(call);
                         waitForBusy = waitOrStart.waitNanos(ahead, startSlots.taken(), clock - arrived, clock,
                                 factory.prewarmPool().nextStart(function.runtime(), function.memoryMb()));
@@ -127,6 +127,7 @@ final class FunctionPool {
                             }
                         } else {
                             waitForBusy = 0;
+                            state.versions().makeRoom(state, function.concurrency()).ifPresent(evicted::add);
                             NodeCapacity.Claim claim = capacity.tryClaim(this, function);
                             evicted.addAll(claim.evicted());
                             if (claim.granted()) {
@@ -146,7 +147,7 @@ final class FunctionPool {
                     if (remaining <= 0) {
                         metrics.throttled(functionName);
                         throw memoryShort ? ThrottledException.memoryShort(function, wait, capacity.budget().totalMb())
-                                : ThrottledException.noneFreed(function, wait, state.live() >= function.concurrency(), startSlots.taken());
+                                : ThrottledException.noneFreed(function, wait, state.versions().live() >= function.concurrency(), startSlots.taken());
                     }
                     waiting.await(call, poolLock, waitForBusy > 0 ? waitForBusy : remaining);
                 }

@@ -42,6 +42,8 @@ public final class InstanceScheduler implements AutoCloseable {
                          int prewarmMemoryMb, boolean javaFunctionAot, int cpuSaturatedIdlePercent) {}
 
     private final Map<String, FunctionPool> pools = new ConcurrentHashMap<>();
+    /** Per function, its versions' pools, which share its concurrency limit. */
+    private final Map<String, VersionPools> versionPools = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timers;
     /** Wakes callers (queued, or awaiting their outcome) at their deadlines, for every pool. */
     private final DeadlineWaker waker = new DeadlineWaker();
@@ -244,6 +246,7 @@ public final class InstanceScheduler implements AutoCloseable {
     public void retire(String functionName, boolean deleted) {
         if (deleted) {
             capacity.budget().reserve(functionName, 0);
+            versionPools.remove(functionName);
         }
         pools.forEach((key, pool) -> {
             if (deleted ? key.startsWith(functionName + ":") : key.equals(poolKey(functionName, "$LATEST"))) {
@@ -341,8 +344,8 @@ public final class InstanceScheduler implements AutoCloseable {
 
     private FunctionPool pool(FunctionConfig function) {
         return pools.computeIfAbsent(poolKey(function.name(), function.version()),
-                key -> new FunctionPool(function.name(), key, factory, keepAlive, limits.maxParallelStarts(), metrics, capacity, cpu,
-                        waker, clock));
+                key -> new FunctionPool(function.name(), key, versionPools.computeIfAbsent(function.name(), name -> new VersionPools()),
+                        factory, keepAlive, limits.maxParallelStarts(), metrics, capacity, cpu, waker, clock));
     }
 
     private static String poolKey(String functionName, String version) {

@@ -30,6 +30,8 @@ final class PoolState {
     private final Deque<Instance> idle = new ArrayDeque<>();
     private final Set<Instance> busy = new HashSet<>();
     private final WaitingCalls waiting;
+    /** This pool and those of the function's other versions, which share its concurrency limit. */
+    private final VersionPools versions;
     private int live;
     /** Bumped when the function is redeployed or deleted. */
     private long generation;
@@ -38,9 +40,12 @@ final class PoolState {
     /** The configuration kept provisioned (its minInstances warm), if any. */
     private Optional<FunctionConfig> provisioned = Optional.empty();
 
-    PoolState(String functionName, NodeCapacity capacity, ScalingMetrics metrics, DeadlineWaker waker, InstantSource clock) {
+    PoolState(String functionName, VersionPools versions, NodeCapacity capacity, ScalingMetrics metrics, DeadlineWaker waker,
+              InstantSource clock) {
         this.functionName = functionName;
         this.waiting = new WaitingCalls(waker);
+        this.versions = versions;
+        versions.add(this);
         this.capacity = capacity;
         this.metrics = metrics;
         this.clock = clock;
@@ -68,10 +73,15 @@ final class PoolState {
     /** An instance stopped or a claimed start did not happen. */
     void uncounted() {
         live--;
+        versions.freed(this);
     }
 
     WaitingCalls waiting() {
         return waiting;
+    }
+
+    VersionPools versions() {
+        return versions;
     }
 
     long generation() {
@@ -108,8 +118,9 @@ final class PoolState {
     void keepIdle(Instance instance) {
         instance.markIdle(clock.instant());
         idle.addFirst(instance);
-        // Waiters of other functions may evict it.
+        // Waiters of other functions, and of other versions of this one, may evict it.
         capacity.signalMemoryWaiters();
+        versions.freed(this);
         waiting.wakeFirst();
     }
 
@@ -126,6 +137,9 @@ final class PoolState {
                 live--;
                 removed.add(instance);
             }
+        }
+        if (!removed.isEmpty()) {
+            versions.freed(this);
         }
         return removed;
     }
@@ -173,6 +187,16 @@ final class PoolState {
     }
 
     /**
+     * Takes an idle instance out for a call of another version that the function's concurrency
+     * limit holds back (see {@link VersionPools}): its memory goes back now, and that caller stops it.
+     */
+    void yieldToOtherVersion(Instance instance) {
+        evict(instance);
+        metrics.scaledIn(functionName, instance.id(), ScalingMetrics.StopReason.OTHER_VERSION);
+        capacity.budget().release(functionName, instance.function().memoryMb());
+    }
+
+    /**
      * The function changed ({@code deleted} false) or went away: a new generation, no provisioning,
      * and the idle instances out (to stop). A deleted pool takes no more calls: those queued fail.
      */
@@ -184,6 +208,7 @@ final class PoolState {
         live -= idle.size();
         idle.clear();
         waiting.wakeAll();
+        versions.freed(this);
         return retired;
     }
 
@@ -207,6 +232,7 @@ final class PoolState {
         try {
             live--;
             waiting.wakeFirst();
+            versions.freed(this);
         } finally {
             capacity.nodeLock().unlock();
         }

@@ -67,12 +67,19 @@ final class PoolUpkeep {
         long startGeneration;
         int missing;
         int claimed = 0;
+        boolean capped = false;
         List<Instance> evicted = new ArrayList<>();
         nodeLock.lock();
         try {
             state.provision(function);
             missing = function.minInstances() - state.live();
             while (claimed < missing) {
+                // Busy instances of published versions may hold the function's limit for now.
+                capped = !state.versions().roomFor(state, function.concurrency());
+                if (capped) {
+                    break;
+                }
+                state.versions().makeRoom(state, function.concurrency()).ifPresent(evicted::add);
                 NodeCapacity.Claim claim = capacity.tryClaim(pool, function);
                 evicted.addAll(claim.evicted());
                 if (!claim.granted()) {
@@ -92,8 +99,9 @@ final class PoolUpkeep {
         });
         if (claimed < missing) {
             throw new ThrottledException("only " + claimed + " of " + missing + " provisioned instance(s) of '" + functionName
-                    + "' fit in the node memory budget (" + capacity.budget().totalMb() + " MB); raise memory-budget-mb "
-                    + "or lower minInstances; retrying");
+                    + (capped ? "' fit under its concurrency limit of " + function.concurrency() + " beside its published "
+                    + "versions' busy instances; retrying" : "' fit in the node memory budget (" + capacity.budget().totalMb()
+                    + " MB); raise memory-budget-mb or lower minInstances; retrying"));
         }
     }
 
@@ -133,7 +141,9 @@ final class PoolUpkeep {
             if (prewarming && !beforePrewarm && !pastKeepAlive && state.live() == 0) {
                 // As many as the last busy period had busy at once (a fan-out every ten minutes needs all of them).
                 Optional<IdleRhythm.Prewarm> due = rhythm.takePrewarm();
-                while (due.isPresent() && prewarmCount < due.get().count() && capacity.tryClaimFree(due.get().function())) {
+                while (due.isPresent() && prewarmCount < due.get().count()
+                        && state.versions().live() < due.get().function().concurrency()
+                        && capacity.tryClaimFree(due.get().function())) {
                     prewarmCount++;
                     state.counted();
                 }

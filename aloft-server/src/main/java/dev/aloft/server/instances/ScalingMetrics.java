@@ -25,7 +25,9 @@ public final class ScalingMetrics {
         /** Its function went idle and, from its idle times, is not called again before a pre-warm would be due. */
         PREDICTED_GAP,
         /** The node's CPUs were saturated and its function's instances beyond this one added next to no throughput. */
-        CPU_SATURATED
+        CPU_SATURATED,
+        /** Idle, and stopped so that a call to another version of its function fits under the function's concurrency limit. */
+        OTHER_VERSION
     }
 
     private final Map<String, LongAdder> started = new ConcurrentHashMap<>();

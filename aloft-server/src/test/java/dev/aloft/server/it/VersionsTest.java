@@ -8,8 +8,11 @@ import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.StreamSupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** Immutable versions, aliases with weighted traffic, and NAME:QUALIFIER wherever a function is invoked. */
 class VersionsTest {
@@ -116,6 +119,41 @@ class VersionsTest {
         post("/api/v1/functions/fixme/versions", "{}");
         var replay = post("/api/v1/invocations/" + original + "/replay?version=2", "");
         assertThat(TestPlatform.parse(replay.body()).path("env").path("GREETING").asText()).isEqualTo("fixed");
+    }
+
+    /** What the scaling API says of one pool of the function: {@code version} "$LATEST" or a number. */
+    private static int instances(String name, String version, String state) {
+        JsonNode pools = TestPlatform.parse(platform.get("/api/v1/functions/" + name + "/scaling").body()).path("pools");
+        return StreamSupport.stream(pools.spliterator(), false).filter(pool -> pool.path("version").asText().equals(version))
+                .findFirst().map(pool -> pool.path("instances").path(state).asInt()).orElse(0);
+    }
+
+    @Test
+    void theConcurrencyLimitCapsTheFunctionOverAllItsVersions() {
+        ObjectNode body = TestPlatform.deployBody("provided", "behave", TestPlatform.zip(TestPlatform.FUNCTIONS.resolve("behave")));
+        body.put("concurrency", 4);
+        assertThat(platform.deploy("capped", body).statusCode()).isEqualTo(201);
+        post("/api/v1/functions/capped/versions", "{}");
+        // The limit now is 1, whatever version 1 was published with.
+        body.put("concurrency", 1);
+        body.putObject("environment").put("GREETING", "next");
+        assertThat(platform.deploy("capped", body).statusCode()).isEqualTo(200);
+
+        CompletableFuture<HttpResponse<String>> latest = CompletableFuture.supplyAsync(
+                () -> platform.invoke("capped", "{\"sleep_ms\": 1500}"));
+        await().until(() -> instances("capped", "$LATEST", "busy") == 1);
+        CompletableFuture<HttpResponse<String>> version = CompletableFuture.supplyAsync(() -> platform.invoke("capped:1", "{}"));
+        // Version 1 has a pool of its own, yet waits: the limit of 1 is the function's.
+        await().until(() -> instances("capped", "1", "waitingCallers") == 1);
+        assertThat(platform.server.liveInstances("capped")).isEqualTo(1);
+
+        assertThat(latest.join().statusCode()).isEqualTo(200);
+        HttpResponse<String> served = version.join();
+        assertThat(served.statusCode()).as(served.body()).isEqualTo(200);
+        // $LATEST's instance, idle once its call ended, stopped to make room for version 1's.
+        assertThat(platform.server.liveInstances("capped")).isEqualTo(1);
+        assertThat(instances("capped", "1", "idle")).isEqualTo(1);
+        assertThat(platform.metric("aloft_instances_stopped_total{function=\"capped\",reason=\"other_version\"}")).isEqualTo(1);
     }
 
     @Test
