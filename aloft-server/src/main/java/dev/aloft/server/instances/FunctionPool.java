@@ -60,7 +60,7 @@ final class FunctionPool {
         this.factory = factory;
         this.rhythm = new IdleRhythm(poolKey, keepAlive);
         this.upkeep = new PoolUpkeep(this, poolKey, factory, keepAlive, metrics, capacity, state, rhythm,
-                started -> takeBack(started, false));
+                started -> takeBack(started, false, ScalingMetrics.StopReason.DIED));
     }
 
     /**
@@ -258,18 +258,23 @@ final class FunctionPool {
         if (outcome.status() == InvocationOutcome.Status.INIT_ERROR) {
             initFailure.failed(outcome, call.revision(), clock.instant());
         }
-        takeBack(call.instance(), call.cold());
+        takeBack(call.instance(), call.cold(), switch (outcome.status()) {
+            case TIMEOUT -> ScalingMetrics.StopReason.TIMED_OUT;
+            case OUT_OF_MEMORY -> ScalingMetrics.StopReason.OUT_OF_MEMORY;
+            default -> ScalingMetrics.StopReason.DIED;
+        });
     }
 
     /**
      * Takes an instance back: to the first queued call of its revision, else to a call waiting for
      * a start (see {@link #takeOverFromStart}), else idle, if healthy and current; else gone.
      * {@code startedForCaller}: this was the first invocation of an instance started for it, or
-     * the instance's call moved elsewhere while it started. An instance of a function above its
+     * the instance's call moved elsewhere while it started; {@code ifGone}: why it stopped if it is
+     * no longer alive. An instance of a function above its
      * fair share stops instead while another function waits for memory (see {@link NodeCapacity}),
      * and so does one beyond the count the saturated cores make useful (see {@link WaitOrStart}).
      */
-    private void takeBack(Instance instance, boolean startedForCaller) {
+    private void takeBack(Instance instance, boolean startedForCaller, ScalingMetrics.StopReason ifGone) {
         boolean keep;
         boolean retired;
         Assignment cameTooLate = null;
@@ -332,7 +337,7 @@ final class FunctionPool {
         }
         if (!keep) {
             state.stop(instance, stopReason != null ? stopReason
-                    : retired ? ScalingMetrics.StopReason.RETIRED : ScalingMetrics.StopReason.DIED);
+                    : retired ? ScalingMetrics.StopReason.RETIRED : ifGone);
         }
     }
 
@@ -347,7 +352,8 @@ final class FunctionPool {
             Map.Entry<Instance, Assignment> entry = it.next();
             Instance starting = entry.getKey();
             Assignment call = entry.getValue();
-            if (call.revision() == free.function().revision() && starting.withdraw(call, () -> takeBack(starting, true))) {
+            if (call.revision() == free.function().revision()
+                    && starting.withdraw(call, () -> takeBack(starting, true, ScalingMetrics.StopReason.DIED))) {
                 it.remove();
                 return Optional.of(call);
             }

@@ -247,6 +247,7 @@ public final class InstanceScheduler implements AutoCloseable {
         if (deleted) {
             capacity.budget().reserve(functionName, 0);
             versionPools.remove(functionName);
+            metrics.forget(functionName);
         }
         pools.forEach((key, pool) -> {
             if (deleted ? key.startsWith(functionName + ":") : key.equals(poolKey(functionName, "$LATEST"))) {

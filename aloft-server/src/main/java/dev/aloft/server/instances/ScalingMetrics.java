@@ -1,7 +1,9 @@
 package dev.aloft.server.instances;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -18,6 +20,10 @@ public final class ScalingMetrics {
     /** Why an instance stopped. */
     enum StopReason {
         IDLE, RETIRED, DIED,
+        /** Killed because its invocation ran past the function's timeout. */
+        TIMED_OUT,
+        /** Killed by the kernel for going over the function's memory. */
+        OUT_OF_MEMORY,
         /** Idle, and stopped to make room in the node memory budget for another function's instance. */
         EVICTED,
         /** Its function was above its fair share of the budget while another waited for memory. */
@@ -82,30 +88,47 @@ public final class ScalingMetrics {
         return held == null ? 0 : held.sum();
     }
 
+    /** The function was deleted: its counters go, so one created again under its name counts from zero. */
+    void forget(String function) {
+        for (Map<String, LongAdder> counters : List.of(started, throttled, deferred, heldForCpu, startedAhead)) {
+            counters.remove(function);
+        }
+        stopped.keySet().removeIf(key -> key.startsWith(function + "\u0000"));
+    }
+
     private static void count(Map<String, LongAdder> counters, String key) {
         counters.computeIfAbsent(key, k -> new LongAdder()).increment();
     }
 
-    /** The counters, the given live-instance and queue gauges and the memory budget in the Prometheus text exposition format. */
+    /**
+     * The counters, the given live-instance and queue gauges and the memory budget in the Prometheus
+     * text exposition format. Only functions with pools ({@code liveByFunction}'s) are written: an
+     * instance of a deleted one that was still busy at the delete counts its stop after {@link #forget}.
+     */
     String prometheus(Map<String, Integer> liveByFunction, Map<String, Integer> queuedByFunction, MemoryBudget budget) {
         StringBuilder out = new StringBuilder();
+        Set<String> functions = liveByFunction.keySet();
         perFunction(out, "aloft_instances_started_total", "counter", "Instances started (scale out and provisioning).",
-                sums(started));
+                sums(started, functions));
         out.append("# HELP aloft_instances_stopped_total Instances stopped, by reason (idle = scale in).\n")
                 .append("# TYPE aloft_instances_stopped_total counter\n");
         new TreeMap<>(stopped).forEach((key, n) -> {
             String[] parts = key.split("\u0000");
+            if (!functions.contains(parts[0])) {
+                return;
+            }
             out.append("aloft_instances_stopped_total{function=\"").append(parts[0]).append("\",reason=\"").append(parts[1])
                     .append("\"} ").append(n.sum()).append('\n');
         });
         perFunction(out, "aloft_instances_started_ahead_total", "counter", "Instances started ahead of an invocation "
-                + "expected from the function's idle times (pre-warming after a predicted gap).", sums(startedAhead));
+                + "expected from the function's idle times (pre-warming after a predicted gap).", sums(startedAhead, functions));
         perFunction(out, "aloft_invocations_throttled_total", "counter",
-                "Invocations refused with 429 at the concurrency limit.", sums(throttled));
+                "Invocations refused with 429 at the concurrency limit.", sums(throttled, functions));
         perFunction(out, "aloft_scale_out_deferred_total", "counter", "Invocations that found every instance busy and "
-                + "waited for one expected to free up sooner than a new one would start.", sums(deferred));
+                + "waited for one expected to free up sooner than a new one would start.", sums(deferred, functions));
         perFunction(out, "aloft_scale_out_held_for_cpu_total", "counter", "Of those, invocations that waited because the "
-                + "node's CPUs were saturated and another instance of the function would have added too little.", sums(heldForCpu));
+                + "node's CPUs were saturated and another instance of the function would have added too little.",
+                sums(heldForCpu, functions));
         perFunction(out, "aloft_instances_live", "gauge", "Instances starting, busy or idle.", liveByFunction);
         perFunction(out, "aloft_invocations_queued", "gauge", "Invocations waiting for an instance.", queuedByFunction);
         out.append("# HELP aloft_memory_budget_mb The node memory budget (memory-budget-mb).\n")
@@ -117,9 +140,13 @@ public final class ScalingMetrics {
         return out.toString();
     }
 
-    private static Map<String, Long> sums(Map<String, LongAdder> counters) {
+    private static Map<String, Long> sums(Map<String, LongAdder> counters, Set<String> functions) {
         Map<String, Long> sums = new TreeMap<>();
-        counters.forEach((function, n) -> sums.put(function, n.sum()));
+        counters.forEach((function, n) -> {
+            if (functions.contains(function)) {
+                sums.put(function, n.sum());
+            }
+        });
         return sums;
     }
 

@@ -126,6 +126,9 @@ class ScalingTest {
                 assertThat(TestPlatform.parse(next.body()).path("instance").asText()).isNotEqualTo(before);
                 assertThat(platform.server.liveInstances("fragile")).isEqualTo(1);
             }
+            // Each stop is counted for what ended the instance.
+            await().until(() -> platform.metric("aloft_instances_stopped_total{function=\"fragile\",reason=\"died\"}") == 1);
+            assertThat(platform.metric("aloft_instances_stopped_total{function=\"fragile\",reason=\"timed_out\"}")).isEqualTo(1);
         }
     }
 
@@ -410,6 +413,8 @@ class ScalingTest {
             await().atMost(Duration.ofSeconds(5)).until(() -> TestPlatform.processesRunning(oldSha) == 0);
             assertThat(TestPlatform.parse(platform.get("/api/v1/functions/reborn").body()).path("revision").asLong())
                     .isGreaterThan(1);
+            // Its counters start again too: only the new function's one start.
+            assertThat(platform.metric("aloft_instances_started_total{function=\"reborn\"}")).isEqualTo(1);
         }
     }
 
