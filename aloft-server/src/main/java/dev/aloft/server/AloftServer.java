@@ -4,6 +4,7 @@ import dev.aloft.server.auth.AccessKeyStore;
 import dev.aloft.server.edge.EdgeServer;
 import dev.aloft.server.events.ScheduleRunner;
 import dev.aloft.server.functions.CodeStore;
+import dev.aloft.server.functions.FunctionConfig;
 import dev.aloft.server.functions.FunctionRegistry;
 import dev.aloft.server.functions.FunctionVersions;
 import dev.aloft.server.instances.InstanceScheduler;
@@ -120,8 +121,10 @@ public final class AloftServer implements AutoCloseable {
             registry.find(change.name()).ifPresent(scheduler::reserve);
             registry.find(change.name()).filter(f -> f.minInstances() > 0).ifPresent(scheduler::provision);
         });
-        registry.list().forEach(scheduler::reserve);
-        registry.list().stream().filter(f -> f.minInstances() > 0).forEach(scheduler::provision);
+        List<FunctionConfig> deployed = registry.list();
+        deployed.forEach(scheduler::reserve);
+        warnIfGuaranteesExceed(deployed, settings.memoryBudgetMb());
+        deployed.stream().filter(f -> f.minInstances() > 0).forEach(scheduler::provision);
         FunctionVersions versions = new FunctionVersions(registry, database, clock);
         InvocationLedger ledger = new InvocationLedger(database);
         Invoker invoker = new Invoker(versions, scheduler, ledger, clock, settings.ledgerPayloadBytes());
@@ -213,6 +216,19 @@ public final class AloftServer implements AutoCloseable {
         logWriter.close();
         ledger.close();
         database.close();
+    }
+
+    /**
+     * Deploys check that what functions keep (provisioned instances, reservations) fits the budget;
+     * a restart with a smaller budget can break that, and deploys cannot see it then.
+     */
+    private static void warnIfGuaranteesExceed(List<FunctionConfig> functions, long budgetMb) {
+        long keptMb = functions.stream().mapToLong(FunctionConfig::guaranteedMemoryMb).sum();
+        if (keptMb > budgetMb) {
+            LOG.warning("the deployed functions keep " + keptMb + " MB (minInstances or reserved concurrency × memoryMb) but "
+                    + "memory-budget-mb is " + budgetMb + ": some provisioned instances will not start and reservations "
+                    + "cannot all be honoured; raise memory-budget-mb or lower those functions' minInstances or reservations");
+        }
     }
 
     /** Retention: records and log lines past their age, and records past the size bound. */

@@ -44,6 +44,8 @@ public final class InstanceScheduler implements AutoCloseable {
     private final Map<String, FunctionPool> pools = new ConcurrentHashMap<>();
     /** Per function, its versions' pools, which share its concurrency limit. */
     private final Map<String, VersionPools> versionPools = new ConcurrentHashMap<>();
+    /** The last provisioning shortfall warned of, per function: the reaper retries every few seconds, the log says it once. */
+    private final Map<String, String> provisioningShortfalls = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timers;
     /** Wakes callers (queued, or awaiting their outcome) at their deadlines, for every pool. */
     private final DeadlineWaker waker = new DeadlineWaker();
@@ -218,8 +220,14 @@ public final class InstanceScheduler implements AutoCloseable {
             try {
                 pool.provision(function);
                 LOG.info(() -> "provisioned " + function.minInstances() + " instance(s) of " + function.name());
+                provisioningShortfalls.remove(function.name());
             } catch (RuntimeException e) {
-                LOG.warning("provisioning " + function.name() + " failed: " + e.getMessage());
+                String failure = "provisioning " + function.name() + " failed: " + e.getMessage();
+                if (failure.equals(provisioningShortfalls.put(function.name(), failure))) {
+                    LOG.fine(failure);
+                } else {
+                    LOG.warning(failure + " (said again only when it changes)");
+                }
             }
         });
     }
@@ -248,6 +256,7 @@ public final class InstanceScheduler implements AutoCloseable {
             capacity.budget().reserve(functionName, 0);
             versionPools.remove(functionName);
             metrics.forget(functionName);
+            provisioningShortfalls.remove(functionName);
         }
         pools.forEach((key, pool) -> {
             if (deleted ? key.startsWith(functionName + ":") : key.equals(poolKey(functionName, "$LATEST"))) {

@@ -67,6 +67,7 @@ final class PoolUpkeep {
         long startGeneration;
         int missing;
         int claimed = 0;
+        int live;
         boolean capped = false;
         List<Instance> evicted = new ArrayList<>();
         nodeLock.lock();
@@ -89,6 +90,7 @@ final class PoolUpkeep {
                 state.counted();
             }
             startGeneration = state.generation();
+            live = state.live();
         } finally {
             nodeLock.unlock();
         }
@@ -98,7 +100,7 @@ final class PoolUpkeep {
             takeBack.accept(started);
         });
         if (claimed < missing) {
-            throw new ThrottledException("only " + claimed + " of " + missing + " provisioned instance(s) of '" + functionName
+            throw new ThrottledException("only " + live + " of " + function.minInstances() + " provisioned instance(s) of '" + functionName
                     + (capped ? "' fit under its concurrency limit of " + function.concurrency() + " beside its published "
                     + "versions' busy instances; retrying" : "' fit in the node memory budget (" + capacity.budget().totalMb()
                     + " MB); raise memory-budget-mb or lower minInstances; retrying"));

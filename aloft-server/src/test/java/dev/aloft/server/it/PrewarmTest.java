@@ -22,6 +22,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -303,13 +308,35 @@ class PrewarmTest {
         }
         // The budget was lowered since: one provisioned instance fits beside the pool's process, the
         // second never does, and the upkeep retries it every 250 ms (a quarter of the keep-alive).
+        List<String> warnings = new CopyOnWriteArrayList<>();
+        Handler handler = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                if (record.getLevel() == Level.WARNING) {
+                    warnings.add(record.getMessage());
+                }
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        Logger server = Logger.getLogger("dev.aloft.server");
+        server.addHandler(handler);
         try (TestPlatform platform = TestPlatform.restart(data, s -> s.with("prewarm", "python3=1")
                 .with("memory-budget-mb", "768").with("keep-alive-seconds", "1"))) {
             awaitReady(platform, "python3", 1);
             ProcessHandle kept = bootstraps("bootstrap.py").getFirst();
             await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10)).until(() -> kept.isAlive()
                     && metric(platform, "aloft_prewarmed_ready", "python3") == 1 && platform.server.liveInstances("provisioned") == 1);
+        } finally {
+            server.removeHandler(handler);
         }
+        // Said at the start, and the shortfall once, not at each of the retries.
+        assertThat(warnings).filteredOn(message -> message.contains("the deployed functions keep 1024 MB")).hasSize(1);
+        assertThat(warnings).filteredOn(message -> message.startsWith("provisioning provisioned failed")).hasSize(1);
     }
 
     @Test
