@@ -142,7 +142,9 @@ class PredictiveKeepAliveTest {
         try (ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<HttpResponse<String>>> calls = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                calls.add(callers.submit(() -> platform.invoke("fanout", "{\"sleep_ms\": 500}")));
+                // Long enough that waiting for a busy instance never beats a start, even on a loaded machine
+                // (at 500 ms, two instances served the three in turn when starts were slow).
+                calls.add(callers.submit(() -> platform.invoke("fanout", "{\"sleep_ms\": 1500}")));
             }
             List<HttpResponse<String>> responses = new ArrayList<>();
             for (Future<HttpResponse<String>> call : calls) {
