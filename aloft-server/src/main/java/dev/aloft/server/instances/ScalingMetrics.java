@@ -123,7 +123,9 @@ public final class ScalingMetrics {
         perFunction(out, "aloft_instances_started_ahead_total", "counter", "Instances started ahead of an invocation "
                 + "expected from the function's idle times (pre-warming after a predicted gap).", sums(startedAhead, functions));
         perFunction(out, "aloft_invocations_throttled_total", "counter",
-                "Invocations refused with 429 at the concurrency limit.", sums(throttled, functions));
+                "Invocations refused with 429: within the queue wait no instance "
+                + "became free and none could start (the function's concurrency limit, or the node memory budget).",
+                sums(throttled, functions));
         perFunction(out, "aloft_scale_out_deferred_total", "counter", "Invocations that found every instance busy and "
                 + "waited for one expected to free up sooner than a new one would start.", sums(deferred, functions));
         perFunction(out, "aloft_scale_out_held_for_cpu_total", "counter", "Of those, invocations that waited because the "
@@ -134,7 +136,8 @@ public final class ScalingMetrics {
         out.append("# HELP aloft_memory_budget_mb The node memory budget (memory-budget-mb).\n")
                 .append("# TYPE aloft_memory_budget_mb gauge\n")
                 .append("aloft_memory_budget_mb ").append(budget.totalMb()).append('\n')
-                .append("# HELP aloft_memory_used_mb Memory held from the budget by live instances.\n")
+                .append("# HELP aloft_memory_used_mb Memory held from the budget by live instances and by prewarmed processes "
+                        + "(kept or starting).\n")
                 .append("# TYPE aloft_memory_used_mb gauge\n")
                 .append("aloft_memory_used_mb ").append(budget.usedMb()).append('\n');
         return out.toString();
