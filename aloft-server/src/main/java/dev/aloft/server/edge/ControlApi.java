@@ -210,10 +210,7 @@ final class ControlApi {
         if (value == null || value.isNull()) {
             return defaultValue;
         }
-        if (!value.isInt()) {
-            throw AloftException.invalid(field + " must be a whole number, got " + value);
-        }
-        return value.asInt();
+        return Exchange.wholeNumber(field, value);
     }
 
     private static boolean bool(JsonNode body, String field, boolean defaultValue) {

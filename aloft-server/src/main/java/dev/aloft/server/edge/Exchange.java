@@ -3,6 +3,7 @@ package dev.aloft.server.edge;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aloft.server.AloftException;
@@ -79,6 +80,21 @@ final class Exchange {
             throw AloftException.invalid(name + " must be between " + min + " and " + max + ", got " + parsed);
         }
         return parsed;
+    }
+
+    /**
+     * A whole number in any JSON notation ({@code 512}, {@code 512.0}, {@code 5.12e2}): JSON has
+     * one number type, and tools that write through floating point send whole numbers as
+     * {@code 512.0}. A fraction, or a number beyond an int, is a 400 naming {@code field}.
+     */
+    static int wholeNumber(String field, JsonNode value) {
+        if (!value.isNumber() || !value.canConvertToExactIntegral()) {
+            throw AloftException.invalid(field + " must be a whole number, got " + value);
+        }
+        if (!value.canConvertToInt()) {
+            throw AloftException.invalid(field + " is out of range, got " + value);
+        }
+        return value.intValue();
     }
 
     static void sendJson(ServerResponse res, int status, Object value) {

@@ -158,10 +158,7 @@ final class LambdaJson {
         if (value == null || value.isNull()) {
             return Optional.empty();
         }
-        if (!value.isInt()) {
-            throw AloftException.invalid(field + " must be a whole number, got " + value);
-        }
-        return Optional.of(value.asInt());
+        return Optional.of(Exchange.wholeNumber(field, value));
     }
 
     /** {@code Environment.Variables}, when the request sets the environment. */

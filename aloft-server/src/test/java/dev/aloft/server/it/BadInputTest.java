@@ -8,6 +8,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.ByteArrayOutputStream;
+import java.math.BigDecimal;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -96,6 +97,20 @@ class BadInputTest {
         assertRejected("f6", b -> b.put("timeoutSeconds", 0), 400, "timeoutSeconds must be between 1 and 900, got 0");
         assertRejected("f6", b -> b.put("timeoutSeconds", 901), 400, "timeoutSeconds must be between 1 and 900");
         assertRejected("f6", b -> b.put("memoryMb", "lots"), 400, "memoryMb must be a whole number");
+    }
+
+    @Test
+    void wholeNumbersAreTakenInAnyJsonNotationAndFractionsAreRefused() {
+        ObjectNode body = TestPlatform.deployBody("provided", "echo", ECHO);
+        body.put("memoryMb", 512.0);
+        body.put("timeoutSeconds", new BigDecimal("3E+1"));
+        HttpResponse<String> deployed = platform.deploy("f8", body);
+        assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
+        assertThat(TestPlatform.parse(deployed.body()).path("memoryMb").asInt()).isEqualTo(512);
+        assertThat(TestPlatform.parse(deployed.body()).path("timeoutSeconds").asInt()).isEqualTo(30);
+
+        assertRejected("f9", b -> b.put("memoryMb", 512.5), 400, "memoryMb must be a whole number, got 512.5");
+        assertRejected("f9", b -> b.put("memoryMb", 1e10), 400, "memoryMb is out of range, got 1.0E10");
     }
 
     @Test

@@ -276,6 +276,22 @@ class LambdaSdkJavaTest {
     }
 
     @Test
+    void wholeNumbersAreTakenInAnyJsonNotationAndFractionsAreRefused() {
+        createEcho("numbers");
+        String path = "/2015-03-31/functions/numbers/configuration";
+        HttpResponse<String> updated = platform.sendRaw(signed("PUT", path, "{\"MemorySize\": 2.56e2, \"Timeout\": 10.0}"));
+        assertThat(updated.statusCode()).as(updated.body()).isEqualTo(200);
+        var configuration = lambda.getFunctionConfiguration(r -> r.functionName("numbers"));
+        assertThat(configuration.memorySize()).isEqualTo(256);
+        assertThat(configuration.timeout()).isEqualTo(10);
+
+        HttpResponse<String> fraction = platform.sendRaw(signed("PUT", path, "{\"MemorySize\": 256.5}"));
+        assertThat(fraction.statusCode()).isEqualTo(400);
+        assertThat(TestPlatform.parse(fraction.body()).path("message").asText())
+                .isEqualTo("MemorySize must be a whole number, got 256.5");
+    }
+
+    @Test
     void aWrongSecretIsRefusedWith403() {
         try (LambdaClient wrong = client(platform, accessKeyId, "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")) {
             assertThatThrownBy(wrong::listFunctions).isInstanceOfSatisfying(LambdaException.class, e -> {
