@@ -5,6 +5,7 @@ import dev.aloft.server.AloftException;
 import dev.aloft.server.functions.Alias;
 import dev.aloft.server.functions.FunctionConfig;
 import dev.aloft.server.functions.Runtime;
+import dev.aloft.server.instances.ThrottledException;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerResponse;
 
@@ -30,6 +31,11 @@ final class LambdaJson {
     private static final Pattern PYTHON = Pattern.compile("python3\\.\\d+");
     /** Aloft runs no IAM; a function created without a role reports this one. */
     static final String DEFAULT_ROLE = "arn:aws:iam::" + LambdaFunctionRef.ACCOUNT + ":role/aloft-function";
+    /**
+     * A throttled call waited the whole queue wait already; an instance frees up when one of its
+     * calls ends, which Aloft cannot foresee, so this is only a hint to back off.
+     */
+    private static final String THROTTLE_RETRY_AFTER_SECONDS = "1";
 
     private LambdaJson() {}
 
@@ -124,11 +130,43 @@ final class LambdaJson {
     static void sendError(ServerResponse res, AloftException e, Instant now) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("Type", e.httpStatus() >= 500 ? "Service" : "User");
-        body.put("message", e.getMessage());
+        body.put("message", message(e));
+        if (e instanceof ThrottledException throttled) {
+            body.put("Reason", throttleReason(throttled.limit()));
+            res.header("Retry-After", THROTTLE_RETRY_AFTER_SECONDS);
+        }
         // The SDKs correct their clock from Date when a signature is refused for skew.
         res.header("Date", DateTimeFormatter.RFC_1123_DATE_TIME.format(now.atOffset(ZoneOffset.UTC)))
                 .header("x-amzn-ErrorType", lambdaErrorType(e.errorType()));
         Exchange.sendJson(res, e.httpStatus(), body);
+    }
+
+    /** The error's message in the Lambda API's terms, where the native API's would not fit. */
+    private static String message(AloftException e) {
+        return switch (e) {
+            case ThrottledException throttled -> throttled.situation() + "; " + throttleAdvice(throttled.limit());
+            default -> e.getMessage();
+        };
+    }
+
+    /**
+     * Lambda's throttle reason: its reserved-concurrency reason for the function's own limit (in
+     * Aloft every function has one), its account-wide reason for what the node runs out of.
+     */
+    private static String throttleReason(ThrottledException.Limit limit) {
+        return switch (limit) {
+            case FUNCTION_CONCURRENCY -> "ReservedFunctionConcurrentInvocationLimitExceeded";
+            case STARTS_UNDER_WAY, NODE_MEMORY -> "ConcurrentInvocationLimitExceeded";
+        };
+    }
+
+    /** What a Lambda API user can do about a throttle, in the operations they have. */
+    private static String throttleAdvice(ThrottledException.Limit limit) {
+        return switch (limit) {
+            case FUNCTION_CONCURRENCY -> "retry later, or raise its reserved concurrency (PutFunctionConcurrency)";
+            case STARTS_UNDER_WAY -> "retry in a moment";
+            case NODE_MEMORY -> "retry later, or lower other functions' MemorySize or reserved concurrency";
+        };
     }
 
     /** Lambda's name for an Aloft error type, where they differ; the SDKs pick exception classes by it. */

@@ -100,10 +100,13 @@ final class PoolUpkeep {
             takeBack.accept(started);
         });
         if (claimed < missing) {
-            throw new ThrottledException("only " + live + " of " + function.minInstances() + " provisioned instance(s) of '" + functionName
-                    + (capped ? "' fit under its concurrency limit of " + function.concurrency() + " beside its published "
-                    + "versions' busy instances; retrying" : "' fit in the node memory budget (" + capacity.budget().totalMb()
-                    + " MB); raise memory-budget-mb or lower minInstances; retrying"));
+            String shortfall = "only " + live + " of " + function.minInstances() + " provisioned instance(s) of '" + functionName
+                    + "' fit ";
+            throw capped
+                    ? new ThrottledException(ThrottledException.Limit.FUNCTION_CONCURRENCY, shortfall + "under its concurrency "
+                            + "limit of " + function.concurrency() + " beside its published versions' busy instances", "retrying")
+                    : new ThrottledException(ThrottledException.Limit.NODE_MEMORY, shortfall + "in the node memory budget ("
+                            + capacity.budget().totalMb() + " MB)", "raise memory-budget-mb or lower minInstances; retrying");
         }
     }
 

@@ -29,6 +29,7 @@ import software.amazon.awssdk.services.lambda.model.RequestTooLargeException;
 import software.amazon.awssdk.services.lambda.model.ResourceConflictException;
 import software.amazon.awssdk.services.lambda.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.lambda.model.Runtime;
+import software.amazon.awssdk.services.lambda.model.ThrottleReason;
 import software.amazon.awssdk.services.lambda.model.TooManyRequestsException;
 
 import java.net.URI;
@@ -312,20 +313,51 @@ class LambdaSdkJavaTest {
         assertThat(body.get("message").asText()).startsWith("Missing Authentication Token");
     }
 
+    /**
+     * The function's own limit and the node's capacity are Lambda's two throttle reasons. The
+     * budget (1024 MB) holds busy's reservation (128 MB) and one 896 MB instance of big.
+     */
     @Test
-    void aFunctionAtItsConcurrencyLimitIsThrottled() {
-        try (TestPlatform throttling = TestPlatform.start(s -> s.with("queue-wait-ms", "0"))) {
+    void aThrottleSaysWhetherTheFunctionOrTheNodeRanOut() {
+        try (TestPlatform throttling = TestPlatform.start(s -> s.with("queue-wait-ms", "0").with("memory-budget-mb", "1024")
+                .with("prewarm", "none"))) {
             JsonNode key = createKey(throttling, "throttle");
             try (LambdaClient client = client(throttling, key.get("accessKeyId").asText(), key.get("secretAccessKey").asText())) {
-                client.createFunction(r -> r.functionName("busy").runtime(Runtime.PROVIDED).handler("bootstrap").timeout(30)
-                        .code(c -> c.zipFile(SdkBytes.fromByteArray(BEHAVE))));
+                for (String name : List.of("busy", "big")) {
+                    client.createFunction(r -> r.functionName(name).runtime(Runtime.PROVIDED).handler("bootstrap").timeout(30)
+                            .memorySize(name.equals("big") ? 896 : 128).code(c -> c.zipFile(SdkBytes.fromByteArray(BEHAVE))));
+                }
                 client.putFunctionConcurrency(r -> r.functionName("busy").reservedConcurrentExecutions(1));
-                CompletableFuture<InvokeResponse> slow = CompletableFuture.supplyAsync(() -> client.invoke(r -> r
-                        .functionName("busy").payload(SdkBytes.fromUtf8String("{\"sleep_ms\": 1500, \"echo\": 1}"))));
-                await().atMost(Duration.ofSeconds(10)).until(() -> throttling.server.liveInstances("busy") == 1);
+                List<CompletableFuture<InvokeResponse>> slow = new ArrayList<>();
+                for (String name : List.of("busy", "big")) {
+                    slow.add(CompletableFuture.supplyAsync(() -> client.invoke(r -> r.functionName(name)
+                            .payload(SdkBytes.fromUtf8String("{\"sleep_ms\": 3000, \"echo\": 1}"))),
+                            task -> Thread.ofVirtual().start(task)));
+                    await().atMost(Duration.ofSeconds(10)).until(() -> throttling.instances(name, "busy") == 1);
+                }
+
                 assertThatThrownBy(() -> client.invoke(r -> r.functionName("busy").payload(SdkBytes.fromUtf8String("{}"))))
-                        .isInstanceOfSatisfying(TooManyRequestsException.class, e -> assertThat(e.statusCode()).isEqualTo(429));
-                assertThat(slow.join().payload().asUtf8String()).isEqualTo("{\"echo\": 1}");
+                        .isInstanceOfSatisfying(TooManyRequestsException.class, e -> {
+                            assertThat(e.statusCode()).isEqualTo(429);
+                            assertThat(e.reason())
+                                    .isEqualTo(ThrottleReason.RESERVED_FUNCTION_CONCURRENT_INVOCATION_LIMIT_EXCEEDED);
+                            assertThat(e.type()).isEqualTo("User");
+                            assertThat(e.retryAfterSeconds()).isEqualTo("1");
+                            assertThat(e.awsErrorDetails().errorMessage()).isEqualTo("function 'busy' is at its concurrency limit"
+                                    + " of 1 and no instance freed up within 0 ms; retry later, or raise its reserved concurrency"
+                                    + " (PutFunctionConcurrency)");
+                        });
+                assertThatThrownBy(() -> client.invoke(r -> r.functionName("big").payload(SdkBytes.fromUtf8String("{}"))))
+                        .isInstanceOfSatisfying(TooManyRequestsException.class, e -> {
+                            assertThat(e.reason()).isEqualTo(ThrottleReason.CONCURRENT_INVOCATION_LIMIT_EXCEEDED);
+                            assertThat(e.awsErrorDetails().errorMessage()).contains("the node memory budget (1024 MB) is in use")
+                                    .endsWith("; retry later, or lower other functions' MemorySize or reserved concurrency");
+                        });
+                // The native API keeps its own advice.
+                HttpResponse<String> nativeThrottle = throttling.invoke("big", "{}");
+                assertThat(nativeThrottle.statusCode()).isEqualTo(429);
+                assertThat(nativeThrottle.body()).contains("raise memory-budget-mb").doesNotContain("Reason");
+                slow.forEach(call -> assertThat(call.join().payload().asUtf8String()).isEqualTo("{\"echo\": 1}"));
             }
         }
     }
