@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.aloft.server.AloftException;
 import dev.aloft.server.functions.Alias;
 import dev.aloft.server.functions.FunctionConfig;
+import dev.aloft.server.functions.InvalidSettingException;
 import dev.aloft.server.functions.Runtime;
+import dev.aloft.server.functions.Setting;
 import dev.aloft.server.instances.ThrottledException;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerResponse;
@@ -145,7 +147,21 @@ final class LambdaJson {
     private static String message(AloftException e) {
         return switch (e) {
             case ThrottledException throttled -> throttled.situation() + "; " + throttleAdvice(throttled.limit());
+            case InvalidSettingException refused -> refused.message(LambdaJson::settingName);
             default -> e.getMessage();
+        };
+    }
+
+    /** The Lambda API's name for a setting; Aloft's own (no Lambda equivalent) keep their native names. */
+    private static String settingName(Setting setting) {
+        return switch (setting) {
+            case CODE -> "ZipFile";
+            case HANDLER -> "Handler";
+            case MEMORY -> "MemorySize";
+            case TIMEOUT -> "Timeout";
+            case ENVIRONMENT -> "Environment";
+            case RESERVED_CONCURRENCY -> "ReservedConcurrentExecutions";
+            case CONCURRENCY, MIN_INSTANCES -> Setting.NATIVE.of(setting);
         };
     }
 

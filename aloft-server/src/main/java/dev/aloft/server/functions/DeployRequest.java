@@ -46,7 +46,7 @@ public record DeployRequest(
     Runtime validate() {
         Runtime parsed = validateSettings();
         if (zip == null || zip.length == 0) {
-            throw AloftException.invalid("code is empty: send a non-empty .zip or .jar (zipBase64)");
+            throw new InvalidSettingException(n -> "code is empty: send a non-empty .zip or .jar (" + n.of(Setting.CODE) + ")");
         }
         return parsed;
     }
@@ -56,38 +56,41 @@ public record DeployRequest(
         validateName(name);
         Runtime parsed = Runtime.fromId(runtime);
         if (handler == null || handler.isBlank()) {
-            throw AloftException.invalid("handler is required, e.g. 'index.handler' (nodejs20), "
-                    + "'app.handler' (python3), 'example.Hello::handleRequest' (java25)");
+            throw new InvalidSettingException(n -> n.of(Setting.HANDLER) + " is required, e.g. 'index.handler' (Node.js), "
+                    + "'app.handler' (Python), 'example.Hello::handleRequest' (Java)");
         }
         if (handler.length() > 128) {
-            throw AloftException.invalid("handler must be at most 128 characters, got " + handler.length());
+            throw new InvalidSettingException(n -> n.of(Setting.HANDLER) + " must be at most 128 characters, got "
+                    + handler.length());
         }
         if (memoryMb < MIN_MEMORY_MB || memoryMb > MAX_MEMORY_MB) {
-            throw AloftException.invalid("memoryMb must be between " + MIN_MEMORY_MB + " and " + MAX_MEMORY_MB
-                    + " MB, got " + memoryMb);
+            throw new InvalidSettingException(n -> n.of(Setting.MEMORY) + " must be between " + MIN_MEMORY_MB + " and "
+                    + MAX_MEMORY_MB + " MB, got " + memoryMb);
         }
         if (timeoutSeconds < 1 || timeoutSeconds > MAX_TIMEOUT_SECONDS) {
-            throw AloftException.invalid("timeoutSeconds must be between 1 and " + MAX_TIMEOUT_SECONDS
+            throw new InvalidSettingException(n -> n.of(Setting.TIMEOUT) + " must be between 1 and " + MAX_TIMEOUT_SECONDS
                     + ", got " + timeoutSeconds);
         }
         if (concurrency < 1 || concurrency > MAX_CONCURRENCY) {
-            throw AloftException.invalid("concurrency must be between 1 and " + MAX_CONCURRENCY + ", got " + concurrency);
+            throw new InvalidSettingException(n -> n.of(Setting.CONCURRENCY) + " must be between 1 and " + MAX_CONCURRENCY
+                    + ", got " + concurrency);
         }
         if (minInstances < 0 || minInstances > concurrency) {
-            throw AloftException.invalid("minInstances must be between 0 and the concurrency (" + concurrency + "), got "
-                    + minInstances);
+            throw new InvalidSettingException(n -> n.of(Setting.MIN_INSTANCES) + " must be between 0 and the "
+                    + n.of(Setting.CONCURRENCY) + " (" + concurrency + "), got " + minInstances);
         }
         if (reservedConcurrency < 0 || reservedConcurrency > concurrency) {
-            throw AloftException.invalid("reservedConcurrency must be between 0 (none) and the concurrency (" + concurrency
-                    + "), got " + reservedConcurrency);
+            throw new InvalidSettingException(n -> n.of(Setting.RESERVED_CONCURRENCY) + " must be between 0 (none) and the "
+                    + n.of(Setting.CONCURRENCY) + " (" + concurrency + "), got " + reservedConcurrency);
         }
         for (String key : environment.keySet()) {
             if (!ENV_KEY.matcher(key).matches()) {
-                throw AloftException.invalid("environment variable name '" + key
+                throw new InvalidSettingException(n -> n.of(Setting.ENVIRONMENT) + " variable name '" + key
                         + "' is invalid: use letters, digits and '_', not starting with a digit");
             }
             if (key.startsWith("AWS_") || key.startsWith("LAMBDA_") || key.equals("_HANDLER")) {
-                throw AloftException.invalid("environment variable '" + key + "' is reserved for the runtime");
+                throw new InvalidSettingException(n -> n.of(Setting.ENVIRONMENT) + " variable '" + key
+                        + "' is reserved for the runtime");
             }
         }
         async.validate();

@@ -148,8 +148,9 @@ public final class FunctionRegistry {
      */
     private void checkFitsTheBudget(Connection c, FunctionConfig next) throws SQLException {
         if (next.memoryMb() > memoryBudgetMb) {
-            throw AloftException.invalid("memoryMb " + next.memoryMb() + " of '" + next.name() + "' exceeds the node memory budget ("
-                    + memoryBudgetMb + " MB), so no instance could ever start; lower memoryMb or raise memory-budget-mb");
+            throw new InvalidSettingException(n -> n.of(Setting.MEMORY) + " " + next.memoryMb() + " of '" + next.name()
+                    + "' exceeds the node memory budget (" + memoryBudgetMb + " MB), so no instance could ever start; lower "
+                    + n.of(Setting.MEMORY) + " or raise memory-budget-mb");
         }
         if (next.guaranteedMemoryMb() == 0) {
             return;
@@ -158,11 +159,12 @@ public final class FunctionRegistry {
         if (othersMb + next.guaranteedMemoryMb() > memoryBudgetMb) {
             boolean provisioned = next.minInstances() > next.reservedConcurrency();
             int instances = provisioned ? next.minInstances() : next.reservedConcurrency();
-            String setting = provisioned ? "minInstances" : "reservedConcurrency";
-            throw AloftException.invalid(setting + " " + instances + " of '" + next.name() + "' needs " + next.guaranteedMemoryMb()
-                    + " MB (" + instances + " × " + next.memoryMb() + " MB) but only " + Math.max(0, memoryBudgetMb - othersMb)
-                    + " MB of the node memory budget (" + memoryBudgetMb + " MB) is not reserved or provisioned for other functions;"
-                    + " lower " + setting + " or memoryMb, or raise memory-budget-mb");
+            Setting setting = provisioned ? Setting.MIN_INSTANCES : Setting.RESERVED_CONCURRENCY;
+            throw new InvalidSettingException(n -> n.of(setting) + " " + instances + " of '" + next.name() + "' needs "
+                    + next.guaranteedMemoryMb() + " MB (" + instances + " × " + next.memoryMb() + " MB) but only "
+                    + Math.max(0, memoryBudgetMb - othersMb) + " MB of the node memory budget (" + memoryBudgetMb
+                    + " MB) is not reserved or provisioned for other functions; lower " + n.of(setting) + " or "
+                    + n.of(Setting.MEMORY) + ", or raise memory-budget-mb");
         }
     }
 

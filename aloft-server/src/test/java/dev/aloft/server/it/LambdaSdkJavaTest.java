@@ -277,6 +277,29 @@ class LambdaSdkJavaTest {
     }
 
     @Test
+    void refusalsNameTheFieldsOfTheLambdaApi() {
+        createEcho("named");
+        assertThatThrownBy(() -> lambda.updateFunctionConfiguration(r -> r.functionName("named").memorySize(64)))
+                .isInstanceOfSatisfying(InvalidParameterValueException.class, e -> assertThat(e.awsErrorDetails().errorMessage())
+                        .isEqualTo("MemorySize must be between 128 and 10240 MB, got 64"));
+        assertThatThrownBy(() -> lambda.updateFunctionConfiguration(r -> r.functionName("named").timeout(901)))
+                .isInstanceOfSatisfying(InvalidParameterValueException.class, e -> assertThat(e.awsErrorDetails().errorMessage())
+                        .isEqualTo("Timeout must be between 1 and 900, got 901"));
+        assertThatThrownBy(() -> lambda.updateFunctionConfiguration(r -> r.functionName("named").handler("h".repeat(129))))
+                .isInstanceOfSatisfying(InvalidParameterValueException.class, e -> assertThat(e.awsErrorDetails().errorMessage())
+                        .isEqualTo("Handler must be at most 128 characters, got 129"));
+        assertThatThrownBy(() -> lambda.updateFunctionConfiguration(r -> r.functionName("named")
+                .environment(v -> v.variables(Map.of("AWS_REGION", "eu-west-1")))))
+                .isInstanceOfSatisfying(InvalidParameterValueException.class, e -> assertThat(e.awsErrorDetails().errorMessage())
+                        .isEqualTo("Environment variable 'AWS_REGION' is reserved for the runtime"));
+        assertThatThrownBy(() -> lambda.putFunctionConcurrency(r -> r.functionName("named").reservedConcurrentExecutions(900)))
+                .isInstanceOfSatisfying(InvalidParameterValueException.class, e -> assertThat(e.awsErrorDetails().errorMessage())
+                        .startsWith("ReservedConcurrentExecutions 900 of 'named' needs 115200 MB (900 × 128 MB) but only ")
+                        .endsWith("; lower ReservedConcurrentExecutions or MemorySize, or raise memory-budget-mb"));
+        lambda.deleteFunction(r -> r.functionName("named"));
+    }
+
+    @Test
     void wholeNumbersAreTakenInAnyJsonNotationAndFractionsAreRefused() {
         createEcho("numbers");
         String path = "/2015-03-31/functions/numbers/configuration";
