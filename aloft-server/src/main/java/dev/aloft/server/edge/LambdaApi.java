@@ -197,7 +197,7 @@ final class LambdaApi {
     }
 
     private void getConcurrency(ServerRequest req, ServerResponse res, byte[] body) {
-        FunctionConfig f = LambdaGate.functionRef(req).resolve(registry);
+        FunctionConfig f = concurrencyOf(req);
         Exchange.sendJson(res, 200, f.reservedConcurrency() > 0
                 ? Map.of("ReservedConcurrentExecutions", f.reservedConcurrency()) : Map.of());
     }
@@ -209,7 +209,7 @@ final class LambdaApi {
      * the Lambda call ({@code change}) in the message.
      */
     private void setConcurrency(ServerRequest req, int concurrency, int reservedConcurrency, String change) {
-        FunctionConfig f = LambdaGate.functionRef(req).resolve(registry);
+        FunctionConfig f = concurrencyOf(req);
         registry.update(f.name(), current -> {
             if (current.minInstances() > concurrency) {
                 throw AloftException.invalid(change + " below the function's provisioned minimum (minInstances "
@@ -219,6 +219,11 @@ final class LambdaApi {
                     current.timeoutSeconds(), current.environment(), concurrency, current.minInstances(),
                     reservedConcurrency, current.publicUrl(), current.sensitive(), current.async(), current.zip());
         });
+    }
+
+    /** The function whose concurrency a request names: Lambda keeps it per function, never per version. */
+    private FunctionConfig concurrencyOf(ServerRequest req) {
+        return LambdaGate.functionRef(req).unqualified("ReservedConcurrentExecutions").resolve(registry);
     }
 
     private void accountSettings(ServerRequest req, ServerResponse res, byte[] body) {

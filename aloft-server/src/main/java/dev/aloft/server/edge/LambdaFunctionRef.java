@@ -79,6 +79,20 @@ record LambdaFunctionRef(String name, Optional<String> qualifier) {
         return registry.find(name).orElseThrow(this::notFound);
     }
 
+    /**
+     * This reference, for a setting that belongs to the function as a whole ({@code setting}, e.g.
+     * its reserved concurrency), which no version or alias has a value of its own for.
+     *
+     * @throws AloftException 400 when it has a qualifier, even $LATEST
+     */
+    LambdaFunctionRef unqualified(String setting) {
+        if (qualifier.isPresent()) {
+            throw AloftException.invalid(setting + " is set on the function, not on a version or alias: name the function '"
+                    + name + "' without the qualifier '" + qualifier.get() + "'");
+        }
+        return this;
+    }
+
     /** What an invocation of this reference runs: $LATEST, a version, or an alias's pick. */
     FunctionConfig resolve(FunctionVersions versions) {
         try {

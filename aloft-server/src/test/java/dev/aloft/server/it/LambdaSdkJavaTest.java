@@ -199,6 +199,30 @@ class LambdaSdkJavaTest {
     }
 
     @Test
+    void concurrencyIsSetOnTheFunctionNotOnAVersion() {
+        createEcho("versioned");
+        lambda.publishVersion(r -> r.functionName("versioned"));
+        String refusal = "ReservedConcurrentExecutions is set on the function, not on a version or alias: name the function"
+                + " 'versioned' without the qualifier '1'";
+        for (String qualified : List.of("versioned:1", ARN_PREFIX + "versioned:1")) {
+            assertThatThrownBy(() -> lambda.putFunctionConcurrency(r -> r.functionName(qualified)
+                    .reservedConcurrentExecutions(2)))
+                    .isInstanceOfSatisfying(InvalidParameterValueException.class, e -> {
+                        assertThat(e.statusCode()).isEqualTo(400);
+                        assertThat(e.awsErrorDetails().errorMessage()).isEqualTo(refusal);
+                    });
+            assertThatThrownBy(() -> lambda.getFunctionConcurrency(r -> r.functionName(qualified)))
+                    .isInstanceOfSatisfying(InvalidParameterValueException.class,
+                            e -> assertThat(e.awsErrorDetails().errorMessage()).isEqualTo(refusal));
+            assertThatThrownBy(() -> lambda.deleteFunctionConcurrency(r -> r.functionName(qualified)))
+                    .isInstanceOfSatisfying(InvalidParameterValueException.class,
+                            e -> assertThat(e.awsErrorDetails().errorMessage()).isEqualTo(refusal));
+        }
+        assertThat(lambda.getFunctionConcurrency(r -> r.functionName("versioned")).reservedConcurrentExecutions()).isNull();
+        lambda.deleteFunction(r -> r.functionName("versioned"));
+    }
+
+    @Test
     void listingPagesWithMarkers() {
         for (String name : List.of("page-a", "page-b", "page-c")) {
             createEcho(name);
