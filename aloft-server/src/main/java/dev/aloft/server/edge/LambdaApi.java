@@ -229,12 +229,14 @@ final class LambdaApi {
     private void accountSettings(ServerRequest req, ServerResponse res, byte[] body) {
         List<FunctionConfig> functions = registry.list();
         long codeBytes = functions.stream().mapToLong(FunctionConfig::codeSizeBytes).sum();
+        int reserved = functions.stream().mapToInt(FunctionConfig::reservedConcurrency).sum();
         Map<String, Object> limit = new LinkedHashMap<>();
         limit.put("TotalCodeSize", MAX_CODE_STORAGE_BYTES);
         limit.put("CodeSizeUnzipped", 250L * 1024 * 1024);
         limit.put("CodeSizeZipped", 50L * 1024 * 1024);
         limit.put("ConcurrentExecutions", DeployRequest.MAX_CONCURRENCY);
-        limit.put("UnreservedConcurrentExecutions", DeployRequest.MAX_CONCURRENCY);
+        // Reservations are bounded by the node memory budget, not by this count: a large node may hold more.
+        limit.put("UnreservedConcurrentExecutions", Math.max(0, DeployRequest.MAX_CONCURRENCY - reserved));
         Exchange.sendJson(res, 200, Map.of("AccountLimit", limit,
                 "AccountUsage", Map.of("TotalCodeSize", codeBytes, "FunctionCount", functions.size())));
     }

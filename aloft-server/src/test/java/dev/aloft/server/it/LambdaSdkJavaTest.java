@@ -223,6 +223,18 @@ class LambdaSdkJavaTest {
     }
 
     @Test
+    void accountSettingsLeaveOutWhatFunctionsReserve() {
+        int unreserved = lambda.getAccountSettings().accountLimit().unreservedConcurrentExecutions();
+        createEcho("reserving");
+        lambda.putFunctionConcurrency(r -> r.functionName("reserving").reservedConcurrentExecutions(7));
+        var limit = lambda.getAccountSettings().accountLimit();
+        assertThat(limit.concurrentExecutions()).isEqualTo(1000);
+        assertThat(limit.unreservedConcurrentExecutions()).isEqualTo(unreserved - 7);
+        lambda.deleteFunction(r -> r.functionName("reserving"));
+        assertThat(lambda.getAccountSettings().accountLimit().unreservedConcurrentExecutions()).isEqualTo(unreserved);
+    }
+
+    @Test
     void listingPagesWithMarkers() {
         for (String name : List.of("page-a", "page-b", "page-c")) {
             createEcho(name);
