@@ -91,6 +91,7 @@ public final class EdgeServer implements AutoCloseable {
         LambdaGate lambdaGate = new LambdaGate(authenticator, parts.clock());
         LambdaApi lambdaApi = new LambdaApi(parts.registry(), parts.logStore(), lambdaGate, base::get);
         LambdaVersionsApi lambdaVersionsApi = new LambdaVersionsApi(parts.versions(), lambdaGate);
+        LambdaEventInvokeConfigApi lambdaEventInvokeConfigApi = new LambdaEventInvokeConfigApi(parts.registry(), lambdaGate);
         LambdaInvocations lambdaInvocations = new LambdaInvocations(parts.versions(), parts.invoker(), parts.asyncInvoker(),
                 parts.logStore(), parts.logWriter(), lambdaGate);
         WebServer server = WebServer.builder()
@@ -111,6 +112,7 @@ public final class EdgeServer implements AutoCloseable {
                     lambdaInvocations.routes(routing);
                     lambdaApi.routes(routing);
                     lambdaVersionsApi.routes(routing);
+                    lambdaEventInvokeConfigApi.routes(routing);
                     lambdaApi.unknownOperations(routing);
                 })
                 .build()

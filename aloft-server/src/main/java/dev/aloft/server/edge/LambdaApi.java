@@ -66,7 +66,7 @@ final class LambdaApi {
 
     /** After every other route: an operation Aloft lacks still needs a signature, then says so. */
     void unknownOperations(HttpRouting.Builder routing) {
-        for (String prefix : List.of("/2015-03-31/*", "/2016-08-19/*", "/2017-10-31/*", "/2019-09-30/*")) {
+        for (String prefix : List.of("/2015-03-31/*", "/2016-08-19/*", "/2017-10-31/*", "/2019-09-25/*", "/2019-09-30/*")) {
             routing.any(prefix, gate.signed(MAX_CONFIG_REQUEST_BYTES, (req, res, body) -> {
                 throw new AloftException(404, "UnknownOperationException", "Aloft does not implement "
                         + req.prologue().method().text() + " " + req.path().path() + " of the Lambda API");

@@ -161,6 +161,8 @@ final class LambdaJson {
             case TIMEOUT -> "Timeout";
             case ENVIRONMENT -> "Environment";
             case RESERVED_CONCURRENCY -> "ReservedConcurrentExecutions";
+            case MAX_RETRY_ATTEMPTS -> "MaximumRetryAttempts";
+            case MAX_EVENT_AGE -> "MaximumEventAgeInSeconds";
             case CONCURRENCY, MIN_INSTANCES -> Setting.NATIVE.of(setting);
         };
     }

@@ -17,13 +17,20 @@ public record AsyncConfig(int maxRetryAttempts, int maxEventAgeSeconds, Optional
 
     void validate() {
         if (maxRetryAttempts < 0 || maxRetryAttempts > 2) {
-            throw AloftException.invalid("maxRetryAttempts must be between 0 and 2, got " + maxRetryAttempts);
+            throw new InvalidSettingException(n -> n.of(Setting.MAX_RETRY_ATTEMPTS) + " must be between 0 and 2, got "
+                    + maxRetryAttempts);
         }
         if (maxEventAgeSeconds < 60 || maxEventAgeSeconds > 21_600) {
-            throw AloftException.invalid("maxEventAgeSeconds must be between 60 and 21600 (6 hours), got " + maxEventAgeSeconds);
+            throw new InvalidSettingException(n -> n.of(Setting.MAX_EVENT_AGE) + " must be between 60 and 21600 (6 hours), got "
+                    + maxEventAgeSeconds);
         }
         onSuccess.ifPresent(d -> destinationFunction("onSuccess", d));
         onFailure.ifPresent(d -> destinationFunction("onFailure", d));
+    }
+
+    /** The destination that sends records to function {@code name}. */
+    public static String functionDestination(String name) {
+        return FUNCTION_PREFIX + name;
     }
 
     /** The function a destination names. */

@@ -42,6 +42,12 @@ public record DeployRequest(
                 function.sensitive(), function.async(), new byte[0]);
     }
 
+    /** This request with other asynchronous invocation settings. */
+    public DeployRequest withAsync(AsyncConfig newAsync) {
+        return new DeployRequest(name, runtime, handler, memoryMb, timeoutSeconds, environment, concurrency, minInstances,
+                reservedConcurrency, publicUrl, sensitive, newAsync, zip);
+    }
+
     /** Checks everything but the archive's contents (see {@link CodeStore}). */
     Runtime validate() {
         Runtime parsed = validateSettings();

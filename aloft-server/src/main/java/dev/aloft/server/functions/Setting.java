@@ -12,7 +12,9 @@ public enum Setting {
     ENVIRONMENT("environment"),
     CONCURRENCY("concurrency"),
     MIN_INSTANCES("minInstances"),
-    RESERVED_CONCURRENCY("reservedConcurrency");
+    RESERVED_CONCURRENCY("reservedConcurrency"),
+    MAX_RETRY_ATTEMPTS("maxRetryAttempts"),
+    MAX_EVENT_AGE("maxEventAgeSeconds");
 
     /** What an API calls each setting. */
     @FunctionalInterface

@@ -235,6 +235,59 @@ class LambdaSdkJavaTest {
     }
 
     @Test
+    void eventInvokeConfigIsTheFunctionsAsynchronousSettings() {
+        createEcho("async-config");
+        createEcho("async-failures");
+        assertThatThrownBy(() -> lambda.getFunctionEventInvokeConfig(r -> r.functionName("async-config")))
+                .isInstanceOf(ResourceNotFoundException.class);
+        assertThat(lambda.listFunctionEventInvokeConfigs(r -> r.functionName("async-config")).functionEventInvokeConfigs())
+                .isEmpty();
+
+        var put = lambda.putFunctionEventInvokeConfig(r -> r.functionName("async-config").maximumRetryAttempts(1)
+                .maximumEventAgeInSeconds(600)
+                .destinationConfig(d -> d.onFailure(f -> f.destination(ARN_PREFIX + "async-failures"))));
+        assertThat(put.functionArn()).isEqualTo(ARN_PREFIX + "async-config:$LATEST");
+        assertThat(put.lastModified()).isNotNull();
+        assertThat(put.destinationConfig().onFailure().destination()).isEqualTo(ARN_PREFIX + "async-failures");
+        assertThat(put.destinationConfig().onSuccess().destination()).isNull();
+        JsonNode settings = TestPlatform.parse(platform.get("/api/v1/functions/async-config").body());
+        assertThat(settings.path("maxRetryAttempts").asInt()).isEqualTo(1);
+        assertThat(settings.path("maxEventAgeSeconds").asInt()).isEqualTo(600);
+        assertThat(settings.path("onFailure").asText()).isEqualTo("function:async-failures");
+
+        // Update keeps what it leaves out; Put resets it to the default.
+        var updated = lambda.updateFunctionEventInvokeConfig(r -> r.functionName("async-config").maximumRetryAttempts(0));
+        assertThat(updated.maximumRetryAttempts()).isZero();
+        assertThat(updated.maximumEventAgeInSeconds()).isEqualTo(600);
+        assertThat(updated.destinationConfig().onFailure().destination()).isEqualTo(ARN_PREFIX + "async-failures");
+        assertThat(lambda.listFunctionEventInvokeConfigs(r -> r.functionName("async-config")).functionEventInvokeConfigs())
+                .singleElement().satisfies(config -> assertThat(config.maximumRetryAttempts()).isZero());
+        lambda.putFunctionEventInvokeConfig(r -> r.functionName("async-config").maximumRetryAttempts(1));
+        var got = lambda.getFunctionEventInvokeConfig(r -> r.functionName("async-config"));
+        assertThat(got.maximumEventAgeInSeconds()).isEqualTo(21_600);
+        assertThat(got.destinationConfig().onFailure().destination()).isNull();
+
+        assertThatThrownBy(() -> lambda.putFunctionEventInvokeConfig(r -> r.functionName("async-config").maximumRetryAttempts(3)))
+                .isInstanceOfSatisfying(InvalidParameterValueException.class, e -> assertThat(e.awsErrorDetails().errorMessage())
+                        .isEqualTo("MaximumRetryAttempts must be between 0 and 2, got 3"));
+        assertThatThrownBy(() -> lambda.putFunctionEventInvokeConfig(r -> r.functionName("async-config")
+                .destinationConfig(d -> d.onFailure(f -> f.destination("arn:aws:sqs:us-east-1:000000000000:failures")))))
+                .isInstanceOfSatisfying(InvalidParameterValueException.class, e -> assertThat(e.awsErrorDetails().errorMessage())
+                        .startsWith("DestinationConfig.OnFailure.Destination 'arn:aws:sqs:us-east-1:000000000000:failures' is not"
+                                + " a function ARN"));
+        assertThatThrownBy(() -> lambda.getFunctionEventInvokeConfig(r -> r.functionName("async-config").qualifier("1")))
+                .isInstanceOf(InvalidParameterValueException.class);
+
+        lambda.deleteFunctionEventInvokeConfig(r -> r.functionName("async-config"));
+        assertThatThrownBy(() -> lambda.getFunctionEventInvokeConfig(r -> r.functionName("async-config")))
+                .isInstanceOf(ResourceNotFoundException.class);
+        assertThat(TestPlatform.parse(platform.get("/api/v1/functions/async-config").body()).path("maxRetryAttempts").asInt())
+                .isEqualTo(2);
+        lambda.deleteFunction(r -> r.functionName("async-config"));
+        lambda.deleteFunction(r -> r.functionName("async-failures"));
+    }
+
+    @Test
     void listingPagesWithMarkers() {
         for (String name : List.of("page-a", "page-b", "page-c")) {
             createEcho(name);
