@@ -142,9 +142,17 @@ public final class FunctionRegistry {
     }
 
     /**
-     * An instance must fit in the node memory budget, and so must what all functions keep whatever
-     * else runs — each its provisioned instances or its reservation, whichever is more — together;
-     * otherwise a provisioned minimum or a reservation could never be honoured.
+     * The share of the node memory budget no reservation or provisioned minimum may take, so that
+     * functions without one can always start an instance (Lambda keeps 100 of its 1000 concurrency
+     * unreserved, counting provisioned concurrency too).
+     */
+    private static final int UNRESERVED_PERCENT = 10;
+
+    /**
+     * An instance must fit in the node memory budget, and what all functions keep whatever else
+     * runs — each its provisioned instances or its reservation, whichever is more — must fit in it
+     * together, short of the unreserved share; otherwise a provisioned minimum or a reservation could
+     * never be honoured, or the functions that keep nothing could be left no memory to run in.
      */
     private void checkFitsTheBudget(Connection c, FunctionConfig next) throws SQLException {
         if (next.memoryMb() > memoryBudgetMb) {
@@ -156,15 +164,18 @@ public final class FunctionRegistry {
             return;
         }
         long othersMb = repository.guaranteedMemoryMbExcept(c, next.name());
-        if (othersMb + next.guaranteedMemoryMb() > memoryBudgetMb) {
+        long unreservedMb = Math.ceilDiv(memoryBudgetMb * UNRESERVED_PERCENT, 100);
+        long leftMb = Math.max(0, memoryBudgetMb - unreservedMb - othersMb);
+        if (next.guaranteedMemoryMb() > leftMb) {
             boolean provisioned = next.minInstances() > next.reservedConcurrency();
             int instances = provisioned ? next.minInstances() : next.reservedConcurrency();
             Setting setting = provisioned ? Setting.MIN_INSTANCES : Setting.RESERVED_CONCURRENCY;
             throw new InvalidSettingException(n -> n.of(setting) + " " + instances + " of '" + next.name() + "' needs "
-                    + next.guaranteedMemoryMb() + " MB (" + instances + " × " + next.memoryMb() + " MB) but only "
-                    + Math.max(0, memoryBudgetMb - othersMb) + " MB of the node memory budget (" + memoryBudgetMb
-                    + " MB) is not reserved or provisioned for other functions; lower " + n.of(setting) + " or "
-                    + n.of(Setting.MEMORY) + ", or raise memory-budget-mb");
+                    + next.guaranteedMemoryMb() + " MB (" + instances + " × " + next.memoryMb() + " MB) but only " + leftMb
+                    + " MB of the node memory budget (" + memoryBudgetMb + " MB) may still be reserved or provisioned: "
+                    + othersMb + " MB is for other functions and " + unreservedMb + " MB (" + UNRESERVED_PERCENT
+                    + "%) stays unreserved; lower " + n.of(setting) + " or " + n.of(Setting.MEMORY)
+                    + ", or raise memory-budget-mb");
         }
     }
 

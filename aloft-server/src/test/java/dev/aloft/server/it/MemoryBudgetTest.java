@@ -171,14 +171,16 @@ class MemoryBudgetTest {
             assertThat(platform.deploy("over-cap", overCap).body()).contains("the concurrency (2), got 3");
 
             ObjectNode first = behave(2);
-            first.put("reservedConcurrency", 2);
+            first.put("reservedConcurrency", 1);
             deploy(platform, "first", first);
             ObjectNode second = behave(2);
             second.put("reservedConcurrency", 2);
-            assertRefused(platform, "second", second, "reservedConcurrency 2 of 'second' needs 256 MB (2 × 128 MB) "
-                    + "but only 128 MB of the node memory budget (384 MB) is not reserved or provisioned for other functions");
+            assertRefused(platform, "second", second, "reservedConcurrency 2 of 'second' needs 256 MB (2 × 128 MB) but only"
+                    + " 217 MB of the node memory budget (384 MB) may still be reserved or provisioned: 128 MB is for other"
+                    + " functions and 39 MB (10%) stays unreserved; lower reservedConcurrency or memoryMb, or raise"
+                    + " memory-budget-mb");
             assertThat(TestPlatform.parse(platform.get("/api/v1/functions/first").body()).path("reservedConcurrency").asInt())
-                    .isEqualTo(2);
+                    .isEqualTo(1);
             second.put("reservedConcurrency", 1);
             deploy(platform, "second", second);
 
@@ -195,7 +197,8 @@ class MemoryBudgetTest {
             ObjectNode provisioned = behave(4);
             provisioned.put("minInstances", 4);
             assertRefused(platform, "provisioned", provisioned, "minInstances 4 of 'provisioned' needs 512 MB (4 × 128 MB) "
-                    + "but only 384 MB of the node memory budget (384 MB) is not reserved or provisioned for other functions");
+                    + "but only 345 MB of the node memory budget (384 MB) may still be reserved or provisioned: 0 MB is for other"
+                    + " functions and 39 MB (10%) stays unreserved");
             assertThat(platform.server.liveInstances("provisioned")).isZero();
         }
     }
@@ -203,7 +206,7 @@ class MemoryBudgetTest {
     /** Provisioned instances hold memory no reservation may count on, and the other way round. */
     @Test
     void provisionedMinimumsAndReservationsMustFitTheBudgetTogether() {
-        try (TestPlatform platform = TestPlatform.start(s -> budgetOnly(s, 512))) {
+        try (TestPlatform platform = TestPlatform.start(s -> budgetOnly(s, 640))) {
             ObjectNode provisioned = behave(4);
             provisioned.put("minInstances", 2);
             deploy(platform, "provisioned", provisioned);
@@ -212,18 +215,19 @@ class MemoryBudgetTest {
             ObjectNode reserved = behave(4);
             reserved.put("reservedConcurrency", 3);
             assertRefused(platform, "reserved", reserved, "reservedConcurrency 3 of 'reserved' needs 384 MB (3 × 128 MB) "
-                    + "but only 256 MB of the node memory budget (512 MB) is not reserved or provisioned for other functions");
+                    + "but only 320 MB of the node memory budget (640 MB) may still be reserved or provisioned: 256 MB is for"
+                    + " other functions");
             reserved.put("reservedConcurrency", 2);
             deploy(platform, "reserved", reserved);
 
             // Updates are checked as deploys are: more instances, or more memory each.
             provisioned.put("minInstances", 3);
             assertThat(platform.deploy("provisioned", provisioned).body()).contains("minInstances 3 of 'provisioned' needs 384 MB "
-                    + "(3 × 128 MB) but only 256 MB of the node memory budget (512 MB) is not reserved or provisioned");
+                    + "(3 × 128 MB) but only 320 MB of the node memory budget (640 MB) may still be reserved or provisioned");
             provisioned.put("minInstances", 2);
             provisioned.put("memoryMb", 2 * MB);
             assertThat(platform.deploy("provisioned", provisioned).body()).contains("minInstances 2 of 'provisioned' needs 512 MB "
-                    + "(2 × 256 MB) but only 256 MB of the node memory budget (512 MB) is not reserved or provisioned");
+                    + "(2 × 256 MB) but only 320 MB of the node memory budget (640 MB) may still be reserved or provisioned");
             JsonNode unchanged = TestPlatform.parse(platform.get("/api/v1/functions/provisioned").body());
             assertThat(unchanged.path("minInstances").asInt()).isEqualTo(2);
             assertThat(unchanged.path("memoryMb").asInt()).isEqualTo(MB);
@@ -234,6 +238,37 @@ class MemoryBudgetTest {
             HttpResponse<String> both = platform.deploy("reserved", reserved);
             assertThat(both.statusCode()).as(both.body()).isEqualTo(200);
             await().atMost(Duration.ofSeconds(10)).until(() -> platform.server.liveInstances("reserved") == 2);
+        }
+    }
+
+    /**
+     * Reservations and provisioned minimums together leave a tenth of the budget (128 of 1280 MB)
+     * to functions that keep nothing, as Lambda keeps 100 of its 1000 concurrency unreserved.
+     */
+    @Test
+    void reservationsAndProvisionedMinimumsLeaveATenthOfTheBudgetUnreserved() {
+        try (TestPlatform platform = TestPlatform.start(s -> budgetOnly(s, 1280))) {
+            ObjectNode reserved = behave(10);
+            reserved.put("reservedConcurrency", 10);
+            assertRefused(platform, "reserved", reserved, "reservedConcurrency 10 of 'reserved' needs 1280 MB (10 × 128 MB) but"
+                    + " only 1152 MB of the node memory budget (1280 MB) may still be reserved or provisioned: 0 MB is for other"
+                    + " functions and 128 MB (10%) stays unreserved");
+            reserved.put("reservedConcurrency", 9);
+            deploy(platform, "reserved", reserved);
+
+            String leftNothing = "of the node memory budget (1280 MB) may still be reserved or provisioned: 1152 MB is for other"
+                    + " functions and 128 MB (10%) stays unreserved";
+            ObjectNode greedy = behave(1);
+            greedy.put("reservedConcurrency", 1);
+            assertRefused(platform, "greedy", greedy, "reservedConcurrency 1 of 'greedy' needs 128 MB (1 × 128 MB) but only"
+                    + " 0 MB " + leftNothing);
+            ObjectNode provisioned = behave(1);
+            provisioned.put("minInstances", 1);
+            assertRefused(platform, "provisioned", provisioned, "minInstances 1 of 'provisioned' needs 128 MB (1 × 128 MB) but"
+                    + " only 0 MB " + leftNothing);
+
+            deploy(platform, "plain", behave(1));
+            instanceOf(platform.invoke("plain", "{}"));
         }
     }
 
