@@ -57,15 +57,15 @@ record FunctionSpec(
                 required(manifest, json, "name"),
                 required(manifest, json, "runtime"),
                 required(manifest, json, "handler"),
-                optionalInt(json, "memoryMb"),
-                optionalInt(json, "timeoutSeconds"),
+                optionalInt(manifest, json, "memoryMb"),
+                optionalInt(manifest, json, "timeoutSeconds"),
                 environment,
-                optionalInt(json, "concurrency"),
-                optionalInt(json, "minInstances"),
-                optionalInt(json, "reservedConcurrency"),
+                optionalInt(manifest, json, "concurrency"),
+                optionalInt(manifest, json, "minInstances"),
+                optionalInt(manifest, json, "reservedConcurrency"),
                 json.path("public").asBoolean(false),
                 json.path("sensitive").asBoolean(false),
-                new AsyncSettings(optionalInt(json, "maxRetryAttempts"), optionalInt(json, "maxEventAgeSeconds"),
+                new AsyncSettings(optionalInt(manifest, json, "maxRetryAttempts"), optionalInt(manifest, json, "maxEventAgeSeconds"),
                         optionalText(json, "onSuccess"), optionalText(json, "onFailure")),
                 manifest.toAbsolutePath().getParent().resolve(required(manifest, json, "code")).normalize());
     }
@@ -102,8 +102,16 @@ record FunctionSpec(
         return value.asText();
     }
 
-    private static Optional<Integer> optionalInt(JsonNode json, String field) {
-        return json.hasNonNull(field) ? Optional.of(json.get(field).asInt()) : Optional.empty();
+    /** A whole number, checked here: reading {@code 512.5} or {@code "512"} as an int would deploy something else. */
+    private static Optional<Integer> optionalInt(Path manifest, JsonNode json, String field) {
+        if (!json.hasNonNull(field)) {
+            return Optional.empty();
+        }
+        JsonNode value = json.get(field);
+        if (!value.isNumber() || !value.canConvertToExactIntegral() || !value.canConvertToInt()) {
+            throw AloftException.invalid(manifest + ": \"" + field + "\" must be a whole number, got " + value);
+        }
+        return Optional.of(value.intValue());
     }
 
     private static Optional<String> optionalText(JsonNode json, String field) {

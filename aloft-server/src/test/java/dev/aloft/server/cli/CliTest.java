@@ -370,6 +370,19 @@ class CliTest {
         }
     }
 
+    @Test
+    void aManifestNumberThatIsNotWholeIsRefusedNotTruncated(@TempDir Path dir) throws IOException {
+        Path manifest = dir.resolve("aloft.json");
+        String base = "{\"name\": \"f\", \"runtime\": \"python3\", \"handler\": \"h.main\", \"code\": \".\", ";
+        Files.writeString(manifest, base + "\"memoryMb\": 512.0}");
+        assertThat(FunctionSpec.readManifest(manifest).memoryMb()).contains(512);
+        for (String memory : List.of("512.5", "\"512\"")) {
+            Files.writeString(manifest, base + "\"memoryMb\": " + memory + "}");
+            assertThatThrownBy(() -> FunctionSpec.readManifest(manifest))
+                    .hasMessageContaining("\"memoryMb\" must be a whole number, got " + memory);
+        }
+    }
+
     private static int closedPort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
