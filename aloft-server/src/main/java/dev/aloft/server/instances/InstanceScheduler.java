@@ -105,10 +105,10 @@ public final class InstanceScheduler implements AutoCloseable {
      *
      * @throws ThrottledException when the function stays at its concurrency limit for the queue wait
      */
-    public InvocationOutcome invoke(FunctionConfig function, String invocationId, byte[] payload) {
+    public InvocationOutcome invoke(FunctionConfig function, String invocationId, byte[] payload, Caller caller) {
         admit();
         try {
-            return invokeAdmitted(function, invocationId, payload);
+            return invokeAdmitted(function, invocationId, payload, caller);
         } finally {
             stopLock.lock();
             try {
@@ -133,7 +133,7 @@ public final class InstanceScheduler implements AutoCloseable {
         }
     }
 
-    private InvocationOutcome invokeAdmitted(FunctionConfig function, String invocationId, byte[] payload) {
+    private InvocationOutcome invokeAdmitted(FunctionConfig function, String invocationId, byte[] payload, Caller caller) {
         FunctionPool pool = pool(function);
         Optional<InvocationOutcome> recentFailure = pool.recentInitFailure(function.revision(), clock.instant());
         if (recentFailure.isPresent()) {
@@ -149,6 +149,7 @@ public final class InstanceScheduler implements AutoCloseable {
         if (handed.isEmpty()) {
             return InvocationOutcome.serverStopped(0, Optional.empty());
         }
+        caller.onInstance().run();
         Assignment call = handed.get();
         InvocationOutcome outcome = await(call);
         Instance instance = call.instance();

@@ -7,6 +7,7 @@ import dev.aloft.server.AloftException;
 import dev.aloft.server.functions.FunctionConfig;
 import dev.aloft.server.functions.FunctionRegistry;
 import dev.aloft.server.functions.FunctionVersions;
+import dev.aloft.server.instances.Caller;
 import dev.aloft.server.instances.FunctionDeletedException;
 import dev.aloft.server.instances.InstanceScheduler;
 import dev.aloft.server.instances.InvocationOutcome;
@@ -128,8 +129,7 @@ final class AsyncDispatcher implements AutoCloseable {
             finishWithoutRun(event, "FunctionNotFound", e.getMessage());
             return;
         }
-        Instant started = clock.instant();
-        if (Duration.between(event.receivedAt(), started).toSeconds() > function.async().maxEventAgeSeconds()) {
+        if (Duration.between(event.receivedAt(), clock.instant()).toSeconds() > function.async().maxEventAgeSeconds()) {
             finishWithoutRun(event, "EventAgeExceeded", "the event is older than maxEventAgeSeconds ("
                     + function.async().maxEventAgeSeconds() + ")");
             return;
@@ -138,13 +138,11 @@ final class AsyncDispatcher implements AutoCloseable {
         InvocationRecord pending = ledger.find(event.id()).orElseGet(() -> records.pending(event.id(), function,
                 event.qualifier(), Trigger.ASYNC, InvocationStatus.QUEUED, event.receivedAt(), event.payload(), 0, Optional.empty(),
                 Optional.empty(), Optional.empty(), Optional.empty()));
-        ledger.inTransaction(c -> {
-            InvocationLedger.upsert(c, pending.withStatus(InvocationStatus.RUNNING));
-            return null;
-        });
+        // Since acceptance, or since its last attempt ended: the wait this attempt's queue time starts from.
+        Instant waitingSince = pending.finishedAt().orElse(pending.receivedAt());
         InvocationOutcome outcome;
         try {
-            outcome = scheduler.invoke(function, event.id(), event.payload());
+            outcome = scheduler.invoke(function, event.id(), event.payload(), new Caller(() -> markRunning(pending)));
         } catch (ThrottledException e) {
             // A throttle is not the function's failure: wait and try again, without using up an attempt.
             Instant retryAt = clock.instant().plus(backoff(Math.max(1, event.attempts())));
@@ -157,7 +155,8 @@ final class AsyncDispatcher implements AutoCloseable {
             finishWithoutRun(event, "FunctionNotFound", e.getMessage());
             return;
         }
-        InvocationRecord finished = records.finished(pending, function, outcome, event.payload(), started, clock.instant(), attempt);
+        InvocationRecord finished = records.finished(pending, function, outcome, event.payload(), waitingSince, clock.instant(),
+                attempt);
         if (outcome.succeeded()) {
             complete(event, finished, function.async().onSuccessFunction(), "Success", outcome);
         } else if (attempt <= function.async().maxRetryAttempts()) {
@@ -169,6 +168,19 @@ final class AsyncDispatcher implements AutoCloseable {
             });
         } else {
             complete(event, finished, function.async().onFailureFunction(), "RetriesExhausted", outcome);
+        }
+    }
+
+    /** An instance has the event: only from here is it running; an attempt throttled before leaves it queued. */
+    private void markRunning(InvocationRecord queued) {
+        try {
+            ledger.inTransaction(c -> {
+                InvocationLedger.upsert(c, queued.withStatus(InvocationStatus.RUNNING));
+                return null;
+            });
+        } catch (RuntimeException e) {
+            // The status is for onlookers: the delivery goes on, and its end writes the record.
+            LOG.log(Level.WARNING, "recording async invocation " + queued.id() + " as running failed", e);
         }
     }
 

@@ -4,6 +4,7 @@ import dev.aloft.server.AloftException;
 import dev.aloft.server.functions.FunctionConfig;
 import dev.aloft.server.functions.FunctionVersions;
 import dev.aloft.server.functions.FunctionVersions.Qualified;
+import dev.aloft.server.instances.Caller;
 import dev.aloft.server.instances.InstanceScheduler;
 import dev.aloft.server.instances.InvocationOutcome;
 import dev.aloft.server.instances.ThrottledException;
@@ -56,7 +57,7 @@ public final class Invoker {
         String invocationId = InvocationIds.next(received);
         InvocationOutcome outcome;
         try {
-            outcome = scheduler.invoke(function, invocationId, payload);
+            outcome = scheduler.invoke(function, invocationId, payload, Caller.SYNCHRONOUS);
         } catch (ThrottledException e) {
             ledger.record(records.pending(invocationId, function, target.qualifier(), origin.trigger(),
                     InvocationStatus.THROTTLED, received,

@@ -28,10 +28,14 @@ final class LedgerRecords {
                 idempotencyKey, replayOf, Optional.empty(), kept(function, input), input.length, Optional.empty(), 0);
     }
 
-    /** The record of an attempt that ran to an outcome. */
+    /**
+     * The record of an attempt that ran to an outcome. Its queue time is the earlier attempts' (in
+     * {@code pending}) and whatever of the time since {@code waitingSince} — when the invocation was
+     * received, or its previous attempt ended — it spent neither initialising nor running.
+     */
     InvocationRecord finished(InvocationRecord pending, FunctionConfig function, InvocationOutcome outcome, byte[] input,
-                              Instant attemptStarted, Instant finished, int attempt) {
-        long totalMs = Duration.between(attemptStarted, finished).toMillis();
+                              Instant waitingSince, Instant finished, int attempt) {
+        long totalMs = Duration.between(waitingSince, finished).toMillis();
         // Lambda bills at least 1 ms of whatever ran; nothing when no instance got the invocation.
         long billedMs = outcome.instanceId().isPresent() ? Math.max(1, outcome.durationMs()) : 0;
         return new InvocationRecord(pending.id(), function.name(), function.revision(), function.version(),
@@ -40,7 +44,7 @@ final class LedgerRecords {
                 outcome.succeeded() ? Optional.empty() : Optional.of(ErrorMessages.of(outcome.body())),
                 pending.receivedAt(), Optional.of(finished.minusMillis(outcome.durationMs())), Optional.of(finished),
                 outcome.cold(), outcome.prewarmed(), outcome.initMs(),
-                Math.max(0, totalMs - outcome.durationMs() - outcome.initMs()),
+                pending.queueMs() + Math.max(0, totalMs - outcome.durationMs() - outcome.initMs()),
                 outcome.durationMs(), billedMs, function.memoryMb(), attempt,
                 pending.idempotencyKey(), pending.replayOf(), outcome.instanceId(), kept(function, input),
                 input.length, kept(function, outcome.body()), outcome.body().length);

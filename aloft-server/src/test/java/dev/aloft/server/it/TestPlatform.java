@@ -178,6 +178,21 @@ public final class TestPlatform implements AutoCloseable {
         return parse(response.body());
     }
 
+    /** Submits an asynchronous invocation and fails the test unless it was accepted; returns its invocation id. */
+    public String submitEvent(String name, String payload) {
+        HttpResponse<String> response = send(HttpRequest.newBuilder(url("/api/v1/functions/" + name + "/invoke"))
+                .header("X-Amz-Invocation-Type", "Event").POST(HttpRequest.BodyPublishers.ofString(payload)));
+        if (response.statusCode() != 202) {
+            throw new AssertionError("async invoke of " + name + " was not accepted: " + response.statusCode() + " " + response.body());
+        }
+        return parse(response.body()).path("invocationId").asText();
+    }
+
+    /** The ledger record of an invocation. */
+    public JsonNode invocation(String id) {
+        return parse(get("/api/v1/invocations/" + id).body());
+    }
+
     public HttpResponse<String> get(String path) {
         return send(HttpRequest.newBuilder(url(path)).GET());
     }
