@@ -11,6 +11,7 @@ import dev.aloft.server.instances.InstanceScheduler;
 import dev.aloft.server.instances.RuntimeCommands;
 import dev.aloft.server.invocations.AsyncInvoker;
 import dev.aloft.server.invocations.InvocationLedger;
+import dev.aloft.server.invocations.InvocationMetrics;
 import dev.aloft.server.invocations.Invoker;
 import dev.aloft.server.runtimeapi.RuntimeApiServer;
 import dev.aloft.server.sandbox.Sandbox;
@@ -127,8 +128,9 @@ public final class AloftServer implements AutoCloseable {
         deployed.stream().filter(f -> f.minInstances() > 0).forEach(scheduler::provision);
         FunctionVersions versions = new FunctionVersions(registry, database, clock);
         InvocationLedger ledger = new InvocationLedger(database);
-        Invoker invoker = new Invoker(versions, scheduler, ledger, clock, settings.ledgerPayloadBytes());
-        AsyncInvoker asyncInvoker = new AsyncInvoker(registry, versions, scheduler, ledger, clock, new AsyncInvoker.Limits(
+        InvocationMetrics invocationMetrics = new InvocationMetrics();
+        Invoker invoker = new Invoker(versions, scheduler, ledger, clock, settings.ledgerPayloadBytes(), invocationMetrics);
+        AsyncInvoker asyncInvoker = new AsyncInvoker(registry, versions, scheduler, ledger, clock, invocationMetrics, new AsyncInvoker.Limits(
                 settings.asyncWorkers(), settings.asyncQueueMax(), settings.asyncRetryBase(), settings.idempotencyWindow(),
                 settings.ledgerPayloadBytes(), settings.initTimeout().plusSeconds(30)));
         ScheduleRunner schedules = new ScheduleRunner(database, registry, versions, asyncInvoker, clock, REGION);
@@ -143,7 +145,8 @@ public final class AloftServer implements AutoCloseable {
         int edgeConnections = EdgeServer.connectionLimit(maxFileDescriptors);
         EdgeServer edge = EdgeServer.start(settings.host(), settings.port(), edgeConnections, settings.idleConnection(),
                 new EdgeServer.Parts(registry, invoker, asyncInvoker, ledger, schedules, versions, logStore, logWriter,
-                        accessKeys, adminToken, clock, scheduler::prometheusMetrics, scheduler::scalingState));
+                        accessKeys, adminToken, clock, () -> scheduler.prometheusMetrics() + invocationMetrics.prometheus(),
+                        scheduler::scalingState));
         asyncInvoker.start();
         schedules.start();
         ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(

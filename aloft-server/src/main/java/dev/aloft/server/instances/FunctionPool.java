@@ -145,7 +145,6 @@ final class FunctionPool {
                         waitingForMemory = memoryShort;
                     }
                     if (remaining <= 0) {
-                        metrics.throttled(functionName);
                         throw memoryShort ? ThrottledException.memoryShort(function, wait, capacity.budget().totalMb())
                                 : ThrottledException.noneFreed(function, wait, state.versions().live() >= function.concurrency(), startSlots.taken());
                     }

@@ -38,7 +38,6 @@ public final class ScalingMetrics {
 
     private final Map<String, LongAdder> started = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> stopped = new ConcurrentHashMap<>();
-    private final Map<String, LongAdder> throttled = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> deferred = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> heldForCpu = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> startedAhead = new ConcurrentHashMap<>();
@@ -67,10 +66,6 @@ public final class ScalingMetrics {
                 + "the node memory budget for " + forFunction);
     }
 
-    void throttled(String function) {
-        count(throttled, function);
-    }
-
     /**
      * A caller found every instance busy and waited for one instead of starting another (see
      * {@link WaitOrStart}); {@code forCpu}: because the cores are saturated and another would add too little.
@@ -90,7 +85,7 @@ public final class ScalingMetrics {
 
     /** The function was deleted: its counters go, so one created again under its name counts from zero. */
     void forget(String function) {
-        for (Map<String, LongAdder> counters : List.of(started, throttled, deferred, heldForCpu, startedAhead)) {
+        for (Map<String, LongAdder> counters : List.of(started, deferred, heldForCpu, startedAhead)) {
             counters.remove(function);
         }
         stopped.keySet().removeIf(key -> key.startsWith(function + "\u0000"));
@@ -122,10 +117,6 @@ public final class ScalingMetrics {
         });
         perFunction(out, "aloft_instances_started_ahead_total", "counter", "Instances started ahead of an invocation "
                 + "expected from the function's idle times (pre-warming after a predicted gap).", sums(startedAhead, functions));
-        perFunction(out, "aloft_invocations_throttled_total", "counter",
-                "Invocations refused with 429: within the queue wait no instance "
-                + "became free and none could start (the function's concurrency limit, or the node memory budget).",
-                sums(throttled, functions));
         perFunction(out, "aloft_scale_out_deferred_total", "counter", "Invocations that found every instance busy and "
                 + "waited for one expected to free up sooner than a new one would start.", sums(deferred, functions));
         perFunction(out, "aloft_scale_out_held_for_cpu_total", "counter", "Of those, invocations that waited because the "

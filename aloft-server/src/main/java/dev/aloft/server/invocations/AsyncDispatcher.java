@@ -49,6 +49,7 @@ final class AsyncDispatcher implements AutoCloseable {
     private final InstantSource clock;
     private final AsyncInvoker.Limits limits;
     private final LedgerRecords records;
+    private final InvocationMetrics metrics;
     private final List<Thread> workers = new ArrayList<>();
     /** Workers wait on this for new events instead of polling the store in a tight loop. */
     private final ReentrantLock wakeLock = new ReentrantLock();
@@ -56,7 +57,7 @@ final class AsyncDispatcher implements AutoCloseable {
     private volatile boolean closed;
 
     AsyncDispatcher(AsyncInvoker invoker, FunctionRegistry registry, FunctionVersions versions, InstanceScheduler scheduler, InvocationLedger ledger,
-                    InstantSource clock, AsyncInvoker.Limits limits, LedgerRecords records) {
+                    InstantSource clock, AsyncInvoker.Limits limits, LedgerRecords records, InvocationMetrics metrics) {
         this.invoker = invoker;
         this.registry = registry;
         this.versions = versions;
@@ -65,6 +66,7 @@ final class AsyncDispatcher implements AutoCloseable {
         this.clock = clock;
         this.limits = limits;
         this.records = records;
+        this.metrics = metrics;
     }
 
     void start() {
@@ -145,9 +147,13 @@ final class AsyncDispatcher implements AutoCloseable {
             outcome = scheduler.invoke(function, event.id(), event.payload(), new Caller(() -> markRunning(pending)));
         } catch (ThrottledException e) {
             // A throttle is not the function's failure: wait and try again, without using up an attempt.
+            // Only an attempt's first counts: the tries after it are Aloft's, not the sender's.
+            if (event.throttles() == 0) {
+                metrics.throttled(event.functionName());
+            }
             Instant retryAt = clock.instant().plus(backoff(Math.max(1, event.attempts())));
             ledger.inTransaction(c -> {
-                AsyncQueue.retryAt(c, event.id(), event.attempts(), retryAt);
+                AsyncQueue.throttledUntil(c, event.id(), event.throttles() + 1, retryAt);
                 return null;
             });
             return;

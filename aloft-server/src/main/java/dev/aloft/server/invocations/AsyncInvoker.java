@@ -43,7 +43,7 @@ public final class AsyncInvoker implements AutoCloseable {
     private final AsyncDispatcher dispatcher;
 
     public AsyncInvoker(FunctionRegistry registry, FunctionVersions versions, InstanceScheduler scheduler, InvocationLedger ledger, InstantSource clock,
-                        Limits limits) {
+                        InvocationMetrics metrics, Limits limits) {
         this.registry = registry;
         this.versions = versions;
         this.ledger = ledger;
@@ -55,7 +55,7 @@ public final class AsyncInvoker implements AutoCloseable {
             queued.set(AsyncQueue.size(c));
             return null;
         });
-        this.dispatcher = new AsyncDispatcher(this, registry, versions, scheduler, ledger, clock, limits, records);
+        this.dispatcher = new AsyncDispatcher(this, registry, versions, scheduler, ledger, clock, limits, records, metrics);
     }
 
     /**
@@ -99,7 +99,7 @@ public final class AsyncInvoker implements AutoCloseable {
         String id = InvocationIds.next(now);
         InvocationLedger.upsert(c, records.pending(id, function, qualifier, trigger, InvocationStatus.QUEUED, now, payload, 0,
                 idempotencyKey, Optional.empty(), Optional.empty(), Optional.empty()));
-        AsyncQueue.enqueue(c, new QueuedEvent(id, function.name(), qualifier, payload, now, 0), now);
+        AsyncQueue.enqueue(c, new QueuedEvent(id, function.name(), qualifier, payload, now, 0, 0), now);
         return id;
     }
 

@@ -32,7 +32,8 @@ final class AsyncQueue {
     static Optional<QueuedEvent> claimNext(Connection c, Instant now, Instant claimUntil) throws SQLException {
         try (PreparedStatement claim = c.prepareStatement("UPDATE async_queue SET claimed_until_ms = ? WHERE id = ("
                 + "SELECT id FROM async_queue WHERE next_attempt_at_ms <= ? AND (claimed_until_ms IS NULL OR claimed_until_ms < ?) "
-                + "ORDER BY next_attempt_at_ms LIMIT 1) RETURNING id, function_name, payload, received_at_ms, attempts, qualifier")) {
+                + "ORDER BY next_attempt_at_ms LIMIT 1) RETURNING id, function_name, payload, received_at_ms, attempts, qualifier, "
+                + "throttles")) {
             claim.setLong(1, claimUntil.toEpochMilli());
             claim.setLong(2, now.toEpochMilli());
             claim.setLong(3, now.toEpochMilli());
@@ -41,15 +42,27 @@ final class AsyncQueue {
                     return Optional.empty();
                 }
                 return Optional.of(new QueuedEvent(rs.getString(1), rs.getString(2), Optional.ofNullable(rs.getString(6)),
-                        rs.getBytes(3), Instant.ofEpochMilli(rs.getLong(4)), rs.getInt(5)));
+                        rs.getBytes(3), Instant.ofEpochMilli(rs.getLong(4)), rs.getInt(5), rs.getInt(7)));
             }
         }
     }
 
+    /** After an attempt that ran and failed: {@code attempts} ran, and the next is due at {@code dueAt}. */
     static void retryAt(Connection c, String id, int attempts, Instant dueAt) throws SQLException {
-        try (PreparedStatement update = c.prepareStatement(
-                "UPDATE async_queue SET attempts = ?, next_attempt_at_ms = ?, claimed_until_ms = NULL WHERE id = ?")) {
+        try (PreparedStatement update = c.prepareStatement("UPDATE async_queue SET attempts = ?, throttles = 0, "
+                + "next_attempt_at_ms = ?, claimed_until_ms = NULL WHERE id = ?")) {
             update.setInt(1, attempts);
+            update.setLong(2, dueAt.toEpochMilli());
+            update.setString(3, id);
+            update.executeUpdate();
+        }
+    }
+
+    /** After a try that found no instance for it: {@code throttles} since it last ran, and the next is due at {@code dueAt}. */
+    static void throttledUntil(Connection c, String id, int throttles, Instant dueAt) throws SQLException {
+        try (PreparedStatement update = c.prepareStatement(
+                "UPDATE async_queue SET throttles = ?, next_attempt_at_ms = ?, claimed_until_ms = NULL WHERE id = ?")) {
+            update.setInt(1, throttles);
             update.setLong(2, dueAt.toEpochMilli());
             update.setString(3, id);
             update.executeUpdate();

@@ -27,14 +27,16 @@ public final class Invoker {
     private final InvocationLedger ledger;
     private final InstantSource clock;
     private final LedgerRecords records;
+    private final InvocationMetrics metrics;
 
     public Invoker(FunctionVersions versions, InstanceScheduler scheduler, InvocationLedger ledger, InstantSource clock,
-                   int ledgerPayloadBytes) {
+                   int ledgerPayloadBytes, InvocationMetrics metrics) {
         this.versions = versions;
         this.scheduler = scheduler;
         this.ledger = ledger;
         this.clock = clock;
         this.records = new LedgerRecords(ledgerPayloadBytes);
+        this.metrics = metrics;
     }
 
     /** Where an invocation comes from, for its ledger record. */
@@ -59,6 +61,7 @@ public final class Invoker {
         try {
             outcome = scheduler.invoke(function, invocationId, payload, Caller.SYNCHRONOUS);
         } catch (ThrottledException e) {
+            metrics.throttled(function.name());
             ledger.record(records.pending(invocationId, function, target.qualifier(), origin.trigger(),
                     InvocationStatus.THROTTLED, received,
                     payload, 1, Optional.empty(), origin.replayOf(), Optional.of(e.errorType()), Optional.of(e.getMessage())));
