@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
@@ -32,7 +33,7 @@ public final class FunctionRegistry {
     private final List<Consumer<FunctionChange>> changeListeners = new CopyOnWriteArrayList<>();
     private final List<DeleteStep> deleteSteps = new CopyOnWriteArrayList<>();
     /** Read-through cache: every invocation looks its function up, deploys and deletes are rare. */
-    private final Map<String, FunctionConfig> cache = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, FunctionConfig> cache = new ConcurrentHashMap<>();
 
     public FunctionRegistry(Database database, CodeStore codeStore, InstantSource clock, long memoryBudgetMb) {
         this.memoryBudgetMb = memoryBudgetMb;
@@ -180,9 +181,9 @@ public final class FunctionRegistry {
     }
 
     public Optional<FunctionConfig> find(String name) {
-        // computeIfAbsent holds the entry while it reads the store, so a concurrent deploy's put
-        // (after its commit) cannot be overwritten by the older row.
-        return Optional.ofNullable(cache.computeIfAbsent(name, n -> repository.find(n).orElse(null)));
+        // The fill holds the entry while it reads the store, so a concurrent deploy's put (after its
+        // commit) cannot be overwritten by the older row.
+        return Optional.ofNullable(database.readThrough(cache, name, n -> repository.find(n).orElse(null)));
     }
 
     /** The function, or a 404 that names it. */

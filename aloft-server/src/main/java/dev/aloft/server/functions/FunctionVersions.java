@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 
@@ -26,8 +27,8 @@ public final class FunctionVersions {
     private final VersionRepository repository;
     private final Database database;
     private final InstantSource clock;
-    private final Map<String, FunctionVersion> versionCache = new ConcurrentHashMap<>();
-    private final Map<String, Optional<Alias>> aliasCache = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, FunctionVersion> versionCache = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Optional<Alias>> aliasCache = new ConcurrentHashMap<>();
 
     public FunctionVersions(FunctionRegistry registry, Database database, InstantSource clock) {
         this.registry = registry;
@@ -104,7 +105,7 @@ public final class FunctionVersions {
     }
 
     public FunctionVersion version(String name, int number) {
-        return versionCache.computeIfAbsent(name + ":" + number, key -> repository.find(name, number).orElseThrow(() -> {
+        return database.readThrough(versionCache, name + ":" + number, key -> repository.find(name, number).orElseThrow(() -> {
             int latest = repository.list(name).stream().mapToInt(FunctionVersion::number).max().orElse(0);
             return AloftException.notFound("function '" + name + "' has no version " + number
                     + (latest == 0 ? " (no version is published yet; aloft publish " + name + ")" : " (latest is " + latest + ")"));
@@ -143,7 +144,7 @@ public final class FunctionVersions {
 
     public Alias alias(String name, String aliasName) {
         registry.get(name);
-        return aliasCache.computeIfAbsent(name + ":" + aliasName, key -> repository.findAlias(name, aliasName))
+        return database.readThrough(aliasCache, name + ":" + aliasName, key -> repository.findAlias(name, aliasName))
                 .orElseThrow(() -> AloftException.notFound("function '" + name + "' has no alias or version '" + aliasName + "'"));
     }
 

@@ -17,11 +17,13 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Function;
 
 /**
  * The embedded SQLite store. SQLite allows one writer at a time, so every statement runs on one
@@ -130,6 +132,17 @@ public final class Database implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /**
+     * {@code cache}'s entry for {@code key}, filled with {@code load} (null: none) on a miss. The
+     * fill runs on the store's thread, where {@code load}'s reads run inline: a fill on another
+     * thread would hold the entry while it waited for the store, and deadlock with store work (a
+     * transaction) that looks the same entry up.
+     */
+    public <K, V> V readThrough(ConcurrentMap<K, V> cache, K key, Function<K, V> load) {
+        V cached = cache.get(key);
+        return cached != null ? cached : withConnection(c -> cache.computeIfAbsent(key, load));
     }
 
     /**
