@@ -72,7 +72,7 @@ public record ServerSettings(
             new Setting("ledger-max-records", "ALOFT_LEDGER_MAX_RECORDS", "100000",
                     "at most this many invocation records are kept (oldest pruned first)"),
             new Setting("async-workers", "ALOFT_ASYNC_WORKERS", "16",
-                    "asynchronous events delivered in parallel (each waits for its function's instance)"),
+                    "asynchronous events delivered in parallel (at most half of them wait for one function's instances)"),
             new Setting("async-queue-max", "ALOFT_ASYNC_QUEUE_MAX", "100000",
                     "asynchronous events waiting at most; beyond it submissions get 429"),
             new Setting("async-retry-base-ms", "ALOFT_ASYNC_RETRY_BASE_MS", "1000",

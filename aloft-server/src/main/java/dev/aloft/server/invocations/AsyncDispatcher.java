@@ -15,12 +15,16 @@ import dev.aloft.server.instances.ThrottledException;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -32,7 +36,8 @@ import java.util.logging.Logger;
  * Delivers queued events: claims one, runs it, and in one transaction either finishes it
  * (record final, queue row gone, destination or dead letter written) or schedules its retry with
  * exponential backoff and jitter. A crash between claim and finish leaves the row queued, so the
- * event is delivered again after restart: at least once.
+ * event is delivered again after restart: at least once. Of each function only a few events wait
+ * for an instance at a time ({@link WaitingPlaces}); the others wait in the queue.
  */
 final class AsyncDispatcher implements AutoCloseable {
 
@@ -40,6 +45,8 @@ final class AsyncDispatcher implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration IDLE_POLL = Duration.ofMillis(250);
     private static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
+    /** Events a claim steps back at most before it lets other store work in. */
+    private static final int STEPPED_BACK_PER_CLAIM = 100;
 
     private final AsyncInvoker invoker;
     private final FunctionRegistry registry;
@@ -50,6 +57,12 @@ final class AsyncDispatcher implements AutoCloseable {
     private final AsyncInvoker.Limits limits;
     private final LedgerRecords records;
     private final InvocationMetrics metrics;
+    private final WaitingPlaces waitingPlaces;
+    /**
+     * Functions that may have events stepped back for a throttle: a hint that spares other functions'
+     * deliveries a look for them. After a restart a function is added at its next throttle.
+     */
+    private final Set<String> withThrottledEvents = ConcurrentHashMap.newKeySet();
     private final List<Thread> workers = new ArrayList<>();
     /** Workers wait on this for new events instead of polling the store in a tight loop. */
     private final ReentrantLock wakeLock = new ReentrantLock();
@@ -67,6 +80,7 @@ final class AsyncDispatcher implements AutoCloseable {
         this.limits = limits;
         this.records = records;
         this.metrics = metrics;
+        this.waitingPlaces = new WaitingPlaces(limits.workers());
     }
 
     void start() {
@@ -84,14 +98,28 @@ final class AsyncDispatcher implements AutoCloseable {
         }
     }
 
+    /** For one event brought forward: every worker woken would look in the store for it. */
+    private void wakeOne() {
+        wakeLock.lock();
+        try {
+            eventsArrived.signal();
+        } finally {
+            wakeLock.unlock();
+        }
+    }
+
     private void work() {
         while (!closed) {
             try {
-                Instant now = clock.instant();
-                Optional<QueuedEvent> event = ledger.inTransaction(c -> AsyncQueue.claimNext(c, now, now.plus(claimFor())));
-                if (event.isPresent()) {
-                    deliver(event.get());
-                } else {
+                Claim claim = claim();
+                if (claim.delivery().isPresent()) {
+                    Delivery delivery = claim.delivery().get();
+                    try {
+                        deliver(delivery.event(), delivery.place());
+                    } finally {
+                        delivery.place().ifPresent(WaitingPlaces.Place::giveBack);
+                    }
+                } else if (!claim.steppedBack()) {
                     awaitEvents();
                 }
             } catch (InterruptedException e) {
@@ -123,7 +151,60 @@ final class AsyncDispatcher implements AutoCloseable {
         return Duration.ofSeconds(900).plus(limits.claimMargin());
     }
 
-    private void deliver(QueuedEvent event) {
+    /** A claimed event, with a waiting place of its function's, or without: then it is to end unrun. */
+    private record Delivery(QueuedEvent event, Optional<WaitingPlaces.Place> place) {}
+
+    /** What a claim found; {@code steppedBack}: it stepped events back, so more may be due. */
+    private record Claim(Optional<Delivery> delivery, boolean steppedBack) {}
+
+    /** See {@link #claimNext}; a place taken in a transaction that then failed is given back. */
+    private Claim claim() {
+        List<WaitingPlaces.Place> taken = new ArrayList<>(1);
+        try {
+            return ledger.inTransaction(c -> claimNext(c, clock.instant(), taken));
+        } catch (RuntimeException e) {
+            taken.forEach(WaitingPlaces.Place::giveBack);
+            throw e;
+        }
+    }
+
+    /**
+     * Claims the most overdue event that may be delivered now: one that gets a waiting place of its
+     * function's, or one to end unrun (function gone, too old). Events before it whose functions
+     * have every place taken step back in the queue, as if throttled — in this one transaction, so
+     * a flood of one function's costs the store one statement per event, not a delivery's round trips.
+     */
+    private Claim claimNext(Connection c, Instant now, List<WaitingPlaces.Place> taken) throws SQLException {
+        for (int steppedBack = 0; steppedBack < STEPPED_BACK_PER_CLAIM; steppedBack++) {
+            Optional<QueuedEvent> next = AsyncQueue.claimNext(c, now, now.plus(claimFor()));
+            if (next.isEmpty()) {
+                return new Claim(Optional.empty(), steppedBack > 0);
+            }
+            QueuedEvent event = next.get();
+            Optional<WaitingPlaces.Place> place = waitingPlaces.tryTake(event.functionName());
+            place.ifPresent(taken::add);
+            if (place.isPresent() || endsUnrun(event, now)) {
+                return new Claim(Optional.of(new Delivery(event, place)), false);
+            }
+            stepBack(c, event, now);
+        }
+        return new Claim(Optional.empty(), true);
+    }
+
+    /** Whether the event is to end without running: its function is gone, or the event is older than it allows. */
+    private boolean endsUnrun(QueuedEvent event, Instant now) {
+        try {
+            return tooOld(event, versions.resolve(event.target()), now);
+        } catch (AloftException e) {
+            return true;
+        }
+    }
+
+    private static boolean tooOld(QueuedEvent event, FunctionConfig function, Instant now) {
+        return Duration.between(event.receivedAt(), now).toSeconds() > function.async().maxEventAgeSeconds();
+    }
+
+    private void deliver(QueuedEvent event, Optional<WaitingPlaces.Place> place) {
         FunctionConfig function;
         try {
             function = versions.resolve(event.target());
@@ -131,9 +212,17 @@ final class AsyncDispatcher implements AutoCloseable {
             finishWithoutRun(event, "FunctionNotFound", e.getMessage());
             return;
         }
-        if (Duration.between(event.receivedAt(), clock.instant()).toSeconds() > function.async().maxEventAgeSeconds()) {
+        if (tooOld(event, function, clock.instant())) {
             finishWithoutRun(event, "EventAgeExceeded", "the event is older than maxEventAgeSeconds ("
                     + function.async().maxEventAgeSeconds() + ")");
+            return;
+        }
+        if (place.isEmpty()) {
+            // It looked too old or gone at the claim and no longer does (redeployed since): it waits its turn.
+            ledger.inTransaction(c -> {
+                stepBack(c, event, clock.instant());
+                return null;
+            });
             return;
         }
         int attempt = event.attempts() + 1;
@@ -144,16 +233,11 @@ final class AsyncDispatcher implements AutoCloseable {
         Instant waitingSince = pending.finishedAt().orElse(pending.receivedAt());
         InvocationOutcome outcome;
         try {
-            outcome = scheduler.invoke(function, event.id(), event.payload(), new Caller(() -> markRunning(pending)));
+            outcome = scheduler.invoke(function, event.id(), event.payload(), new Caller(() -> running(event, pending, place.get())));
         } catch (ThrottledException e) {
-            // A throttle is not the function's failure: wait and try again, without using up an attempt.
-            // Only an attempt's first counts: the tries after it are Aloft's, not the sender's.
-            if (event.throttles() == 0) {
-                metrics.throttled(event.functionName());
-            }
-            Instant retryAt = clock.instant().plus(backoff(Math.max(1, event.attempts())));
+            place.get().giveBack();
             ledger.inTransaction(c -> {
-                AsyncQueue.throttledUntil(c, event.id(), event.throttles() + 1, retryAt);
+                stepBack(c, event, clock.instant());
                 return null;
             });
             return;
@@ -177,13 +261,45 @@ final class AsyncDispatcher implements AutoCloseable {
         }
     }
 
-    /** An instance has the event: only from here is it running; an attempt throttled before leaves it queued. */
-    private void markRunning(InvocationRecord queued) {
+    /**
+     * The event found no instance for it, or its function's waiting places taken: not the function's
+     * failure, so it stays queued and tries again later, backing off further each time (as Lambda's,
+     * from 1 s to 5 min), without using up an attempt. Counted once per attempt: the tries after the
+     * first are Aloft's, not the sender's.
+     */
+    private void stepBack(Connection c, QueuedEvent event, Instant now) throws SQLException {
+        if (event.throttles() == 0) {
+            metrics.throttled(event.functionName());
+        }
+        AsyncQueue.throttledUntil(c, event.id(), event.throttles() + 1, now.plus(backoff(event.throttles() + 1)));
+        // In the transaction: one that looks for the function's stepped-back events and finds none
+        // drops the hint in its own, so the two cannot cross.
+        withThrottledEvents.add(event.functionName());
+    }
+
+    /**
+     * An instance has the event: only from here is it running (an attempt throttled before leaves it
+     * queued). Its waiting place passes to the function's stepped-back event due first, brought
+     * forward rather than left to wait out its backoff while instances free up.
+     */
+    private void running(QueuedEvent event, InvocationRecord queued, WaitingPlaces.Place place) {
+        place.giveBack();
+        String function = event.functionName();
         try {
-            ledger.inTransaction(c -> {
+            boolean broughtForward = ledger.inTransaction(c -> {
                 InvocationLedger.upsert(c, queued.withStatus(InvocationStatus.RUNNING));
-                return null;
+                if (!withThrottledEvents.contains(function)) {
+                    return false;
+                }
+                if (AsyncQueue.bringForwardThrottled(c, function, clock.instant())) {
+                    return true;
+                }
+                withThrottledEvents.remove(function);
+                return false;
             });
+            if (broughtForward) {
+                wakeOne();
+            }
         } catch (RuntimeException e) {
             // The status is for onlookers: the delivery goes on, and its end writes the record.
             LOG.log(Level.WARNING, "recording async invocation " + queued.id() + " as running failed", e);

@@ -52,6 +52,7 @@ public final class AsyncInvoker implements AutoCloseable {
         this.records = new LedgerRecords(limits.ledgerPayloadBytes());
         ledger.inTransaction(c -> {
             AsyncQueue.releaseAllClaims(c);
+            AsyncQueue.throttledDueBy(c, clock.instant());
             queued.set(AsyncQueue.size(c));
             return null;
         });

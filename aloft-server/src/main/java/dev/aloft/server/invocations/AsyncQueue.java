@@ -69,6 +69,21 @@ final class AsyncQueue {
         }
     }
 
+    /**
+     * Makes {@code functionName}'s throttled event that is due first due now, if it is not yet; false
+     * when the function has none waiting.
+     */
+    static boolean bringForwardThrottled(Connection c, String functionName, Instant now) throws SQLException {
+        try (PreparedStatement update = c.prepareStatement("UPDATE async_queue SET next_attempt_at_ms = CASE WHEN "
+                + "next_attempt_at_ms > ? THEN ? ELSE next_attempt_at_ms END WHERE id = (SELECT id FROM async_queue "
+                + "WHERE function_name = ? AND throttles > 0 AND claimed_until_ms IS NULL ORDER BY next_attempt_at_ms LIMIT 1)")) {
+            update.setLong(1, now.toEpochMilli());
+            update.setLong(2, now.toEpochMilli());
+            update.setString(3, functionName);
+            return update.executeUpdate() == 1;
+        }
+    }
+
     static void remove(Connection c, String id) throws SQLException {
         try (PreparedStatement delete = c.prepareStatement("DELETE FROM async_queue WHERE id = ?")) {
             delete.setString(1, id);
@@ -88,6 +103,20 @@ final class AsyncQueue {
         try (PreparedStatement update = c.prepareStatement(
                 "UPDATE async_queue SET claimed_until_ms = NULL WHERE claimed_until_ms IS NOT NULL")) {
             return update.executeUpdate();
+        }
+    }
+
+    /**
+     * Makes every throttled event due by {@code now}: at a restart no delivery is running to bring
+     * them forward one by one, and their backoff (up to 5 min) would keep them waiting with the
+     * function idle. Those that find its waiting places taken step back again.
+     */
+    static void throttledDueBy(Connection c, Instant now) throws SQLException {
+        try (PreparedStatement update = c.prepareStatement(
+                "UPDATE async_queue SET next_attempt_at_ms = ? WHERE throttles > 0 AND next_attempt_at_ms > ?")) {
+            update.setLong(1, now.toEpochMilli());
+            update.setLong(2, now.toEpochMilli());
+            update.executeUpdate();
         }
     }
 

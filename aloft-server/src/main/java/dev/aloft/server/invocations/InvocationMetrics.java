@@ -22,8 +22,9 @@ public final class InvocationMetrics {
     public String prometheus() {
         StringBuilder out = new StringBuilder()
                 .append("# HELP aloft_invocations_throttled_total Invocations throttled at the concurrency limit or the node ")
-                .append("memory budget: synchronous calls answered 429, and asynchronous events once per attempt that was ")
-                .append("throttled, however often it was retried (they stay queued).\n")
+                .append("memory budget: synchronous calls answered 429, and asynchronous events once per attempt that found ")
+                .append("no instance (throttled, or their function's waiting places taken), however often it was tried again ")
+                .append("(they stay queued).\n")
                 .append("# TYPE aloft_invocations_throttled_total counter\n");
         new TreeMap<>(throttled).forEach((function, n) -> out.append("aloft_invocations_throttled_total{function=\"")
                 .append(function).append("\"} ").append(n.sum()).append('\n'));

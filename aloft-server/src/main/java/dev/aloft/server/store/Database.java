@@ -41,7 +41,8 @@ public final class Database implements AutoCloseable {
             "V3__async_delivery.sql", "V4__schedules.sql", "V5__access_keys.sql",
             "V6__versions_and_aliases.sql", "V7__min_instances.sql",
             "V8__reserved_concurrency.sql", "V9__prewarmed_cold_starts.sql", "V10__idle_histograms.sql",
-            "V11__deleted_function_revisions.sql", "V12__async_throttles.sql");
+            "V11__deleted_function_revisions.sql", "V12__async_throttles.sql",
+            "V13__async_queue_by_function.sql");
 
     private final Connection connection;
     /** The one thread that touches the connection; work already on it runs nested calls directly. */
