@@ -130,13 +130,14 @@ public final class AloftServer implements AutoCloseable {
         InvocationLedger ledger = new InvocationLedger(database);
         InvocationMetrics invocationMetrics = new InvocationMetrics();
         Invoker invoker = new Invoker(versions, scheduler, ledger, clock, settings.ledgerPayloadBytes(), invocationMetrics);
-        AsyncInvoker asyncInvoker = new AsyncInvoker(registry, versions, scheduler, ledger, clock, invocationMetrics, new AsyncInvoker.Limits(
-                settings.asyncWorkers(), settings.asyncQueueMax(), settings.asyncRetryBase(), settings.idempotencyWindow(),
-                settings.ledgerPayloadBytes(), settings.initTimeout().plusSeconds(30)));
+        AsyncInvoker asyncInvoker = new AsyncInvoker(registry, versions, scheduler, ledger, clock, invocationMetrics,
+                new AsyncInvoker.Limits(settings.asyncWorkers(), settings.asyncQueueMax(), settings.asyncRetryBase(),
+                        settings.idempotencyWindow(), settings.ledgerPayloadBytes(), settings.initTimeout().plusSeconds(30)));
         ScheduleRunner schedules = new ScheduleRunner(database, registry, versions, asyncInvoker, clock, REGION);
         registry.onChange(change -> {
             if (change.deleted()) {
                 schedules.functionDeleted(change.name());
+                invocationMetrics.forget(change.name());
             }
         });
         AccessKeyStore accessKeys = new AccessKeyStore(database, data, clock);

@@ -19,6 +19,11 @@ public final class InvocationMetrics {
         throttled.computeIfAbsent(function, f -> new LongAdder()).increment();
     }
 
+    /** The function was deleted: its counters go, so one created again under its name counts from zero. */
+    public void forget(String function) {
+        throttled.remove(function);
+    }
+
     public String prometheus() {
         StringBuilder out = new StringBuilder()
                 .append("# HELP aloft_invocations_throttled_total Invocations throttled at the concurrency limit or the node ")

@@ -208,6 +208,10 @@ class ScalingTest {
             JsonNode recorded = TestPlatform.parse(platform.get("/api/v1/invocations?function=throttled&status=throttled").body());
             assertThat(recorded.path("invocations")).hasSize(2);
             assertThat(platform.get("/metrics").body()).contains("aloft_invocations_throttled_total{function=\"throttled\"} 2");
+            // A deleted function's series go with it.
+            assertThat(platform.send(HttpRequest.newBuilder(platform.url("/api/v1/functions/throttled")).DELETE()).statusCode())
+                    .isEqualTo(204);
+            assertThat(platform.get("/metrics").body()).doesNotContain("function=\"throttled\"");
         }
     }
 
