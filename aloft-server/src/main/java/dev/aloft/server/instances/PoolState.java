@@ -184,6 +184,7 @@ final class PoolState {
             throw new IllegalStateException(instance + " is not idle in the pool of " + functionName);
         }
         live--;
+        versions.freed(this);
     }
 
     /**
