@@ -59,6 +59,10 @@ final class VersionPools {
 
     /** Provisioned minimums are kept: {@link PoolState#evictable()} leaves them out. */
     private Optional<Idle> leastRecentlyIdleElsewhere(PoolState claimant) {
+        if (pools.size() < 2) {
+            // Most functions have only $LATEST: callers held at its limit look here at every wake-up, under the node lock.
+            return Optional.empty();
+        }
         return pools.stream().filter(pool -> pool != claimant)
                 .flatMap(pool -> pool.evictable().stream().map(instance -> new Idle(pool, instance)))
                 .min(Comparator.comparing(idle -> idle.instance().idleSince()));
