@@ -29,7 +29,10 @@ final class VersionPools {
         return live;
     }
 
-    /** Whether {@code claimant} may start one more instance under {@code limit}, counting another version's idle instance as room. */
+    /**
+     * Whether {@code claimant} may start one more instance under {@code limit}, counting another
+     * version's idle instance as room.
+     */
     boolean roomFor(PoolState claimant, int limit) {
         return live() < limit || leastRecentlyIdleElsewhere(claimant).isPresent();
     }
@@ -60,7 +63,8 @@ final class VersionPools {
     /** Provisioned minimums are kept: {@link PoolState#evictable()} leaves them out. */
     private Optional<Idle> leastRecentlyIdleElsewhere(PoolState claimant) {
         if (pools.size() < 2) {
-            // Most functions have only $LATEST: callers held at its limit look here at every wake-up, under the node lock.
+            // Most functions have only $LATEST: callers held at its limit look here at every
+            // wake-up, under the node lock.
             return Optional.empty();
         }
         return pools.stream().filter(pool -> pool != claimant)
